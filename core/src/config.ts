@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+/** One environment variable: how to parse it, what it means, and its default (as text). */
+export interface Variable<T> {
+  readonly schema: z.ZodType<T>;
+  readonly doc: string;
+  readonly defaultValue?: string;
+}
+
+export type ConfigSpec = Record<string, Variable<unknown>>;
+export type ConfigOf<S extends ConfigSpec> = { [K in keyof S]: S[K] extends Variable<infer T> ? T : never };
+
+export function variable<T>(schema: z.ZodType<T>, doc: string, defaultValue?: string): Variable<T> {
+  return { schema, doc, defaultValue };
+}
+
+/**
+ * Parses every variable of `spec` from the environment at once. All problems are reported
+ * together, each naming its variable, so one failed start shows everything to fix.
+ */
+export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
+  const config: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, { schema, defaultValue }] of Object.entries(spec)) {
+    const raw = env[name] === undefined || env[name] === '' ? defaultValue : env[name];
+    if (raw === undefined) {
+      problems.push(`${name} is required but not set`);
+      continue;
+    }
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) config[name] = parsed.data;
+    else problems.push(`${name}=${JSON.stringify(raw)} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  return config as ConfigOf<S>;
+}
+
+const hostPort = /^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/;
+
+export const parsers = {
+  hostPortList: z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()))
+    .refine((list) => list.every((item) => hostPort.test(item)), 'expected a comma-separated list of host:port'),
+  url: (protocols: string[]) =>
+    z.url({ protocol: new RegExp(`^(${protocols.join('|')})$`), error: `expected a ${protocols.join(' or ')} URL` }),
+  positiveInt: z.coerce
+    .number({ error: 'expected a whole number' })
+    .int('expected a whole number')
+    .positive('expected a number above 0'),
+  port: z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535, 'expected a port number'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  text: z.string().min(1, 'must not be empty'),
+};
+
+/** Where the services every process talks to are. Each address may point at an external server. */
+export const servicesSpec = {
+  KAFKA_BROKERS: variable(parsers.hostPortList, 'Kafka bootstrap brokers, comma-separated host:port.', '127.0.0.1:9092'),
+  SCHEMA_REGISTRY_URL: variable(
+    parsers.url(['http', 'https']),
+    'Base URL of the Confluent-compatible schema registry API.',
+    'http://127.0.0.1:8081/apis/ccompat/v7',
+  ),
+  DATABASE_URL: variable(
+    parsers.url(['postgres', 'postgresql']),
+    'PostgreSQL connection URL (users, exams, sessions, alerts; the local registry stores its schemas here too).',
+    'postgres://proctoflex:proctoflex@127.0.0.1:5432/proctoflex',
+  ),
+  CLICKHOUSE_URL: variable(
+    parsers.url(['http', 'https']),
+    'ClickHouse HTTP URL with user, password and database, e.g. http://default:secret@host:8123/proctoflex.',
+    'http://default@127.0.0.1:8123/proctoflex',
+  ),
+  LOG_LEVEL: variable(parsers.logLevel, 'pino log level: fatal, error, warn, info, debug, trace or silent.', 'info'),
+} satisfies ConfigSpec;
+
+export type ServicesConfig = ConfigOf<typeof servicesSpec>;

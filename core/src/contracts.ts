@@ -1,0 +1,352 @@
+// Generated from schemas/avro/*.avsc by `npm run schemas:types`; do not edit by hand.
+
+/** Lifecycle step of the alert. */
+export type AlertAction = 'OPENED' | 'UPDATED' | 'CLOSED';
+
+/** How urgently a proctor should look. */
+export type AlertSeverity = 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+
+/** An input record that supports the alert. */
+export interface EvidenceRef {
+  /** Topic of the record, e.g. proctor.frames.v1. */
+  topic: string;
+  /** Its per-session seq. */
+  seq: number;
+  /** Its captureTime, epoch milliseconds (UTC). */
+  captureTime: number;
+}
+
+/** The processor that scored the input. */
+export type Detector = 'FACE' | 'OBJECT' | 'VOICE' | 'APP_POLICY';
+
+/** A detector score behind the alert. */
+export interface ScoreRef {
+  /** Processor that produced it. */
+  detector: Detector;
+  /** Signal name. */
+  signal: string;
+  /** Its score, 0 to 1. */
+  score: number;
+  /** seq of the scored input. */
+  sourceSeq: number;
+}
+
+/** A change of an alert's state. Topic proctor.alerts.v1, key sessionId. */
+export interface AlertEvent {
+  /** Deterministic id derived from (sessionId, rule, startSeq), so replays and restarts never create a second alert. */
+  alertId: string;
+  /** Exam session; the Kafka key. */
+  sessionId: string;
+  /** Exam of the session. */
+  examId: string;
+  /** Candidate sitting the session. */
+  candidateId: string;
+  /** The rule that fired, e.g. no_face, phone_visible, client_disconnected. */
+  rule: string;
+  /** What changed. */
+  action: AlertAction;
+  /** Grows by one per event of this alert, so a sink keeps the newest. */
+  revision: number;
+  /** Current severity; it only rises while the alert is open. */
+  severity: AlertSeverity;
+  /** For a human, e.g. "No face visible for 34 s". */
+  description: string;
+  /** seq of the first input record that supports the alert. */
+  startSeq: number;
+  /** captureTime at which the condition began, epoch milliseconds (UTC). */
+  startTime: number;
+  /** captureTime of the input that caused this event, epoch milliseconds (UTC). */
+  eventTime: number;
+  /** When the condition cleared, epoch milliseconds (UTC); set on CLOSED. */
+  endTime: null | number;
+  /** Frames, audio chunks or snapshots that show the condition. */
+  evidence: EvidenceRef[];
+  /** Detector scores behind the alert. */
+  scores: ScoreRef[];
+}
+
+/** About one second of microphone audio. Topic proctor.audio.v1, key sessionId. */
+export interface AudioChunk {
+  /** Exam session the audio belongs to; the Kafka key. */
+  sessionId: string;
+  /** Exam of the session, taken from the ingest token. */
+  examId: string;
+  /** Candidate (user id) sitting the session, taken from the ingest token. */
+  candidateId: string;
+  /** Per-session sequence number assigned by the client (see FrameCaptured.seq). */
+  seq: number;
+  /** When the first sample of the chunk was captured, epoch milliseconds (UTC). */
+  captureTime: number;
+  /** Samples per second; the client resamples to 16000. */
+  sampleRate: number;
+  /** Length of the chunk in milliseconds. */
+  durationMs: number;
+  /** Mono PCM, signed 16-bit little-endian samples, at most 256 KiB. */
+  pcm: Buffer;
+}
+
+/** An input record a stage could not decode or process, kept with the reason. Topic proctor.dlq.v1, key the source record's key. */
+export interface DeadLetter {
+  /** Stage that gave up on the record, e.g. face. */
+  stage: string;
+  /** Topic the record was read from. */
+  sourceTopic: string;
+  /** Its partition. */
+  sourcePartition: number;
+  /** Its offset. */
+  sourceOffset: number;
+  /** The record's original key bytes. */
+  key: null | Buffer;
+  /** The record's original value bytes, untouched, so it can be replayed after a fix. */
+  value: null | Buffer;
+  /** Class of the error, e.g. DecodeError. */
+  errorType: string;
+  /** The error message: why the record was refused. */
+  error: string;
+  /** When the stage gave up, epoch milliseconds (UTC). */
+  failedTime: number;
+}
+
+/** A detected object in image coordinates normalised to 0-1. */
+export interface BoundingBox {
+  /** What was detected, e.g. face, cell phone, book. */
+  label: string;
+  /** Detection confidence, 0 to 1. */
+  score: number;
+  /** Left edge, 0-1 of the image width. */
+  x: number;
+  /** Top edge, 0-1 of the image height. */
+  y: number;
+  /** Width, 0-1 of the image width. */
+  width: number;
+  /** Height, 0-1 of the image height. */
+  height: number;
+}
+
+/** One thing the detector looked for, and how strongly it saw it. */
+export interface Signal {
+  /** Signal name, e.g. no_face, several_faces, looking_away, identity_mismatch, phone_visible, speech, forbidden_app. */
+  name: string;
+  /** Confidence that the signal is present, 0 to 1. */
+  score: number;
+  /** Named numbers behind the score, e.g. faceCount, yawDegrees, pitchDegrees, similarity, speechSeconds, loudnessDbfs. */
+  measurements: Record<string, number>;
+  /** Names behind the score, e.g. the forbidden applications or domains found. */
+  labels: string[];
+  /** Where in the frame the signal was seen. */
+  boxes: BoundingBox[];
+}
+
+/** What one detector found in one input record. Topic proctor.scores.v1, key sessionId. */
+export interface DetectorScore {
+  /** Exam session; the Kafka key. */
+  sessionId: string;
+  /** Exam of the session. */
+  examId: string;
+  /** Candidate sitting the session. */
+  candidateId: string;
+  /** Topic of the scored input record, e.g. proctor.frames.v1. */
+  sourceTopic: string;
+  /** seq of the scored input record; with sessionId and sourceTopic it names the evidence. */
+  sourceSeq: number;
+  /** captureTime of the scored input, epoch milliseconds (UTC). */
+  captureTime: number;
+  /** When the detector finished, epoch milliseconds (UTC). */
+  processedTime: number;
+  /** Which processor produced the score. */
+  detector: Detector;
+  /** Model file and version (or rule-set version) behind the score, for reproducibility. */
+  modelVersion: string;
+  /** Every signal the detector evaluated, present or not, so absence is recorded too. */
+  signals: Signal[];
+}
+
+/** Picks the default rule set. */
+export type SurveillanceLevel = 'LOW' | 'STANDARD' | 'STRICT';
+
+/** Changes to one rule's defaults for this exam; null fields keep the level's default. */
+export interface RuleOverride {
+  /** Rule name, e.g. no_face, looking_away, phone_visible. */
+  rule: string;
+  /** False turns the rule off. */
+  enabled: null | boolean;
+  /** Share of the 0-100 risk score the rule contributes at most. */
+  weight: null | number;
+  /** Detector score (0-1) or measurement above which the signal counts. */
+  threshold: null | number;
+  /** How long the signal must persist before the rule fires. */
+  persistSeconds: null | number;
+}
+
+/** An exam's proctoring policy, published by the API on every change. Topic proctor.policies.v1 (compacted), key examId; read by stages as a table. */
+export interface ExamPolicy {
+  /** The exam; the Kafka key. */
+  examId: string;
+  /** Grows by one on every change of the exam, so a stage keeps the newest policy. */
+  version: number;
+  /** When the policy was changed, epoch milliseconds (UTC). */
+  updatedTime: number;
+  /** Exam title shown to proctors. */
+  title: string;
+  /** Start of the window in which sessions may start, epoch milliseconds (UTC). */
+  startTime: number;
+  /** End of that window, epoch milliseconds (UTC). */
+  endTime: number;
+  /** How long one candidate's session may last. */
+  durationMinutes: number;
+  /** How strictly the exam is watched; rules default per level. */
+  surveillanceLevel: SurveillanceLevel;
+  /** Application names allowed besides the system ones (compared case-insensitively, aliases resolved). */
+  allowedApps: string[];
+  /** Browser domains allowed; a domain allows its subdomains. */
+  allowedDomains: string[];
+  /** Per-rule overrides of the surveillance level's defaults. */
+  ruleOverrides: RuleOverride[];
+  /** True once the exam is deleted; stages forget it. */
+  deleted: boolean;
+}
+
+/** Which device produced the frame. */
+export type FrameSource = 'WEBCAM' | 'SCREEN';
+
+/** One JPEG frame from a candidate's webcam or screen, as captured by the desktop client. Topic proctor.frames.v1, key sessionId. */
+export interface FrameCaptured {
+  /** Exam session the frame belongs to; the Kafka key. */
+  sessionId: string;
+  /** Exam of the session, taken from the ingest token. */
+  examId: string;
+  /** Candidate (user id) sitting the session, taken from the ingest token. */
+  candidateId: string;
+  /** Per-session sequence number assigned by the client, shared by all of the session's records; grows by one per record, so replays are recognised. */
+  seq: number;
+  /** When the client captured the frame, epoch milliseconds (UTC). */
+  captureTime: number;
+  /** WEBCAM frames are scored by the face and object processors; SCREEN frames are kept as evidence only. */
+  source: FrameSource;
+  /** True for the reference photo taken before the exam; its face embedding is the session's identity reference. */
+  enrolment: boolean;
+  /** Image width in pixels. */
+  width: number;
+  /** Image height in pixels. */
+  height: number;
+  /** The JPEG-encoded image, at most 1 MiB. */
+  jpeg: Buffer;
+}
+
+/** One running process. */
+export interface RunningProcess {
+  /** Operating-system process id. */
+  pid: number;
+  /** Executable name as the OS reports it, e.g. google-chrome or Discord.exe. */
+  name: string;
+  /** Full path of the executable, when readable. */
+  executablePath: null | string;
+}
+
+/** One attached display. */
+export interface Display {
+  /** Display id as the OS reports it. */
+  id: string;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** True for the display the exam runs on. */
+  primary: boolean;
+}
+
+/** What runs on the candidate's machine at one moment. Topic proctor.process.v1, key sessionId. */
+export interface ProcessSnapshot {
+  /** Exam session the snapshot belongs to; the Kafka key. */
+  sessionId: string;
+  /** Exam of the session, taken from the ingest token. */
+  examId: string;
+  /** Candidate (user id) sitting the session, taken from the ingest token. */
+  candidateId: string;
+  /** Per-session sequence number assigned by the client (see FrameCaptured.seq). */
+  seq: number;
+  /** When the snapshot was taken, epoch milliseconds (UTC). */
+  captureTime: number;
+  /** Operating system as Node reports it: linux, win32 or darwin. */
+  platform: string;
+  /** Every process running for the candidate's user. */
+  processes: RunningProcess[];
+  /** Executable name of the focused window's process, when known. */
+  foregroundApp: null | string;
+  /** Title of the focused window, when known. */
+  foregroundWindowTitle: null | string;
+  /** Domains open in browser tabs, lower case, as far as the client can see them. */
+  browserDomains: string[];
+  /** Every attached display; more than one is an extra-display signal. */
+  displays: Display[];
+  /** Evidence that the client runs in a virtual machine, e.g. a hypervisor vendor in DMI data. */
+  virtualMachineHints: string[];
+}
+
+/** Banded riskScore for display and sorting. */
+export type RiskLevel = 'LOW' | 'MEDIUM' | 'HIGH';
+
+/** How much one rule adds to the risk. */
+export interface RiskContribution {
+  /** Rule name, e.g. no_face. */
+  rule: string;
+  /** Points of the 0-100 score this rule contributes after time decay. */
+  points: number;
+}
+
+/** A session's risk at one moment, emitted at most once a second per session. Topic proctor.risk.v1, key sessionId. */
+export interface RiskUpdate {
+  /** Exam session; the Kafka key. */
+  sessionId: string;
+  /** Exam of the session. */
+  examId: string;
+  /** Candidate sitting the session. */
+  candidateId: string;
+  /** Risk from 0 (nothing seen) to 100 (certain misconduct). */
+  riskScore: number;
+  /** The band riskScore falls in. */
+  level: RiskLevel;
+  /** captureTime of the newest score included, epoch milliseconds (UTC). */
+  captureTime: number;
+  /** When the risk was computed, epoch milliseconds (UTC). */
+  computedTime: number;
+  /** The rules behind the score, largest first. */
+  contributions: RiskContribution[];
+}
+
+/** STARTED and ENDED bound the session; HEARTBEAT proves the client is alive; the rest are candidate actions. */
+export type SessionEventType = 'STARTED' | 'HEARTBEAT' | 'FOCUS_LOST' | 'FOCUS_GAINED' | 'CLIPBOARD_USED' | 'ENDED';
+
+/** Lifecycle and focus events of an exam session. Topic proctor.sessions.v1, key sessionId. */
+export interface SessionEvent {
+  /** Exam session; the Kafka key. */
+  sessionId: string;
+  /** Exam of the session, taken from the ingest token. */
+  examId: string;
+  /** Candidate (user id) sitting the session, taken from the ingest token. */
+  candidateId: string;
+  /** Per-session sequence number assigned by the client (see FrameCaptured.seq). */
+  seq: number;
+  /** When the event happened on the client, epoch milliseconds (UTC). */
+  captureTime: number;
+  /** What happened. */
+  type: SessionEventType;
+  /** Desktop client version, sent with STARTED. */
+  clientVersion: null | string;
+  /** Free text for a proctor, e.g. the window that took focus. */
+  detail: null | string;
+}
+
+/** Every top-level schema, by the name of its .avsc file. */
+export interface Contracts {
+  AlertEvent: AlertEvent;
+  AudioChunk: AudioChunk;
+  DeadLetter: DeadLetter;
+  DetectorScore: DetectorScore;
+  ExamPolicy: ExamPolicy;
+  FrameCaptured: FrameCaptured;
+  ProcessSnapshot: ProcessSnapshot;
+  RiskUpdate: RiskUpdate;
+  SessionEvent: SessionEvent;
+}
+

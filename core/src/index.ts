@@ -1,0 +1,11 @@
+export * from './errors.ts';
+export * from './config.ts';
+export * from './logger.ts';
+export * from './metrics.ts';
+export * from './kafka.ts';
+export * from './topics.ts';
+export * from './serde.ts';
+export * from './migrations.ts';
+export * from './databases.ts';
+export * from './paths.ts';
+export type * from './contracts.ts';

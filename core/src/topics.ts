@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import type { Admin, ITopicConfig } from 'kafkajs';
+import { repoPath } from './paths.ts';
+
+/** One line of infra/kafka/topics. */
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** null for compacted topics, which keep the newest record per key forever. */
+  readonly retentionMs: number | null;
+  readonly cleanupPolicy: 'delete' | 'compact';
+  /** Name of the value schema, schemas/avro/<schema>.avsc. */
+  readonly schema: string;
+}
+
+const hourMs = 3_600_000;
+const retentionUnitsMs: Record<string, number> = { h: hourMs, d: 24 * hourMs };
+
+export function parseTopics(text: string): TopicSpec[] {
+  return text
+    .split('\n')
+    .map((line, index) => ({ fields: line.replace(/#.*/, '').trim().split(/\s+/), lineNumber: index + 1 }))
+    .filter(({ fields }) => fields[0] !== '')
+    .map(({ fields, lineNumber }) => {
+      const [name, partitions, retention, cleanupPolicy, schema] = fields;
+      const where = `infra/kafka/topics line ${lineNumber}`;
+      if (fields.length !== 5) throw new Error(`${where}: expected 5 columns, found ${fields.length}`);
+      if (!/^[1-9]\d*$/.test(partitions!)) throw new Error(`${where}: partitions must be a positive number`);
+      if (cleanupPolicy !== 'delete' && cleanupPolicy !== 'compact') {
+        throw new Error(`${where}: cleanup must be delete or compact`);
+      }
+      const retentionMatch = /^(\d+)([hd])$/.exec(retention!);
+      if (cleanupPolicy === 'delete' && !retentionMatch) throw new Error(`${where}: retention must look like 24h or 7d`);
+      if (cleanupPolicy === 'compact' && retention !== '-') throw new Error(`${where}: compacted topics take retention -`);
+      return {
+        name: name!,
+        partitions: Number(partitions),
+        retentionMs: retentionMatch ? Number(retentionMatch[1]) * retentionUnitsMs[retentionMatch[2]!]! : null,
+        cleanupPolicy,
+        schema: schema!,
+      };
+    });
+}
+
+/** The pipeline's topics, as declared once in infra/kafka/topics. */
+export const pipelineTopics: readonly TopicSpec[] = parseTopics(readFileSync(repoPath('infra/kafka/topics'), 'utf8'));
+
+export function pipelineTopic(name: string): TopicSpec {
+  const topic = pipelineTopics.find((candidate) => candidate.name === name);
+  if (!topic) throw new Error(`topic ${name} is not declared in infra/kafka/topics`);
+  return topic;
+}
+
+/** Creates the topics that do not exist yet; existing topics are left as they are. */
+export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing: ITopicConfig[] = topics
+    .filter((topic) => !existing.has(topic.name))
+    .map((topic) => ({
+      topic: topic.name,
+      numPartitions: topic.partitions,
+      configEntries: [
+        { name: 'cleanup.policy', value: topic.cleanupPolicy },
+        ...(topic.retentionMs === null ? [] : [{ name: 'retention.ms', value: String(topic.retentionMs) }]),
+      ],
+    }));
+  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+}

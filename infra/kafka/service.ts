@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createKafka, ensureTopics, pipelineTopics, repoPath, type Logger } from '@proctoflex/core';
+import { ensureCommand, fetchMavenOnce, isLocalHost, isPortOpen, ManagedProcess, progress, run, waitFor } from '../lib.ts';
+
+const libDir = repoPath('infra/kafka/lib');
+const pom = repoPath('infra/kafka/pom.xml');
+
+/**
+ * A single-node KRaft broker from the jars of infra/kafka/pom.xml, run with the system Java;
+ * its storage is formatted once under SERVICES_DIR/kafka.
+ */
+export class KafkaService {
+  private readonly host: string;
+  private readonly port: number;
+  private readonly directory: string;
+  private readonly process: ManagedProcess;
+
+  constructor(
+    private readonly brokers: string[],
+    servicesDir: string,
+    private readonly logger: Logger,
+  ) {
+    const [host, port] = splitHostPort(brokers[0]!);
+    this.host = host;
+    this.port = port;
+    this.directory = path.join(servicesDir, 'kafka');
+    this.process = new ManagedProcess('kafka', this.directory);
+  }
+
+  get isLocal(): boolean {
+    return this.brokers.length === 1 && isLocalHost(this.host);
+  }
+
+  async up(): Promise<void> {
+    if (!this.isLocal) return progress('kafka', `external cluster ${this.brokers.join(',')}, not started`);
+    if (await isPortOpen(this.host, this.port)) {
+      await this.waitUntilServing(60_000);
+      return progress('kafka', `already running on ${this.host}:${this.port}`);
+    }
+    const started = Date.now();
+    await ensureCommand('java', ['openjdk-17-jre-headless']);
+    await fetchJars();
+    const properties = this.writeServerProperties();
+    if (!existsSync(path.join(this.directory, 'data', 'meta.properties'))) {
+      // KRaft cluster ids are 16 random bytes in URL-safe base64 without padding.
+      const clusterId = randomBytes(16).toString('base64url');
+      await run('java', ['-cp', `${libDir}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, '-g']);
+    }
+    this.process.start('java', [
+      '-Xms256m',
+      '-Xmx768m',
+      '-XX:+UseG1GC',
+      '-Djava.awt.headless=true',
+      '-cp',
+      `${libDir}/*`,
+      'kafka.Kafka',
+      properties,
+    ]);
+    await this.waitUntilServing(120_000);
+    progress('kafka', `started on ${this.host}:${this.port} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  async createTopics(): Promise<void> {
+    const admin = createKafka('proctoflex-infra', this.brokers, this.logger).admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, pipelineTopics);
+      progress('kafka', `${pipelineTopics.length} pipeline topics present`);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  down(): Promise<boolean> {
+    return this.process.stop();
+  }
+
+  /** The port opens before the broker has a controller; a metadata round trip proves it serves. */
+  private waitUntilServing(timeoutMs: number): Promise<void> {
+    return waitFor(
+      `Kafka on ${this.host}:${this.port}`,
+      async () => {
+        if (!(await isPortOpen(this.host, this.port))) return false;
+        const admin = createKafka('proctoflex-infra', this.brokers, this.logger).admin({ retry: { retries: 0 } });
+        try {
+          await admin.connect();
+          const { brokers } = await admin.describeCluster();
+          return brokers.length > 0;
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      { timeoutMs, logFile: this.process.logFile },
+    );
+  }
+
+  private writeServerProperties(): string {
+    mkdirSync(this.directory, { recursive: true });
+    const values: Record<string, string> = {
+      port: String(this.port),
+      controllerPort: String(this.port + 1),
+      dataDir: path.join(this.directory, 'data'),
+    };
+    const template = readFileSync(repoPath('infra/kafka/server.properties'), 'utf8');
+    const target = path.join(this.directory, 'server.properties');
+    writeFileSync(target, template.replace(/\$\{(\w+)\}/g, (_, key: string) => values[key]!));
+    return target;
+  }
+}
+
+/** Copies the broker's jars from Maven Central once, and again when pom.xml changes. */
+async function fetchJars(): Promise<void> {
+  await fetchMavenOnce(pom, libDir, 'kafka', [
+    'dependency:copy-dependencies',
+    `-DoutputDirectory=${libDir}`,
+    '-DincludeScope=runtime',
+  ]);
+}
+
+function splitHostPort(address: string): [string, number] {
+  const separator = address.lastIndexOf(':');
+  return [address.slice(0, separator), Number(address.slice(separator + 1))];
+}
