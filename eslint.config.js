@@ -8,7 +8,11 @@ export default tseslint.config(
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
-      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test's test() returns a promise the runner itself awaits.
+        { allowForKnownSafeCalls: [{ from: 'package', name: ['test', 'describe'], package: 'node:test' }] },
+      ],
       // A workspace is used only through its public entry (package.json "exports").
       'no-restricted-imports': ['error', { patterns: ['@proctoflex/*/src/*', '../../core/*', '../../../core/*'] }],
       'no-restricted-properties': [

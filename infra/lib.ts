@@ -40,13 +40,15 @@ export async function ensureCommand(command: string, debianPackages: string[]): 
     throw new Error(`${command} is missing: run  sudo apt-get install -y ${debianPackages.join(' ')}`);
   }
   progress('apt', `installing ${debianPackages.join(' ')} (for ${command})`);
+  // eslint-disable-next-line no-restricted-properties -- apt-get inherits PATH and proxies, and must not ask questions
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (!aptUpdated) {
     await run('apt-get', ['update', '-q'], { env });
     aptUpdated = true;
   }
   await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...debianPackages], { env });
-  if (!(await commandExists(command))) throw new Error(`${command} is still missing after installing ${debianPackages}`);
+  if (!(await commandExists(command)))
+    throw new Error(`${command} is still missing after installing ${debianPackages.join(' ')}`);
 }
 
 async function commandExists(command: string): Promise<boolean> {
@@ -85,7 +87,9 @@ export async function waitFor(
     await delay(250);
   }
   const logTail = logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n') : '';
-  throw new Error(`${what} not ready after ${timeoutMs / 1000} s${logFile ? `; last lines of ${logFile}:\n${logTail}` : ''}`);
+  throw new Error(
+    `${what} not ready after ${timeoutMs / 1000} s${logFile ? `; last lines of ${logFile}:\n${logTail}` : ''}`,
+  );
 }
 
 /** A process started by infra/up: it outlives infra/up, and infra/down finds it by its pid file. */

@@ -1,3 +1,4 @@
+import { runMain } from '@proctoflex/core';
 import { loadInfraConfig } from './config.ts';
 import { progress } from './lib.ts';
 import { servicesOf } from './services.ts';
@@ -7,16 +8,17 @@ import { servicesOf } from './services.ts';
  * its schemas there), Kafka and ClickHouse side by side; then migrations, topics and schemas.
  * Every step is idempotent: a second run reuses running services and changes nothing.
  */
-const started = Date.now();
-const { postgres, kafka, registry, clickhouse } = servicesOf(loadInfraConfig());
-
-await Promise.all([
-  postgres
-    .up()
-    .then(() => postgres.migrate())
-    .then(() => registry.up())
-    .then(() => registry.registerSchemas()),
-  kafka.up().then(() => kafka.createTopics()),
-  clickhouse.up().then(() => clickhouse.migrate()),
-]);
-progress('infra', `ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+runMain('infra/up', async () => {
+  const started = Date.now();
+  const { postgres, kafka, registry, clickhouse } = servicesOf(loadInfraConfig());
+  await Promise.all([
+    postgres
+      .up()
+      .then(() => postgres.migrate())
+      .then(() => registry.up())
+      .then(() => registry.registerSchemas()),
+    kafka.up().then(() => kafka.createTopics()),
+    clickhouse.up().then(() => clickhouse.migrate()),
+  ]);
+  progress('infra', `ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+});

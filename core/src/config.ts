@@ -30,7 +30,10 @@ export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv
     }
     const parsed = schema.safeParse(raw);
     if (parsed.success) config[name] = parsed.data;
-    else problems.push(`${name}=${JSON.stringify(raw)} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    else
+      problems.push(
+        `${name}=${JSON.stringify(raw)} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+      );
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   return config as ConfigOf<S>;
@@ -56,7 +59,11 @@ export const parsers = {
 
 /** Where the services every process talks to are. Each address may point at an external server. */
 export const servicesSpec = {
-  KAFKA_BROKERS: variable(parsers.hostPortList, 'Kafka bootstrap brokers, comma-separated host:port.', '127.0.0.1:9092'),
+  KAFKA_BROKERS: variable(
+    parsers.hostPortList,
+    'Kafka bootstrap brokers, comma-separated host:port.',
+    '127.0.0.1:9092',
+  ),
   SCHEMA_REGISTRY_URL: variable(
     parsers.url(['http', 'https']),
     'Base URL of the Confluent-compatible schema registry API.',

@@ -8,4 +8,5 @@ export * from './serde.ts';
 export * from './migrations.ts';
 export * from './databases.ts';
 export * from './paths.ts';
+export * from './main.ts';
 export type * from './contracts.ts';

@@ -56,9 +56,12 @@ export async function migratePostgres(client: pg.ClientBase, directory: string):
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`PostgreSQL migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw new Error(
+          `PostgreSQL migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
     }
     return pending.map((migration) => migration.version);
@@ -93,9 +96,12 @@ export async function migrateClickHouse(client: ClickHouseClient, directory: str
       try {
         await client.command({ query: statement });
       } catch (error) {
-        throw new Error(`ClickHouse migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw new Error(
+          `ClickHouse migration ${migration.version}_${migration.name} failed: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
     }
     await client.insert({

@@ -30,8 +30,10 @@ export function parseTopics(text: string): TopicSpec[] {
         throw new Error(`${where}: cleanup must be delete or compact`);
       }
       const retentionMatch = /^(\d+)([hd])$/.exec(retention!);
-      if (cleanupPolicy === 'delete' && !retentionMatch) throw new Error(`${where}: retention must look like 24h or 7d`);
-      if (cleanupPolicy === 'compact' && retention !== '-') throw new Error(`${where}: compacted topics take retention -`);
+      if (cleanupPolicy === 'delete' && !retentionMatch)
+        throw new Error(`${where}: retention must look like 24h or 7d`);
+      if (cleanupPolicy === 'compact' && retention !== '-')
+        throw new Error(`${where}: compacted topics take retention -`);
       return {
         name: name!,
         partitions: Number(partitions),

@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createKafka, ensureTopics, pipelineTopics, repoPath, type Logger } from '@proctoflex/core';
-import { ensureCommand, fetchMavenOnce, isLocalHost, isPortOpen, ManagedProcess, progress, run, waitFor } from '../lib.ts';
+import {
+  ensureCommand,
+  fetchMavenOnce,
+  isLocalHost,
+  isPortOpen,
+  ManagedProcess,
+  progress,
+  run,
+  waitFor,
+} from '../lib.ts';
 
 const libDir = repoPath('infra/kafka/lib');
 const pom = repoPath('infra/kafka/pom.xml');
@@ -46,7 +55,17 @@ export class KafkaService {
     if (!existsSync(path.join(this.directory, 'data', 'meta.properties'))) {
       // KRaft cluster ids are 16 random bytes in URL-safe base64 without padding.
       const clusterId = randomBytes(16).toString('base64url');
-      await run('java', ['-cp', `${libDir}/*`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, '-g']);
+      await run('java', [
+        '-cp',
+        `${libDir}/*`,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        properties,
+        '-g',
+      ]);
     }
     this.process.start('java', [
       '-Xms256m',
@@ -105,7 +124,10 @@ export class KafkaService {
     };
     const template = readFileSync(repoPath('infra/kafka/server.properties'), 'utf8');
     const target = path.join(this.directory, 'server.properties');
-    writeFileSync(target, template.replace(/\$\{(\w+)\}/g, (_, key: string) => values[key]!));
+    writeFileSync(
+      target,
+      template.replace(/\$\{(\w+)\}/g, (_, key: string) => values[key]!),
+    );
     return target;
   }
 }

@@ -85,9 +85,7 @@ export class PostgresService {
 
   private async binDir(): Promise<string> {
     const installed = () =>
-      existsSync('/usr/lib/postgresql')
-        ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a))
-        : [];
+      existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
     if (installed().length === 0) await ensureCommand('/usr/lib/postgresql/15/bin/postgres', ['postgresql']);
     return path.join('/usr/lib/postgresql', installed()[0]!, 'bin');
   }
@@ -113,7 +111,16 @@ export class PostgresService {
     const password = decodeURIComponent(this.url.password);
     const database = this.url.pathname.slice(1);
     const psql = (sql: string) =>
-      this.asPostgres(path.join(bin, 'psql'), ['-h', this.socketDir, '-p', String(this.port), '-v', 'ON_ERROR_STOP=1', '-tAc', sql]);
+      this.asPostgres(path.join(bin, 'psql'), [
+        '-h',
+        this.socketDir,
+        '-p',
+        String(this.port),
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-tAc',
+        sql,
+      ]);
     const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
     const identifier = (text: string) => `"${text.replace(/"/g, '""')}"`;
     const { stdout: roleExists } = await psql(`SELECT 1 FROM pg_roles WHERE rolname = ${literal(role)}`);

@@ -46,6 +46,7 @@ export class RegistryService {
     if (!runnerJar) throw new Error(`no *-runner.jar in ${distDir}; delete the folder to fetch it again`);
     this.process.start('java', ['-Xms128m', '-Xmx384m', '-jar', path.join(distDir, runnerJar)], {
       env: {
+        // eslint-disable-next-line no-restricted-properties -- the JVM inherits PATH and JAVA_HOME
         ...process.env,
         QUARKUS_HTTP_HOST: this.url.hostname,
         QUARKUS_HTTP_PORT: this.url.port || '80',
@@ -75,7 +76,9 @@ export class RegistryService {
   }
 
   private async isServing(): Promise<boolean> {
-    const response = await fetch(`${this.registryUrl}/subjects`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
+    const response = await fetch(`${this.registryUrl}/subjects`, { signal: AbortSignal.timeout(2000) }).catch(
+      () => null,
+    );
     return response?.ok ?? false;
   }
 

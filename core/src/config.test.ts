@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { z } from 'zod';
+import { loadConfig, parsers, servicesSpec, variable } from './config.ts';
+import { ConfigError } from './errors.ts';
+
+test('defaults give a working local configuration', () => {
+  const config = loadConfig(servicesSpec, {});
+  assert.deepEqual(config.KAFKA_BROKERS, ['127.0.0.1:9092']);
+  assert.equal(config.LOG_LEVEL, 'info');
+});
+
+test('values from the environment are parsed', () => {
+  const config = loadConfig(servicesSpec, { KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092', LOG_LEVEL: 'debug' });
+  assert.deepEqual(config.KAFKA_BROKERS, ['kafka-1:9092', 'kafka-2:9092']);
+  assert.equal(config.LOG_LEVEL, 'debug');
+});
+
+test('a malformed variable is refused with its name and value', () => {
+  assert.throws(
+    () => loadConfig(servicesSpec, { KAFKA_BROKERS: 'kafka-without-port' }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /KAFKA_BROKERS="kafka-without-port" is invalid: expected a comma-separated list of host:port/.test(error.message),
+  );
+});
+
+test('a missing required variable is refused with its name, and all problems are reported at once', () => {
+  const spec = {
+    INGEST_TOKEN_SECRET: variable(parsers.text, 'Shared secret for ingest tokens.'),
+    BATCH_SIZE: variable(parsers.positiveInt, 'Records per batch.', '100'),
+    DATABASE_URL: servicesSpec.DATABASE_URL,
+  };
+  assert.throws(
+    () => loadConfig(spec, { BATCH_SIZE: '-3', DATABASE_URL: 'mysql://db/x' }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /INGEST_TOKEN_SECRET is required but not set/);
+      assert.match(error.message, /BATCH_SIZE="-3" is invalid: expected a number above 0/);
+      assert.match(error.message, /DATABASE_URL="mysql:\/\/db\/x" is invalid: expected a postgres or postgresql URL/);
+      return true;
+    },
+  );
+});
+
+test('an empty variable counts as unset', () => {
+  const spec = { PORT: variable(parsers.port, 'Listen port.', '8080') };
+  assert.equal(loadConfig(spec, { PORT: '' }).PORT, 8080);
+  assert.throws(() => loadConfig({ NAME: variable(z.string(), 'A name.') }, { NAME: '' }), /NAME is required/);
+});

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { readMessages, testKafka, uniqueName, withAdmin } from './testing/index.ts';
+
+const kafka = testKafka();
+
+// KafkaJS 2.2.4 predates Kafka 4, which removed old protocol versions (KIP-896): this proves the
+// APIs the stage runner relies on still negotiate, transactions and offset commits included.
+test('KafkaJS runs transactions with offset commits against the broker', async (t) => {
+  const input = uniqueName('it.kafka.in');
+  const output = uniqueName('it.kafka.out');
+  const groupId = uniqueName('it.kafka.group');
+  await withAdmin(kafka, (admin) =>
+    admin.createTopics({ topics: [{ topic: input }, { topic: output }], waitForLeaders: true }),
+  );
+  t.after(() => withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [input, output] })));
+
+  const producer = kafka.producer({
+    transactionalId: uniqueName('it.kafka.tx'),
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  t.after(() => producer.disconnect());
+
+  const committed = await producer.transaction();
+  await committed.send({ topic: output, messages: [{ key: 's1', value: 'kept' }] });
+  await committed.sendOffsets({
+    consumerGroupId: groupId,
+    topics: [{ topic: input, partitions: [{ partition: 0, offset: '7' }] }],
+  });
+  await committed.commit();
+
+  const aborted = await producer.transaction();
+  await aborted.send({ topic: output, messages: [{ key: 's1', value: 'dropped' }] });
+  await aborted.abort();
+
+  const after = await producer.transaction();
+  await after.send({ topic: output, messages: [{ key: 's1', value: 'kept too' }] });
+  await after.commit();
+
+  const values = (await readMessages(kafka, output, 2)).map((message) => message.value?.toString());
+  assert.deepEqual(values, ['kept', 'kept too']);
+  const offsets = await withAdmin(kafka, (admin) => admin.fetchOffsets({ groupId, topics: [input] }));
+  assert.equal(offsets[0]?.partitions[0]?.offset, '7');
+});
