@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import { createTopics } from './topics.ts';
 import { readMessages, testKafka, uniqueName, withAdmin } from './testing/index.ts';
 
 const kafka = testKafka();
@@ -10,9 +11,7 @@ test('KafkaJS runs transactions with offset commits against the broker', async (
   const input = uniqueName('it.kafka.in');
   const output = uniqueName('it.kafka.out');
   const groupId = uniqueName('it.kafka.group');
-  await withAdmin(kafka, (admin) =>
-    admin.createTopics({ topics: [{ topic: input }, { topic: output }], waitForLeaders: true }),
-  );
+  await withAdmin(kafka, (admin) => createTopics(admin, [{ topic: input }, { topic: output }]));
   t.after(() => withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [input, output] })));
 
   const producer = kafka.producer({

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { DecodeError } from './errors.ts';
 import { AvroSerde, subjectOf } from './serde.ts';
 import type { FrameCaptured } from './contracts.ts';
+import { createTopics } from './topics.ts';
 import { readMessages, servicesConfig, testKafka, uniqueName, withAdmin } from './testing/index.ts';
 
 const kafka = testKafka();
@@ -25,9 +26,7 @@ const frame: FrameCaptured = {
 
 test('a record encoded through the registry crosses Kafka and decodes to an equal object', async (t) => {
   const topic = uniqueName('it.serde');
-  await withAdmin(kafka, (admin) =>
-    admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true }),
-  );
+  await withAdmin(kafka, (admin) => createTopics(admin, [{ topic, numPartitions: 2 }]));
   t.after(() => withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic] })));
 
   const serde = new AvroSerde(SCHEMA_REGISTRY_URL);

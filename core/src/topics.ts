@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout } from 'node:timers/promises';
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { repoPath } from './paths.ts';
 
@@ -66,5 +67,27 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[]): 
         ...(topic.retentionMs === null ? [] : [{ name: 'retention.ms', value: String(topic.retentionMs) }]),
       ],
     }));
-  if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  await createTopics(admin, missing);
+}
+
+/**
+ * Creates topics and waits until every partition has a leader. KafkaJS's own waitForLeaders gives
+ * up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers until the new topic's metadata
+ * has propagated, so the wait is done here.
+ */
+export async function createTopics(admin: Admin, topics: ITopicConfig[], timeoutMs = 30_000): Promise<void> {
+  if (topics.length === 0) return;
+  await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((topic) => topic.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: names });
+      if (metadata.topics.every((topic) => topic.partitions.every((partition) => partition.leader >= 0))) return;
+    } catch (error) {
+      if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leaders after ${timeoutMs} ms`);
+    await setTimeout(100);
+  }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Partitioners } from 'kafkajs';
 import { createKafka, ensureTopics, pipelineTopics, repoPath, type Logger } from '@proctoflex/core';
 import {
   ensureCommand,
@@ -36,6 +37,11 @@ export class KafkaService {
     this.port = port;
     this.directory = path.join(servicesDir, 'kafka');
     this.process = new ManagedProcess('kafka', this.directory);
+  }
+
+  /** Readiness probes fail on purpose until the broker serves: their errors are not news. */
+  private get silentLogger(): Logger {
+    return this.logger.child({}, { level: 'silent' });
   }
 
   get isLocal(): boolean {
@@ -90,6 +96,39 @@ export class KafkaService {
     } finally {
       await admin.disconnect();
     }
+    await this.waitForCoordinators();
+  }
+
+  /**
+   * A fresh broker creates its group and transaction coordinators' topics on first use, and
+   * KafkaJS does not retry a TxnOffsetCommit that meets them still loading. One aborted
+   * transaction that commits offsets proves both coordinators serve before anyone relies on them.
+   */
+  private waitForCoordinators(): Promise<void> {
+    const kafka = createKafka('proctoflex-infra', this.brokers, this.silentLogger);
+    return waitFor(
+      'Kafka group and transaction coordinators',
+      async () => {
+        const producer = kafka.producer({
+          transactionalId: 'proctoflex-infra-readiness',
+          maxInFlightRequests: 1,
+          createPartitioner: Partitioners.DefaultPartitioner,
+        });
+        await producer.connect();
+        try {
+          const transaction = await producer.transaction();
+          await transaction.sendOffsets({
+            consumerGroupId: 'proctoflex-infra-readiness',
+            topics: [{ topic: pipelineTopics[0]!.name, partitions: [{ partition: 0, offset: '0' }] }],
+          });
+          await transaction.abort();
+          return true;
+        } finally {
+          await producer.disconnect();
+        }
+      },
+      { timeoutMs: 60_000, logFile: this.process.logFile },
+    );
   }
 
   down(): Promise<boolean> {
@@ -102,7 +141,7 @@ export class KafkaService {
       `Kafka on ${this.host}:${this.port}`,
       async () => {
         if (!(await isPortOpen(this.host, this.port))) return false;
-        const admin = createKafka('proctoflex-infra', this.brokers, this.logger).admin({ retry: { retries: 0 } });
+        const admin = createKafka('proctoflex-infra', this.brokers, this.silentLogger).admin({ retry: { retries: 0 } });
         try {
           await admin.connect();
           const { brokers } = await admin.describeCluster();

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -7,15 +8,26 @@ import { ensureCommand, isLocalHost, progress, run } from '../lib.ts';
 /**
  * A PostgreSQL cluster of our own under SERVICES_DIR/postgres, run by the `postgres` system user
  * (the server refuses root), listening on the DATABASE_URL port; the URL's role and database are
- * created in it.
+ * created in it. When root runs us from a folder the postgres user cannot enter (a checkout in
+ * a 0700 directory), the cluster lives in /var/lib/postgresql/proctoflex instead.
  */
 export class PostgresService {
   private readonly url: URL;
-  private readonly directory: string;
+  private readonly servicesDir: string;
+  private clusterDirectory?: string;
 
   constructor(databaseUrl: string, servicesDir: string) {
     this.url = new URL(databaseUrl);
-    this.directory = path.join(servicesDir, 'postgres');
+    this.servicesDir = servicesDir;
+  }
+
+  /** Decided on first use, once the postgres user exists. */
+  private get directory(): string {
+    this.clusterDirectory ??=
+      process.getuid?.() === 0 && !postgresUserCanEnter(this.servicesDir)
+        ? '/var/lib/postgresql/proctoflex'
+        : path.join(this.servicesDir, 'postgres');
+    return this.clusterDirectory;
   }
 
   get isLocal(): boolean {
@@ -142,4 +154,11 @@ async function postgresUserIds(): Promise<[number, number]> {
   const { stdout: uid } = await run('id', ['-u', 'postgres']);
   const { stdout: gid } = await run('id', ['-g', 'postgres']);
   return [Number(uid), Number(gid)];
+}
+
+/** Whether the postgres user can reach `directory` (every parent must be searchable by it). */
+function postgresUserCanEnter(directory: string): boolean {
+  let existing = directory;
+  while (!existsSync(existing)) existing = path.dirname(existing);
+  return spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', existing]).status === 0;
 }
