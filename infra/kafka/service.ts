@@ -59,18 +59,18 @@ export class KafkaService {
     await fetchJars();
     const properties = this.writeServerProperties();
     if (!existsSync(path.join(this.directory, 'data', 'meta.properties'))) {
-      // KRaft cluster ids are 16 random bytes in URL-safe base64 without padding.
+      // KRaft cluster ids are 16 random bytes in URL-safe base64 without padding; one may start with
+      // '-', hence --cluster-id=ID rather than -t ID.
       const clusterId = randomBytes(16).toString('base64url');
       await run('java', [
         '-cp',
         `${libDir}/*`,
         'kafka.tools.StorageTool',
         'format',
-        '-t',
-        clusterId,
-        '-c',
+        `--cluster-id=${clusterId}`,
+        '--config',
         properties,
-        '-g',
+        '--ignore-formatted',
       ]);
     }
     this.process.start('java', [
