@@ -37,8 +37,8 @@ export class RegistryService {
     await fetchMavenOnce(repoPath('infra/registry/pom.xml'), distDir, 'registry', [
       'dependency:unpack',
       `-DoutputDirectory=${distDir}`,
-      // Markers inside dist/ go with it, so a deleted dist/ is unpacked again.
-      `-DmarkersDirectory=${distDir}/.markers`,
+      // Unpack even when the plugin's marker in target/ says it already did: dist/ was just emptied.
+      '-Dmdep.overWriteReleases=true',
     ]);
     await this.createStorageSchema();
     const database = new URL(this.databaseUrl);
