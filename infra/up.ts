@@ -1,6 +1,6 @@
 import { runMain } from '@proctoflex/core';
 import { loadInfraConfig } from './config.ts';
-import { progress } from './lib.ts';
+import { ensureCommand, progress } from './lib.ts';
 import { servicesOf } from './services.ts';
 
 /**
@@ -19,6 +19,8 @@ runMain('infra/up', async () => {
       .then(() => registry.registerSchemas()),
     kafka.up().then(() => kafka.createTopics()),
     clickhouse.up().then(() => clickhouse.migrate()),
+    // kcat: the plain Kafka client operators (and the tests) use to look at topics.
+    ensureCommand('kcat', ['kcat']),
   ]);
   progress('infra', `ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });

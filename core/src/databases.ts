@@ -1,9 +1,4 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import pg from 'pg';
-
-export function createPostgresPool(databaseUrl: string, maxConnections = 10): pg.Pool {
-  return new pg.Pool({ connectionString: databaseUrl, max: maxConnections });
-}
 
 /** A ClickHouse client for the user, password and database named in the URL. */
 export function createClickHouse(clickhouseUrl: string): ClickHouseClient {

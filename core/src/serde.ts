@@ -47,10 +47,6 @@ export class AvroSerde {
     return id;
   }
 
-  schemaIdOf(topic: string): number {
-    return this.writerOf(topic).id;
-  }
-
   encode(topic: string, value: unknown): Buffer {
     const { id, type } = this.writerOf(topic);
     const invalidPaths: string[] = [];

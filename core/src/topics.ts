@@ -48,12 +48,6 @@ export function parseTopics(text: string): TopicSpec[] {
 /** The pipeline's topics, as declared once in infra/kafka/topics. */
 export const pipelineTopics: readonly TopicSpec[] = parseTopics(readFileSync(repoPath('infra/kafka/topics'), 'utf8'));
 
-export function pipelineTopic(name: string): TopicSpec {
-  const topic = pipelineTopics.find((candidate) => candidate.name === name);
-  if (!topic) throw new Error(`topic ${name} is not declared in infra/kafka/topics`);
-  return topic;
-}
-
 /** Creates the topics that do not exist yet; existing topics are left as they are. */
 export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
