@@ -52,7 +52,12 @@ export const parsers = {
     .number({ error: 'expected a whole number' })
     .int('expected a whole number')
     .positive('expected a number above 0'),
+  nonNegativeInt: z.coerce
+    .number({ error: 'expected a whole number' })
+    .int('expected a whole number')
+    .min(0, 'expected 0 or more'),
   port: z.coerce.number({ error: 'expected a port number' }).int().min(1).max(65535, 'expected a port number'),
+  portOrAny: z.coerce.number({ error: 'expected a port number' }).int().min(0).max(65535, 'expected a port number'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   text: z.string().min(1, 'must not be empty'),
 };

@@ -6,6 +6,8 @@ import { createLogger } from '../logger.ts';
 
 /** Shared helpers for integration tests, which run against the services infra/up started. */
 
+export { spawnStage, killStage, type StageProcess } from './stage-process.ts';
+
 export const servicesConfig = () => loadConfig(servicesSpec);
 
 /** A name no other test run uses, e.g. `it.serde.k3j9x2`, for topics, databases and groups. */
@@ -65,4 +67,72 @@ export async function readMessages(
   } finally {
     await consumer.disconnect();
   }
+}
+
+/**
+ * Reads a topic from its beginning to the end offsets it has now (read_committed), however many
+ * records that is. Records of transactions still open or aborted are never returned.
+ */
+export async function readTopicToEnd(kafka: Kafka, topic: string, timeoutMs = 120_000): Promise<KafkaMessage[]> {
+  const endOffsets = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
+  const pending = new Set(endOffsets.filter(({ high }) => Number(high) > 0).map(({ partition }) => partition));
+  const end = new Map(endOffsets.map(({ partition, high }) => [partition, Number(high)]));
+  const messages: KafkaMessage[] = [];
+  if (pending.size === 0) return messages;
+  const consumer = kafka.consumer({ groupId: uniqueName('test-reader'), readUncommitted: false });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`${topic}: partitions ${[...pending].join(', ')} not read to the end in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (Number(payload.lastOffset) + 1 >= end.get(payload.partition)!) pending.delete(payload.partition);
+        if (pending.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      consumer
+        .run({
+          eachBatch: ({ batch }) => {
+            const limit = end.get(batch.partition)!;
+            messages.push(...batch.messages.filter((message) => Number(message.offset) < limit));
+            return Promise.resolve();
+          },
+        })
+        .catch(reject);
+    });
+    return messages;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** Resolves once `groupId` has committed offsets at the end of every partition of `topic`. */
+export async function waitForGroupCaughtUp(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  timeoutMs = 300_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await withAdmin(kafka, async (admin) => {
+    for (;;) {
+      const [ends, [committed]] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+      ]);
+      const lag = ends.reduce((sum, { partition, high }) => {
+        const offset = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+        return sum + Number(high) - Math.max(offset, 0);
+      }, 0);
+      if (lag === 0) return;
+      if (Date.now() > deadline) throw new Error(`${groupId} still ${lag} records behind on ${topic}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  });
 }

@@ -1,0 +1,32 @@
+import { setTimeout } from 'node:timers/promises';
+
+/**
+ * Whether an error is worth retrying: ours and KafkaJS's carry `retriable`; KafkaJS wraps a
+ * retriable error whose own retries ran out in one carrying it as `originalError`. Anything
+ * else (TypeError, bad data) is not.
+ */
+export function isRetriable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { retriable, originalError } = error as { retriable?: unknown; originalError?: unknown };
+  return retriable === true || (originalError !== undefined && isRetriable(originalError));
+}
+
+/**
+ * Runs `operation` until it succeeds, waiting 100 ms, 200 ms, … up to 5 s between attempts while
+ * its errors are retriable; a non-retriable error is thrown at once.
+ */
+export async function retryRetriable<T>(
+  operation: () => Promise<T>,
+  onRetry: (error: unknown, attempt: number, delayMs: number) => void,
+): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isRetriable(error)) throw error;
+      const delayMs = Math.min(5000, 100 * 2 ** (attempt - 1));
+      onRetry(error, attempt, delayMs);
+      await setTimeout(delayMs);
+    }
+  }
+}

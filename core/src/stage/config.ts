@@ -1,0 +1,28 @@
+import { hostname } from 'node:os';
+import { loadConfig, parsers, variable, type ConfigOf } from '../config.ts';
+
+/** How the runner runs any stage; each stage adds its own variables in its config.ts. */
+export const stageRunnerSpec = {
+  STAGE_INSTANCE_ID: variable(
+    parsers.text,
+    'Unique, stable name of this process among the instances of its stage; it names the transactional producer, ' +
+      'so a restarted instance with the same id fences its previous incarnation at once.',
+    `${hostname()}-${process.pid}`,
+  ),
+  STAGE_HTTP_PORT: variable(parsers.portOrAny, 'Port of /metrics, /healthz and /readyz (0: any free port).', '9400'),
+  STAGE_BATCH_MAX_RECORDS: variable(parsers.positiveInt, 'Most records handed to the handler at once.', '500'),
+  STAGE_BATCH_LINGER_MS: variable(
+    parsers.nonNegativeInt,
+    'How long a batch waits for records of other partitions before it is processed.',
+    '10',
+  ),
+  STAGE_DLQ_TOPIC: variable(parsers.text, 'Topic that receives records the stage cannot process.', 'proctor.dlq.v1'),
+  STAGE_SHUTDOWN_TIMEOUT_MS: variable(
+    parsers.positiveInt,
+    'After SIGTERM, how long the batch in flight may take to commit before the process gives up (exit 1).',
+    '30000',
+  ),
+};
+
+export type StageRunnerConfig = ConfigOf<typeof stageRunnerSpec>;
+export const loadStageRunnerConfig = (env?: NodeJS.ProcessEnv) => loadConfig(stageRunnerSpec, env);

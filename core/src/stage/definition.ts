@@ -1,0 +1,81 @@
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger.ts';
+import type { ServicesConfig } from '../config.ts';
+
+/** A decoded input record, with where it came from. */
+export interface InputRecord<Value = unknown> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  /** The Kafka key: the sessionId (examId on proctor.policies.v1). */
+  readonly key: string | null;
+  readonly value: Value;
+}
+
+/** A record the handler emits; it is encoded with the schema registered for `topic`. */
+export interface OutputRecord {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly value: unknown;
+}
+
+/** An output topic and the Avro schema (schemas/avro/<schema>.avsc) of its values. */
+export interface OutputTopic {
+  readonly topic: string;
+  readonly schema: string;
+}
+
+/**
+ * Per-session state of a stateful stage, as one batch sees it. Writes are staged: they reach
+ * the changelog and become visible to later batches only when this batch's transaction commits;
+ * if the batch fails they are discarded. Values must survive JSON.stringify/parse.
+ */
+export interface SessionState<State> {
+  get(sessionId: string): State | undefined;
+  set(sessionId: string, state: State): void;
+  delete(sessionId: string): void;
+}
+
+export interface BatchContext<State> {
+  readonly state: SessionState<State>;
+  readonly logger: Logger;
+}
+
+/** What a stage's code is: records in, records out. Nothing about offsets, transactions or retries. */
+export interface StageHandler<State = never> {
+  /**
+   * Called once per batch with the records of every session in it, in offset order per
+   * partition. Throwing an error with `retriable: true` retries the batch with backoff; any other
+   * error makes the runner retry the records one by one and dead-letter those that still fail.
+   */
+  processBatch(records: InputRecord[], context: BatchContext<State>): Promise<OutputRecord[]>;
+  /** Releases what open() acquired (models, database clients). */
+  close?(): Promise<void>;
+}
+
+export interface StageContext {
+  readonly services: ServicesConfig;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+}
+
+export interface StageDefinition<State = never> {
+  /** Names the consumer group, the changelog topic and the metrics. */
+  readonly name: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly OutputTopic[];
+  /**
+   * exactly-once: outputs, state and input offsets commit in one Kafka transaction (processors).
+   * at-least-once: the handler writes elsewhere idempotently and offsets are committed after it
+   * returns (sinks); such a stage emits no records and keeps no state.
+   */
+  readonly delivery: 'exactly-once' | 'at-least-once';
+  /** Keeps per-session state in the compacted changelog proctor.state.<name>.v1. */
+  readonly stateful: boolean;
+  /** Builds the handler once per process: loads models, opens clients, reads its config. */
+  open(context: StageContext): Promise<StageHandler<State>>;
+}
+
+export function changelogTopicOf(stageName: string): string {
+  return `proctor.state.${stageName}.v1`;
+}

@@ -1,0 +1,434 @@
+import type { Server } from 'node:http';
+import { setTimeout } from 'node:timers/promises';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import type { ServicesConfig } from '../config.ts';
+import type { DeadLetter } from '../contracts.ts';
+import { DecodeError } from '../errors.ts';
+import { createKafka } from '../kafka.ts';
+import type { Logger } from '../logger.ts';
+import { isRetriable, retryRetriable } from '../retry.ts';
+import { AvroSerde } from '../serde.ts';
+import { createTopics, pipelineTopics } from '../topics.ts';
+import type { StageRunnerConfig } from './config.ts';
+import { changelogTopicOf, type InputRecord, type StageDefinition, type StageHandler } from './definition.ts';
+import { startOperationsServer } from './http.ts';
+import { createStageMetrics, type StageMetrics } from './metrics.ts';
+import { StagedState, StateStore } from './state.ts';
+
+/** An input record with the bytes it came as, for the dead-letter topic. */
+interface Envelope {
+  readonly record: InputRecord;
+  readonly message: KafkaMessage;
+}
+
+/** One partition's fetched batch, waiting to be processed and committed with others. */
+interface PendingBatch {
+  readonly topic: string;
+  readonly partition: number;
+  /** Offset to commit: one past the last record of the batch. */
+  readonly nextOffset: string;
+  readonly envelopes: Envelope[];
+  readonly deadLetters: Message[];
+  readonly done: { resolve: () => void; reject: (error: unknown) => void };
+}
+
+/** KafkaJS fetches all assigned partitions of a broker at once; this many are processed together. */
+const maxPartitionsPerFlush = 64;
+const fencingErrors = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+
+/**
+ * Runs one stage: consumes its inputs in the stage's consumer group, hands batches to its
+ * handler, and commits outputs, state changes, dead letters and input offsets together.
+ */
+export class StageRunner<State = never> {
+  readonly metrics: StageMetrics;
+  private readonly kafka: Kafka;
+  private readonly serde: AvroSerde;
+  private readonly store = new StateStore<State>();
+  private readonly restores = new Map<number, Promise<void>>();
+  private readonly logger: Logger;
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private handler?: StageHandler<State>;
+  private server?: Server;
+  private pending: PendingBatch[] = [];
+  private lingerTimer?: NodeJS.Timeout;
+  private flushing = Promise.resolve();
+  private heartbeat: () => Promise<void> = () => Promise.resolve();
+  private joined = false;
+  private stopping = false;
+  private failure?: (error: unknown) => void;
+  /** Rejects when the stage cannot go on (its producer was fenced, its consumer crashed for good). */
+  readonly failed: Promise<never>;
+  httpPort = 0;
+
+  constructor(
+    private readonly definition: StageDefinition<State>,
+    private readonly config: { services: ServicesConfig; runner: StageRunnerConfig },
+    logger: Logger,
+    private readonly registry: Registry,
+  ) {
+    this.logger = logger.child({ stage: definition.name, instance: config.runner.STAGE_INSTANCE_ID });
+    this.metrics = createStageMetrics(registry);
+    this.kafka = createKafka(
+      `${definition.name}.${config.runner.STAGE_INSTANCE_ID}`,
+      config.services.KAFKA_BROKERS,
+      this.logger,
+    );
+    this.serde = new AvroSerde(config.services.SCHEMA_REGISTRY_URL);
+    this.failed = new Promise<never>((_, reject) => (this.failure = reject));
+    this.failed.catch(() => undefined);
+  }
+
+  get groupId(): string {
+    return `proctoflex.${this.definition.name}`;
+  }
+
+  get ready(): boolean {
+    return this.joined && !this.stopping;
+  }
+
+  private get exactlyOnce(): boolean {
+    return this.definition.delivery === 'exactly-once';
+  }
+
+  async start(): Promise<void> {
+    const { definition, config } = this;
+    const { server, port } = await startOperationsServer(
+      config.runner.STAGE_HTTP_PORT,
+      this.registry,
+      () => this.ready,
+    );
+    this.server = server;
+    this.httpPort = port;
+    await this.retry('register schemas', async () => {
+      for (const output of definition.outputs)
+        await this.serde.registerTopic({ name: output.topic, schema: output.schema });
+      await this.serde.registerTopic({ name: config.runner.STAGE_DLQ_TOPIC, schema: 'DeadLetter' });
+    });
+    if (definition.stateful) await this.retry('create changelog', () => this.ensureChangelog());
+    this.handler = await definition.open({ services: config.services, logger: this.logger, metrics: this.registry });
+
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      ...(this.exactlyOnce && {
+        transactionalId: `${definition.name}.${config.runner.STAGE_INSTANCE_ID}`,
+        transactionTimeout: 30_000,
+      }),
+      // A transaction that starts right after the previous commit meets CONCURRENT_TRANSACTIONS
+      // until the commit markers are written (milliseconds): retry soon, not after KafkaJS's 300 ms.
+      retry: { initialRetryTime: 10, maxRetryTime: 2_000, retries: 12 },
+    });
+    await this.retry('connect producer', () => this.producer!.connect());
+
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      readUncommitted: false,
+      maxWaitTimeInMs: Math.max(config.runner.STAGE_BATCH_LINGER_MS, 100),
+      maxBytesPerPartition: 2 * 1024 * 1024,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.fail(payload.error);
+    });
+    await this.retry('connect consumer', () => consumer.connect());
+    await consumer.subscribe({ topics: [...definition.inputs], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: maxPartitionsPerFlush,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.logger.info({ inputs: definition.inputs, httpPort: port }, 'stage started');
+  }
+
+  /** Finishes the batch in flight, commits it, leaves the group and closes everything. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.scheduleFlush(0);
+    await this.consumer?.disconnect();
+    await this.flushing;
+    await this.producer?.disconnect();
+    await this.handler?.close?.();
+    await new Promise((resolve) => this.server?.close(resolve) ?? resolve(undefined));
+    this.logger.info('stage stopped');
+  }
+
+  private onAssignment(assignment: Record<string, number[]>): void {
+    this.metrics.rebalances.inc();
+    // Inputs are co-partitioned: partition n of every input holds the same sessions.
+    const owned = new Set(Object.values(assignment).flat());
+    this.metrics.assignedPartitions.set(Object.values(assignment).reduce((sum, list) => sum + list.length, 0));
+    this.joined = true;
+    if (!this.definition.stateful) return;
+    this.store.retainPartitions(owned);
+    for (const partition of this.restores.keys()) if (!owned.has(partition)) this.restores.delete(partition);
+    const fresh = [...owned].filter((partition) => !this.restores.has(partition));
+    const restore = this.retry('restore state', () =>
+      this.store.restore(this.kafka, changelogTopicOf(this.definition.name), fresh),
+    ).then((records) => this.logger.info({ partitions: fresh, records }, 'state restored'));
+    for (const partition of fresh) this.restores.set(partition, restore);
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
+    this.heartbeat = heartbeat;
+    this.metrics.consumerLag.set({ topic: batch.topic, partition: batch.partition }, Number(batch.offsetLag()));
+    await this.restores.get(batch.partition);
+    const envelopes: Envelope[] = [];
+    const deadLetters: Message[] = [];
+    for (const message of batch.messages) {
+      try {
+        const value = await this.retry('decode', () => this.serde.decode(message.value));
+        envelopes.push({
+          record: {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? null,
+            value,
+          },
+          message,
+        });
+      } catch (error) {
+        deadLetters.push(this.deadLetter(batch.topic, batch.partition, message, error));
+      }
+    }
+    this.metrics.recordsIn.inc({ topic: batch.topic }, batch.messages.length);
+    await new Promise<void>((resolve, reject) => {
+      this.pending.push({
+        topic: batch.topic,
+        partition: batch.partition,
+        nextOffset: String(Number(batch.lastOffset()) + 1),
+        envelopes,
+        deadLetters,
+        done: { resolve, reject },
+      });
+      const records = this.pending.reduce((sum, pending) => sum + pending.envelopes.length, 0);
+      const full = records >= this.config.runner.STAGE_BATCH_MAX_RECORDS;
+      this.scheduleFlush(full || this.stopping ? 0 : this.config.runner.STAGE_BATCH_LINGER_MS);
+    });
+    resolveOffset(batch.lastOffset());
+  }
+
+  private scheduleFlush(delayMs: number): void {
+    if (this.lingerTimer && delayMs > 0) return;
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = globalThis.setTimeout(() => {
+      this.lingerTimer = undefined;
+      const batches = this.pending;
+      this.pending = [];
+      if (batches.length === 0) return;
+      this.flushing = this.flushing.then(() => this.flush(batches));
+    }, delayMs);
+  }
+
+  private async flush(batches: PendingBatch[]): Promise<void> {
+    try {
+      const processed = await this.process(batches.flatMap((batch) => batch.envelopes));
+      const deadLetters = [...batches.flatMap((batch) => batch.deadLetters), ...processed.deadLetters];
+      const started = performance.now();
+      await this.commit(batches, processed, deadLetters);
+      this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+      this.store.apply(processed.state.changes as Map<string, { partition: number; value: State | null }>);
+      this.observeCommitted(batches, processed.outputsByTopic, deadLetters);
+      for (const batch of batches) batch.done.resolve();
+    } catch (error) {
+      for (const batch of batches) batch.done.reject(error);
+      this.fail(error);
+    }
+  }
+
+  /** Runs the handler over the records in chunks; a chunk that fails is split until the failing records are alone. */
+  private async process(envelopes: Envelope[]) {
+    const state = new StagedState<State>(this.store, new Map());
+    const outputsByTopic = new Map<string, Message[]>();
+    const deadLetters: Message[] = [];
+    const processChunk = async (chunk: Envelope[]): Promise<void> => {
+      const partitionOf = new Map(chunk.map(({ record }) => [record.key ?? '', record.partition]));
+      const chunkState = new StagedState<State>(state, partitionOf);
+      try {
+        const encoded = await this.retry('process batch', async () => {
+          const started = performance.now();
+          const outputs = await this.handler!.processBatch(
+            chunk.map(({ record }) => record),
+            { state: chunkState, logger: this.logger },
+          );
+          this.metrics.handlerSeconds.observe((performance.now() - started) / 1000);
+          return outputs.map((output) => ({
+            topic: output.topic,
+            key: output.key,
+            value: this.serde.encode(output.topic, output.value),
+          }));
+        });
+        chunkState.mergeInto(state);
+        for (const { topic, key, value } of encoded) {
+          if (!outputsByTopic.has(topic)) outputsByTopic.set(topic, []);
+          outputsByTopic.get(topic)!.push({ key, value });
+        }
+      } catch (error) {
+        if (chunk.length === 1) {
+          const { record, message } = chunk[0]!;
+          deadLetters.push(this.deadLetter(record.topic, record.partition, message, error));
+          return;
+        }
+        const middle = Math.ceil(chunk.length / 2);
+        await processChunk(chunk.slice(0, middle));
+        await processChunk(chunk.slice(middle));
+      }
+    };
+    const chunkSize = this.config.runner.STAGE_BATCH_MAX_RECORDS;
+    for (let start = 0; start < envelopes.length; start += chunkSize) {
+      await processChunk(envelopes.slice(start, start + chunkSize));
+    }
+    this.metrics.batchRecords.observe(envelopes.length);
+    return { outputsByTopic, deadLetters, state: state as StagedState<unknown> };
+  }
+
+  private async commit(
+    batches: PendingBatch[],
+    processed: { outputsByTopic: Map<string, Message[]>; state: StagedState<unknown> },
+    deadLetters: Message[],
+  ): Promise<void> {
+    const topicMessages = [...processed.outputsByTopic].map(([topic, messages]) => ({ topic, messages }));
+    if (deadLetters.length > 0)
+      topicMessages.push({ topic: this.config.runner.STAGE_DLQ_TOPIC, messages: deadLetters });
+    const changelog = processed.state.changelogRecords();
+    if (changelog.length > 0) {
+      topicMessages.push({ topic: changelogTopicOf(this.definition.name), messages: changelog });
+    }
+    const offsets = batches.map(({ topic, partition, nextOffset }) => ({
+      topic,
+      partitions: [{ partition, offset: nextOffset }],
+    }));
+
+    if (!this.exactlyOnce) {
+      if (topicMessages.some(({ topic }) => topic !== this.config.runner.STAGE_DLQ_TOPIC)) {
+        throw new Error(`at-least-once stage ${this.definition.name} emitted records; only exactly-once stages may`);
+      }
+      await this.retryAlways('commit offsets', async () => {
+        if (topicMessages.length > 0) await this.producer!.sendBatch({ topicMessages, acks: -1 });
+        await this.consumer!.commitOffsets(
+          offsets.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))),
+        );
+      });
+      return;
+    }
+    await this.retryAlways('commit transaction', async () => {
+      const transaction: Transaction = await this.producer!.transaction();
+      try {
+        if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages, acks: -1 });
+        await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: offsets });
+        await transaction.commit();
+      } catch (error) {
+        if (transaction.isActive()) await transaction.abort().catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  private observeCommitted(
+    batches: PendingBatch[],
+    outputsByTopic: Map<string, Message[]>,
+    deadLetters: Message[],
+  ): void {
+    for (const [topic, messages] of outputsByTopic) this.metrics.recordsOut.inc({ topic }, messages.length);
+    const now = Date.now();
+    for (const { record } of batches.flatMap((batch) => batch.envelopes)) {
+      const captureTime = (record.value as { captureTime?: unknown }).captureTime;
+      if (typeof captureTime === 'number') this.metrics.endToEndSeconds.observe((now - captureTime) / 1000);
+    }
+    for (const deadLetter of deadLetters) {
+      const { sourceTopic, errorType } = deadLetter.headers as unknown as { sourceTopic: string; errorType: string };
+      this.metrics.deadLetters.inc({ topic: sourceTopic, error_type: errorType });
+    }
+  }
+
+  private deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown): Message {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    const errorType = cause instanceof DecodeError ? 'DecodeError' : cause.name;
+    this.logger.warn({ topic, partition, offset: message.offset, err: cause }, 'record dead-lettered');
+    const deadLetter: DeadLetter = {
+      stage: this.definition.name,
+      sourceTopic: topic,
+      sourcePartition: partition,
+      sourceOffset: Number(message.offset),
+      key: message.key,
+      value: message.value,
+      errorType,
+      error: cause.message,
+      failedTime: Date.now(),
+    };
+    return {
+      key: message.key,
+      value: this.serde.encode(this.config.runner.STAGE_DLQ_TOPIC, deadLetter),
+      headers: { sourceTopic: topic, errorType },
+    };
+  }
+
+  private async ensureChangelog(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const topic = changelogTopicOf(this.definition.name);
+      if ((await admin.listTopics()).includes(topic)) return;
+      const metadata = await admin.fetchTopicMetadata({ topics: [...this.definition.inputs] });
+      const partitions = Math.max(...metadata.topics.map((input) => input.partitions.length));
+      await createTopics(admin, [
+        {
+          topic,
+          numPartitions: partitions,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'min.compaction.lag.ms', value: '60000' },
+          ],
+        },
+      ]).catch((error: { type?: string }) => {
+        if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Retries while errors are retriable (the broker, registry or a database is away). */
+  private retry<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return retryRetriable(run, (error, attempt, delayMs) => {
+      this.metrics.retries.inc({ operation });
+      this.logger.warn({ err: error, attempt, delayMs }, `${operation} failed, retrying`);
+      void this.heartbeat().catch(() => undefined);
+    });
+  }
+
+  /**
+   * Commits are retried whatever the error, except fencing: the records were processed, so a
+   * failure is the broker's, never the data's. Fenced means another instance took over.
+   */
+  private async retryAlways(operation: string, run: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await run();
+      } catch (error) {
+        if (fencingErrors.has((error as { type?: string }).type ?? '')) throw error;
+        const delayMs = Math.min(5000, 100 * 2 ** (attempt - 1));
+        this.metrics.retries.inc({ operation });
+        this.logger.warn(
+          { err: error, attempt, delayMs, retriable: isRetriable(error) },
+          `${operation} failed, retrying`,
+        );
+        await this.heartbeat().catch(() => undefined);
+        await setTimeout(delayMs);
+      }
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.logger.fatal({ err: error }, 'stage cannot go on');
+    this.failure?.(error);
+  }
+}

@@ -1,0 +1,12 @@
+import type { StageDefinition } from './stage/definition.ts';
+
+/**
+ * Every stage a process can run, by name (`npm run stage -- <name>`). Loaders import on demand,
+ * so a process loads only the code (and models) of the stage it runs.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each stage has its own state type
+export const stages: Record<string, () => Promise<StageDefinition<any>>> = {
+  // Fixtures of the runtime's own tests and benchmark (core/src/testing/stages.ts).
+  'fixture-copy': async () => (await import('./testing/stages.ts')).copyStage(),
+  'fixture-count': async () => (await import('./testing/stages.ts')).countStage(),
+};

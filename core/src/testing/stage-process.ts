@@ -1,0 +1,42 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { repoPath } from '../paths.ts';
+
+/** A stage run as its own process, the way production runs it (`npm run stage -- <name>`). */
+export interface StageProcess {
+  readonly child: ChildProcess;
+  /** Resolves with the operations port once the stage consumes. */
+  readonly started: Promise<number>;
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  /** Everything the process printed, for assertion messages. */
+  output(): string;
+}
+
+export function spawnStage(name: string, env: Record<string, string>): StageProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', repoPath('core/src/bin/stage.ts'), name], {
+    cwd: repoPath('.'),
+    // eslint-disable-next-line no-restricted-properties -- the stage gets this environment plus the test's
+    env: { ...process.env, LOG_LEVEL: 'info', STAGE_HTTP_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const started = new Promise<number>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n').find((text) => text.includes('"stage started"'));
+      if (line) resolve((JSON.parse(line) as { httpPort: number }).httpPort);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    void exited.then((code) => reject(new Error(`stage ${name} exited with ${code} before it started:\n${output}`)));
+  });
+  started.catch(() => undefined);
+  return { child, started, exited, output: () => output };
+}
+
+/** SIGKILL: no batch finishes, no transaction commits, the group only notices after its session timeout. */
+export async function killStage(stage: StageProcess): Promise<void> {
+  stage.child.kill('SIGKILL');
+  await stage.exited;
+}

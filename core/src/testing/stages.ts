@@ -1,0 +1,49 @@
+import { ProctoFlexError } from '../errors.ts';
+import type { StageDefinition } from '../stage/definition.ts';
+import { loadFixtureConfig } from './config.ts';
+
+/** A record the copy fixture refuses, to exercise dead-lettering of processing failures. */
+export const poisonDetail = 'poison';
+
+/** Copies every record of its input to its output, unchanged: exactly-once is checked on it. */
+export function copyStage(): StageDefinition {
+  const config = loadFixtureConfig();
+  return {
+    name: config.FIXTURE_STAGE_NAME,
+    inputs: [config.FIXTURE_INPUT_TOPIC],
+    outputs: [{ topic: config.FIXTURE_OUTPUT_TOPIC, schema: config.FIXTURE_SCHEMA }],
+    delivery: 'exactly-once',
+    stateful: false,
+    open: () =>
+      Promise.resolve({
+        processBatch: (records) =>
+          Promise.resolve(
+            records.map(({ key, value }) => {
+              if ((value as { detail?: unknown }).detail === poisonDetail) {
+                throw new ProctoFlexError(`record of ${key} is poison`);
+              }
+              return { topic: config.FIXTURE_OUTPUT_TOPIC, key, value };
+            }),
+          ),
+      }),
+  };
+}
+
+/** Counts the records of each session in its state: state recovery is checked on it. */
+export function countStage(): StageDefinition<number> {
+  const config = loadFixtureConfig();
+  return {
+    name: config.FIXTURE_STAGE_NAME,
+    inputs: [config.FIXTURE_INPUT_TOPIC],
+    outputs: [],
+    delivery: 'exactly-once',
+    stateful: true,
+    open: () =>
+      Promise.resolve({
+        processBatch: (records, { state }) => {
+          for (const { key } of records) state.set(key!, (state.get(key!) ?? 0) + 1);
+          return Promise.resolve([]);
+        },
+      }),
+  };
+}
