@@ -31,13 +31,14 @@ export class AvroSerde {
   private readonly readers = new Map<number, avro.Type>();
   private readonly registry: SchemaRegistry;
 
-  constructor(registryUrl: string) {
+  constructor(private readonly registryUrl: string) {
     this.registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 2 } });
   }
 
   /** Registers the topic's schema under `<topic>-value` (BACKWARD compatible) and uses it for encode. */
   async registerTopic(topic: Pick<TopicSpec, 'name' | 'schema'>): Promise<number> {
     const schemaText = loadAvroSchema(topic.schema);
+    await this.requireBackwardCompatibility(subjectOf(topic.name));
     const { id } = await this.callRegistry(`register ${subjectOf(topic.name)}`, () =>
       this.registry.register({ type: SchemaType.AVRO, schema: schemaText }, { subject: subjectOf(topic.name) }),
     );
@@ -69,6 +70,37 @@ export class AvroSerde {
       throw new DecodeError(`Avro body does not match schema ${bytes.readInt32BE(1)}: ${(error as Error).message}`, {
         cause: error,
       });
+    }
+  }
+
+  /**
+   * Sets the subject's compatibility before its first version exists, so that concurrent first
+   * registrations (several instances of a stage starting together) all find it already set.
+   */
+  private async requireBackwardCompatibility(subject: string): Promise<void> {
+    const url = `${this.registryUrl}/config/${encodeURIComponent(subject)}`;
+    const headers = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+    const current = await this.callRegistryHttp(`read config of ${subject}`, () => fetch(url, { headers }));
+    if (current.ok && ((await current.json()) as { compatibilityLevel?: string }).compatibilityLevel === 'BACKWARD')
+      return;
+    const update = await this.callRegistryHttp(`set compatibility of ${subject}`, () =>
+      fetch(url, { method: 'PUT', headers, body: JSON.stringify({ compatibility: 'BACKWARD' }) }),
+    );
+    // 409: another instance set it a moment ago.
+    if (!update.ok && update.status !== 409) {
+      throw new ProctoFlexError(
+        `schema registry refused compatibility BACKWARD for ${subject}: ${await update.text()}`,
+      );
+    }
+  }
+
+  private async callRegistryHttp(what: string, call: () => Promise<Response>): Promise<Response> {
+    try {
+      const response = await call();
+      if (response.status >= 500) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+      return response;
+    } catch (error) {
+      throw new ServiceUnavailableError(`schema registry unavailable (${what}): ${(error as Error).message}`, error);
     }
   }
 

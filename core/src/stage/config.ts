@@ -16,7 +16,17 @@ export const stageRunnerSpec = {
     'How long a batch waits for records of other partitions before it is processed.',
     '10',
   ),
+  STAGE_FETCH_MAX_BYTES: variable(
+    parsers.positiveInt,
+    'Most bytes fetched from Kafka at once (per partition too); bounds the memory of records in flight.',
+    String(10 * 1024 * 1024),
+  ),
   STAGE_DLQ_TOPIC: variable(parsers.text, 'Topic that receives records the stage cannot process.', 'proctor.dlq.v1'),
+  STAGE_SESSION_TIMEOUT_MS: variable(
+    parsers.positiveInt,
+    'How long the group waits for a silent instance (crashed, paused) before giving its partitions to others.',
+    '30000',
+  ),
   STAGE_SHUTDOWN_TIMEOUT_MS: variable(
     parsers.positiveInt,
     'After SIGTERM, how long the batch in flight may take to commit before the process gives up (exit 1).',

@@ -88,8 +88,9 @@ async function stopAll(stages: StageProcess[]): Promise<void> {
   await Promise.all(stages.map((stage) => stage.exited));
 }
 
-const identity = (message: { key: Buffer | null; value: Buffer | null }) =>
-  `${message.key?.toString()}|${message.value?.toString('base64')}`;
+type RawRecord = { key?: Buffer | string | null; value: Buffer | string | null };
+const identity = (message: RawRecord) =>
+  `${message.key?.toString()}|${Buffer.from(message.value ?? '').toString('base64')}`;
 
 test('exactly once under SIGKILL: two instances, one killed and restarted three times', async (t) => {
   const stageName = uniqueName('it-copy');
@@ -124,6 +125,150 @@ async function waitForOutput(topic: string, count: number): Promise<void> {
     for (;;) {
       const offsets = await admin.fetchTopicOffsets(topic);
       if (offsets.reduce((sum, { high }) => sum + Number(high), 0) >= count) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+}
+
+test('state survives: a counting stage killed mid-stream resumes on another instance from its changelog', async (t) => {
+  const stageName = uniqueName('it-count');
+  const { input, serde, env } = await setUp(t, stageName);
+  const total = 60_000;
+  await produce(kafka, input, encodeEvents(serde, input, total));
+
+  const first = spawnStage('fixture-count', { ...env, STAGE_INSTANCE_ID: 'first' });
+  t.after(() => stopAll([first]));
+  await first.started;
+  await waitForCommitted(`proctoflex.${stageName}`, input, total / 3);
+  await killStage(first);
+
+  const second = spawnStage('fixture-count', { ...env, STAGE_INSTANCE_ID: 'second' });
+  t.after(() => stopAll([second]));
+  await second.started;
+  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
+
+  const counts = new Map<string, number>();
+  for (const message of await readTopicToEnd(kafka, changelogTopicOf(stageName))) {
+    counts.set(message.key!.toString(), Number(message.value!.toString()));
+  }
+  assert.equal(counts.size, sessions);
+  for (const [sessionId, count] of counts) assert.equal(count, total / sessions, sessionId);
+  assert.match(second.output(), /"msg":"state restored"/);
+});
+
+test('poison records: 1,000 bad records among 100,000 go to the dead-letter topic, the rest through', async (t) => {
+  const stageName = uniqueName('it-poison');
+  const { input, output, dlq, serde, env } = await setUp(t, stageName);
+  const good = encodeEvents(serde, input, 100_000);
+  const undecodable: Message[] = Array.from({ length: 500 }, (_, index) => ({
+    key: `session-${index % sessions}`,
+    value: Buffer.from(`{"not":"avro","index":${index}}`),
+  }));
+  const failing: Message[] = Array.from({ length: 500 }, (_, index) => ({
+    key: `session-${index % sessions}`,
+    value: serde.encode(input, { ...sessionEvent(index), seq: 1_000_000 + index, detail: poisonDetail }),
+  }));
+  const mixed = [...good];
+  [...undecodable, ...failing].forEach((bad, index) => mixed.splice((index * 101) % mixed.length, 0, bad));
+  await produce(kafka, input, mixed);
+
+  const stage = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'only' });
+  t.after(() => stopAll([stage]));
+  await stage.started;
+  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
+
+  const copied = (await readTopicToEnd(kafka, output)).map(identity);
+  assert.equal(copied.length, good.length);
+  assert.deepEqual(new Set(copied), new Set(good.map(identity)));
+
+  const deadLetters = await Promise.all(
+    (await readTopicToEnd(kafka, dlq)).map(async (message) => (await serde.decode(message.value)) as DeadLetter),
+  );
+  assert.equal(deadLetters.length, 1000);
+  const undecoded = deadLetters.filter((letter) => letter.errorType === 'DecodeError');
+  const refused = deadLetters.filter((letter) => letter.errorType === 'ProctoFlexError');
+  assert.equal(undecoded.length, 500);
+  assert.equal(refused.length, 500);
+  assert.ok(undecoded.every((letter) => /unknown magic byte/.test(letter.error)));
+  assert.ok(refused.every((letter) => /is poison/.test(letter.error)));
+  assert.deepEqual(
+    new Set(deadLetters.map((letter) => identity({ key: letter.key, value: letter.value }))),
+    new Set([...undecodable, ...failing].map(identity)),
+    'each dead letter carries the original key and bytes',
+  );
+  assert.ok(deadLetters.every((letter) => letter.stage === stageName && letter.sourceTopic === input));
+  assert.equal(stage.child.exitCode, null, 'the stage never stopped');
+  assert.equal(stage.output().match(/"msg":"stage started"/g)?.length, 1, 'the stage never restarted');
+});
+
+test('scale-out: a second instance takes over partitions; nothing lost or repeated', async (t) => {
+  const stageName = uniqueName('it-scale');
+  const { input, output, serde, env } = await setUp(t, stageName);
+  const total = 60_000;
+  const messages = encodeEvents(serde, input, total);
+  await produce(kafka, input, messages);
+
+  const first = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'first' });
+  t.after(() => stopAll([first]));
+  const firstPort = await first.started;
+  await waitForOutput(output, total / 4);
+  const second = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'second' });
+  t.after(() => stopAll([second]));
+  const secondPort = await second.started;
+  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
+
+  const copied = (await readTopicToEnd(kafka, output)).map(identity);
+  assert.equal(copied.length, total);
+  assert.deepEqual(new Set(copied), new Set(messages.map(identity)));
+  for (const port of [firstPort, secondPort]) {
+    assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(
+      metrics,
+      /^stage_assigned_partitions\{component="fixture-copy"\} [1-5]$/m,
+      'each instance owns some partitions',
+    );
+    assert.match(metrics, /^stage_rebalances_total\{component="fixture-copy"\} [1-9]/m);
+  }
+});
+
+test('graceful stop: SIGTERM under load exits 0 with offsets committed for everything emitted', async (t) => {
+  const stageName = uniqueName('it-stop');
+  const { input, output, serde, env } = await setUp(t, stageName);
+  const total = 60_000;
+  const messages = encodeEvents(serde, input, total);
+  await produce(kafka, input, messages);
+
+  // Small fetches, so that SIGTERM finds work in flight and more still to fetch.
+  const stage = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'only', STAGE_FETCH_MAX_BYTES: '32768' });
+  await stage.started;
+  await waitForOutput(output, total / 4);
+  stage.child.kill('SIGTERM');
+  assert.equal(await stage.exited, 0, stage.output());
+
+  const emitted = await readTopicToEnd(kafka, output);
+  const [committed] = await withAdmin(kafka, (admin) =>
+    admin.fetchOffsets({ groupId: `proctoflex.${stageName}`, topics: [input] }),
+  );
+  const committedTotal = committed!.partitions.reduce((sum, { offset }) => sum + Math.max(Number(offset), 0), 0);
+  assert.ok(emitted.length < total, 'stopped mid-stream');
+  assert.equal(committedTotal, emitted.length, 'committed input offsets cover exactly what was emitted');
+
+  const resumed = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'only' });
+  t.after(() => stopAll([resumed]));
+  await resumed.started;
+  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
+  const copied = (await readTopicToEnd(kafka, output)).map(identity);
+  assert.equal(copied.length, total);
+  assert.deepEqual(new Set(copied), new Set(messages.map(identity)));
+});
+
+/** Waits until `groupId` has committed at least `count` offsets of `topic` in total. */
+async function waitForCommitted(groupId: string, topic: string, count: number): Promise<void> {
+  await withAdmin(kafka, async (admin) => {
+    for (;;) {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      if (committed!.partitions.reduce((sum, { offset }) => sum + Math.max(Number(offset), 0), 0) >= count) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   });

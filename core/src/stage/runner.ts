@@ -129,7 +129,10 @@ export class StageRunner<State = never> {
       groupId: this.groupId,
       readUncommitted: false,
       maxWaitTimeInMs: Math.max(config.runner.STAGE_BATCH_LINGER_MS, 100),
-      maxBytesPerPartition: 2 * 1024 * 1024,
+      maxBytes: config.runner.STAGE_FETCH_MAX_BYTES,
+      maxBytesPerPartition: Math.min(config.runner.STAGE_FETCH_MAX_BYTES, 2 * 1024 * 1024),
+      sessionTimeout: config.runner.STAGE_SESSION_TIMEOUT_MS,
+      heartbeatInterval: Math.max(500, Math.floor(config.runner.STAGE_SESSION_TIMEOUT_MS / 6)),
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment));

@@ -16,7 +16,8 @@ export function spawnStage(name: string, env: Record<string, string>): StageProc
   const child = spawn(process.execPath, ['--import', 'tsx', repoPath('core/src/bin/stage.ts'), name], {
     cwd: repoPath('.'),
     // eslint-disable-next-line no-restricted-properties -- the stage gets this environment plus the test's
-    env: { ...process.env, LOG_LEVEL: 'info', STAGE_HTTP_PORT: '0', ...env },
+    // The broker's smallest session timeout: a killed instance's partitions move on within seconds.
+    env: { ...process.env, LOG_LEVEL: 'info', STAGE_HTTP_PORT: '0', STAGE_SESSION_TIMEOUT_MS: '6000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
