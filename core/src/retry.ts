@@ -1,14 +1,14 @@
 import { setTimeout } from 'node:timers/promises';
 
 /**
- * Whether an error is worth retrying: ours and KafkaJS's carry `retriable`; KafkaJS wraps a
- * retriable error whose own retries ran out in one carrying it as `originalError`. Anything
- * else (TypeError, bad data) is not.
+ * Whether an error is worth retrying: ours and KafkaJS's carry `retriable`; when KafkaJS's own
+ * retries run out it throws KafkaJSNumberOfRetriesExceeded with the retriable error as `cause`.
+ * Anything else (TypeError, bad data) is not.
  */
 export function isRetriable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const { retriable, originalError } = error as { retriable?: unknown; originalError?: unknown };
-  return retriable === true || (originalError !== undefined && isRetriable(originalError));
+  const { retriable, name, cause } = error as { retriable?: unknown; name?: unknown; cause?: unknown };
+  return retriable === true || (name === 'KafkaJSNumberOfRetriesExceeded' && isRetriable(cause));
 }
 
 /**

@@ -66,8 +66,8 @@ export interface StageDefinition<State = never> {
   readonly outputs: readonly OutputTopic[];
   /**
    * exactly-once: outputs, state and input offsets commit in one Kafka transaction (processors).
-   * at-least-once: the handler writes elsewhere idempotently and offsets are committed after it
-   * returns (sinks); such a stage emits no records and keeps no state.
+   * at-least-once: outputs are produced, then offsets committed, both after the handler returned;
+   * for sinks, whose handler writes elsewhere idempotently. Such a stage keeps no state.
    */
   readonly delivery: 'exactly-once' | 'at-least-once';
   /** Keeps per-session state in the compacted changelog proctor.state.<name>.v1. */

@@ -10,7 +10,7 @@ import { createKafka } from '../kafka.ts';
 import type { Logger } from '../logger.ts';
 import { isRetriable, retryRetriable } from '../retry.ts';
 import { AvroSerde } from '../serde.ts';
-import { createTopics, pipelineTopics } from '../topics.ts';
+import { createTopics } from '../topics.ts';
 import type { StageRunnerConfig } from './config.ts';
 import { changelogTopicOf, type InputRecord, type StageDefinition, type StageHandler } from './definition.ts';
 import { startOperationsServer } from './http.ts';
@@ -108,6 +108,11 @@ export class StageRunner<State = never> {
         await this.serde.registerTopic({ name: output.topic, schema: output.schema });
       await this.serde.registerTopic({ name: config.runner.STAGE_DLQ_TOPIC, schema: 'DeadLetter' });
     });
+    if (definition.stateful && !this.exactlyOnce) {
+      throw new Error(
+        `stage ${definition.name}: state needs exactly-once delivery, its changelog commits with the offsets`,
+      );
+    }
     if (definition.stateful) await this.retry('create changelog', () => this.ensureChangelog());
     this.handler = await definition.open({ services: config.services, logger: this.logger, metrics: this.registry });
 
@@ -179,8 +184,9 @@ export class StageRunner<State = never> {
     for (const partition of fresh) this.restores.set(partition, restore);
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat }: EachBatchPayload): Promise<void> {
-    this.heartbeat = heartbeat;
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    this.heartbeat = () => payload.heartbeat();
     this.metrics.consumerLag.set({ topic: batch.topic, partition: batch.partition }, Number(batch.offsetLag()));
     await this.restores.get(batch.partition);
     const envelopes: Envelope[] = [];
@@ -216,7 +222,7 @@ export class StageRunner<State = never> {
       const full = records >= this.config.runner.STAGE_BATCH_MAX_RECORDS;
       this.scheduleFlush(full || this.stopping ? 0 : this.config.runner.STAGE_BATCH_LINGER_MS);
     });
-    resolveOffset(batch.lastOffset());
+    payload.resolveOffset(batch.lastOffset());
   }
 
   private scheduleFlush(delayMs: number): void {
@@ -311,9 +317,6 @@ export class StageRunner<State = never> {
     }));
 
     if (!this.exactlyOnce) {
-      if (topicMessages.some(({ topic }) => topic !== this.config.runner.STAGE_DLQ_TOPIC)) {
-        throw new Error(`at-least-once stage ${this.definition.name} emitted records; only exactly-once stages may`);
-      }
       await this.retryAlways('commit offsets', async () => {
         if (topicMessages.length > 0) await this.producer!.sendBatch({ topicMessages, acks: -1 });
         await this.consumer!.commitOffsets(

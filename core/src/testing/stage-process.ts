@@ -15,8 +15,8 @@ export interface StageProcess {
 export function spawnStage(name: string, env: Record<string, string>): StageProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', repoPath('core/src/bin/stage.ts'), name], {
     cwd: repoPath('.'),
-    // eslint-disable-next-line no-restricted-properties -- the stage gets this environment plus the test's
     // The broker's smallest session timeout: a killed instance's partitions move on within seconds.
+    // eslint-disable-next-line no-restricted-properties -- the stage gets this environment plus the test's
     env: { ...process.env, LOG_LEVEL: 'info', STAGE_HTTP_PORT: '0', STAGE_SESSION_TIMEOUT_MS: '6000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -28,8 +28,8 @@ export function spawnStage(name: string, env: Record<string, string>): StageProc
       const line = output.split('\n').find((text) => text.includes('"stage started"'));
       if (line) resolve((JSON.parse(line) as { httpPort: number }).httpPort);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     void exited.then((code) => reject(new Error(`stage ${name} exited with ${code} before it started:\n${output}`)));
   });
   started.catch(() => undefined);
