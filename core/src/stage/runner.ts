@@ -58,6 +58,7 @@ export class StageRunner<State = never> {
   private flushing = Promise.resolve();
   private heartbeat: () => Promise<void> = () => Promise.resolve();
   private joined = false;
+  private restoring = 0;
   private stopping = false;
   private failure?: (error: unknown) => void;
   /** Rejects when the stage cannot go on (its producer was fenced, its consumer crashed for good). */
@@ -86,8 +87,9 @@ export class StageRunner<State = never> {
     return `proctoflex.${this.definition.name}`;
   }
 
+  /** Consuming: in the group, state restored, not stopping. */
   get ready(): boolean {
-    return this.joined && !this.stopping;
+    return this.joined && this.restoring === 0 && !this.stopping;
   }
 
   private get exactlyOnce(): boolean {
@@ -103,16 +105,14 @@ export class StageRunner<State = never> {
     );
     this.server = server;
     this.httpPort = port;
+    if (definition.stateful && !this.exactlyOnce) {
+      throw new Error(`stage ${definition.name}: state needs exactly-once delivery, its changelog commits with the offsets`);
+    }
     await this.retry('register schemas', async () => {
       for (const output of definition.outputs)
         await this.serde.registerTopic({ name: output.topic, schema: output.schema });
       await this.serde.registerTopic({ name: config.runner.STAGE_DLQ_TOPIC, schema: 'DeadLetter' });
     });
-    if (definition.stateful && !this.exactlyOnce) {
-      throw new Error(
-        `stage ${definition.name}: state needs exactly-once delivery, its changelog commits with the offsets`,
-      );
-    }
     if (definition.stateful) await this.retry('create changelog', () => this.ensureChangelog());
     this.handler = await definition.open({ services: config.services, logger: this.logger, metrics: this.registry });
 
@@ -178,9 +178,15 @@ export class StageRunner<State = never> {
     this.store.retainPartitions(owned);
     for (const partition of this.restores.keys()) if (!owned.has(partition)) this.restores.delete(partition);
     const fresh = [...owned].filter((partition) => !this.restores.has(partition));
+    if (fresh.length === 0) return;
+    this.restoring += 1;
     const restore = this.retry('restore state', () =>
       this.store.restore(this.kafka, changelogTopicOf(this.definition.name), fresh),
-    ).then((records) => this.logger.info({ partitions: fresh, records }, 'state restored'));
+    )
+      .then((records) => this.logger.info({ partitions: fresh, records }, 'state restored'))
+      .finally(() => (this.restoring -= 1));
+    // Without its state a partition must not be processed: the stage stops instead.
+    restore.catch((error: unknown) => this.fail(error));
     for (const partition of fresh) this.restores.set(partition, restore);
   }
 
