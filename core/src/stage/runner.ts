@@ -37,6 +37,16 @@ interface PendingBatch {
 /** KafkaJS fetches all assigned partitions of a broker at once; this many are processed together. */
 const maxPartitionsPerFlush = 64;
 const fencingErrors = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
+/** The group moved on without this instance: its batches in flight must not commit. */
+const membershipErrors = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+]);
+const isMembershipError = (error: unknown) => membershipErrors.has((error as { type?: string }).type ?? '');
+/** Lets timers and sockets run (heartbeats above all) between long stretches of work. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Runs one stage: consumes its inputs in the stage's consumer group, hands batches to its
@@ -106,7 +116,9 @@ export class StageRunner<State = never> {
     this.server = server;
     this.httpPort = port;
     if (definition.stateful && !this.exactlyOnce) {
-      throw new Error(`stage ${definition.name}: state needs exactly-once delivery, its changelog commits with the offsets`);
+      throw new Error(
+        `stage ${definition.name}: state needs exactly-once delivery, its changelog commits with the offsets`,
+      );
     }
     await this.retry('register schemas', async () => {
       for (const output of definition.outputs)
@@ -197,7 +209,8 @@ export class StageRunner<State = never> {
     await this.restores.get(batch.partition);
     const envelopes: Envelope[] = [];
     const deadLetters: Message[] = [];
-    for (const message of batch.messages) {
+    for (const [index, message] of batch.messages.entries()) {
+      if (index % 1000 === 999) await yieldToEventLoop();
       try {
         const value = await this.retry('decode', () => this.serde.decode(message.value));
         envelopes.push({
@@ -255,7 +268,9 @@ export class StageRunner<State = never> {
       for (const batch of batches) batch.done.resolve();
     } catch (error) {
       for (const batch of batches) batch.done.reject(error);
-      this.fail(error);
+      // Lost partitions: KafkaJS rejoins, and whoever owns them now re-reads them from the last commit.
+      if (isMembershipError(error)) this.logger.warn({ err: error }, 'batch dropped: the group rebalanced');
+      else this.fail(error);
     }
   }
 
@@ -300,6 +315,9 @@ export class StageRunner<State = never> {
     const chunkSize = this.config.runner.STAGE_BATCH_MAX_RECORDS;
     for (let start = 0; start < envelopes.length; start += chunkSize) {
       await processChunk(envelopes.slice(start, start + chunkSize));
+      // A long flush must not look like a dead instance; a lost membership stops it here.
+      await yieldToEventLoop();
+      await this.heartbeat();
     }
     this.metrics.batchRecords.observe(envelopes.length);
     return { outputsByTopic, deadLetters, state: state as StagedState<unknown> };
@@ -336,6 +354,9 @@ export class StageRunner<State = never> {
       try {
         if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages, acks: -1 });
         await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: offsets });
+        // Still a member? KafkaJS offset commits carry no group generation (KIP-447), so this
+        // check is what keeps an instance the group gave up on from committing what others redo.
+        await this.heartbeat();
         await transaction.commit();
       } catch (error) {
         if (transaction.isActive()) await transaction.abort().catch(() => undefined);
@@ -418,22 +439,22 @@ export class StageRunner<State = never> {
   }
 
   /**
-   * Commits are retried whatever the error, except fencing: the records were processed, so a
-   * failure is the broker's, never the data's. Fenced means another instance took over.
+   * Commits are retried whatever the error, except fencing and lost membership: the records were
+   * processed, so a failure is the broker's, never the data's. Fenced means another instance
+   * with our id took over; lost membership means the group gave our partitions to others.
    */
   private async retryAlways(operation: string, run: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await run();
       } catch (error) {
-        if (fencingErrors.has((error as { type?: string }).type ?? '')) throw error;
+        if (fencingErrors.has((error as { type?: string }).type ?? '') || isMembershipError(error)) throw error;
         const delayMs = Math.min(5000, 100 * 2 ** (attempt - 1));
         this.metrics.retries.inc({ operation });
         this.logger.warn(
           { err: error, attempt, delayMs, retriable: isRetriable(error) },
           `${operation} failed, retrying`,
         );
-        await this.heartbeat().catch(() => undefined);
         await setTimeout(delayMs);
       }
     }

@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { randomBytes } from 'node:crypto';
+import { readPartitionsToEnd } from '../read-to-end.ts';
 import type { SessionState } from './definition.ts';
 
 /** One changelog record: the session's latest state (JSON), or null once it is deleted. */
@@ -40,58 +40,17 @@ export class StateStore<State> {
   }
 
   /**
-   * Loads the given partitions of the changelog, read_committed, up to the end offsets they had
-   * when the restore began. Called on assignment, before any batch of those partitions runs.
+   * Loads the given partitions of the changelog (read_committed, to their end). Called on
+   * assignment, before any batch of those partitions runs.
    */
   async restore(kafka: Kafka, changelogTopic: string, partitions: readonly number[]): Promise<number> {
-    if (partitions.length === 0) return 0;
-    const admin = kafka.admin();
-    await admin.connect();
-    const endOffsets = new Map(
-      (await admin.fetchTopicOffsets(changelogTopic))
-        .filter(({ partition }) => partitions.includes(partition))
-        .map(({ partition, high }) => [partition, Number(high)]),
-    );
-    await admin.disconnect();
-    const pending = new Set([...endOffsets].filter(([, end]) => end > 0).map(([partition]) => partition));
-    if (pending.size === 0) return 0;
-
     let restored = 0;
-    const consumer = kafka.consumer({ groupId: `restore.${changelogTopic}.${randomBytes(6).toString('hex')}` });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topics: [changelogTopic], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        // END_BATCH_PROCESS also reports batches that held only transaction markers or aborted records.
-        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-          if (Number(payload.lastOffset) + 1 >= (endOffsets.get(payload.partition) ?? 0)) {
-            pending.delete(payload.partition);
-          }
-          if (pending.size === 0) resolve();
-        });
-        consumer
-          .run({
-            eachBatch: ({ batch }) => {
-              if (!endOffsets.has(batch.partition)) return Promise.resolve();
-              for (const message of batch.messages) {
-                if (Number(message.offset) >= endOffsets.get(batch.partition)!) break;
-                const sessionId = message.key!.toString();
-                if (message.value === null) this.entries.delete(sessionId);
-                else
-                  this.entries.set(sessionId, {
-                    partition: batch.partition,
-                    value: JSON.parse(message.value.toString()) as State,
-                  });
-                restored += 1;
-              }
-              return Promise.resolve();
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-    }
+    await readPartitionsToEnd(kafka, changelogTopic, partitions, (partition, message) => {
+      const sessionId = message.key!.toString();
+      if (message.value === null) this.entries.delete(sessionId);
+      else this.entries.set(sessionId, { partition, value: JSON.parse(message.value.toString()) as State });
+      restored += 1;
+    });
     return restored;
   }
 }

@@ -3,6 +3,7 @@ import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { loadConfig, servicesSpec } from '../config.ts';
 import { createKafka } from '../kafka.ts';
 import { createLogger } from '../logger.ts';
+import { readPartitionsToEnd } from '../read-to-end.ts';
 
 /** Shared helpers for integration tests, which run against the services infra/up started. */
 
@@ -69,47 +70,11 @@ export async function readMessages(
   }
 }
 
-/**
- * Reads a topic from its beginning to the end offsets it has now (read_committed), however many
- * records that is. Records of transactions still open or aborted are never returned.
- */
-export async function readTopicToEnd(kafka: Kafka, topic: string, timeoutMs = 120_000): Promise<KafkaMessage[]> {
-  const endOffsets = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
-  const pending = new Set(endOffsets.filter(({ high }) => Number(high) > 0).map(({ partition }) => partition));
-  const end = new Map(endOffsets.map(({ partition, high }) => [partition, Number(high)]));
+/** Every committed record of `topic`, read to its end (see readPartitionsToEnd). */
+export async function readTopicToEnd(kafka: Kafka, topic: string): Promise<KafkaMessage[]> {
   const messages: KafkaMessage[] = [];
-  if (pending.size === 0) return messages;
-  const consumer = kafka.consumer({ groupId: uniqueName('test-reader'), readUncommitted: false });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new Error(`${topic}: partitions ${[...pending].join(', ')} not read to the end in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        if (Number(payload.lastOffset) + 1 >= end.get(payload.partition)!) pending.delete(payload.partition);
-        if (pending.size === 0) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      consumer
-        .run({
-          eachBatch: ({ batch }) => {
-            const limit = end.get(batch.partition)!;
-            messages.push(...batch.messages.filter((message) => Number(message.offset) < limit));
-            return Promise.resolve();
-          },
-        })
-        .catch(reject);
-    });
-    return messages;
-  } finally {
-    await consumer.disconnect();
-  }
+  await readPartitionsToEnd(kafka, topic, 'all', (_, message) => messages.push(message));
+  return messages;
 }
 
 /** Resolves once `groupId` has committed offsets at the end of every partition of `topic`. */

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+
+/**
+ * Reads the given partitions of `topic` from the beginning up to their end, read_committed,
+ * passing each record to `onRecord` once per position. "The end" is the high watermark the
+ * fetches report, not the last stable offset: a transaction committed a moment ago may still
+ * be writing its markers, and its records must not be missed. A partition empty at the start is
+ * not waited for.
+ */
+export async function readPartitionsToEnd(
+  kafka: Kafka,
+  topic: string,
+  partitions: readonly number[] | 'all',
+  onRecord: (partition: number, message: KafkaMessage) => void,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const stableEnds = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const end = new Map(
+    stableEnds
+      .filter(({ partition }) => partitions === 'all' || partitions.includes(partition))
+      .map(({ partition, high }) => [partition, Number(high)]),
+  );
+  const pending = new Set([...end].filter(([, offset]) => offset > 0).map(([partition]) => partition));
+  if (pending.size === 0) return;
+  const lastOffsetRead = new Map<number, number>();
+  const consumer = kafka.consumer({ groupId: `read-to-end.${topic}.${randomBytes(6).toString('hex')}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`${topic}: partitions ${[...pending].join(', ')} not read to the end in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      // Also emitted for batches that held only transaction markers or aborted records.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const target = Math.max(end.get(payload.partition) ?? 0, Number(payload.highWatermark));
+        if (Number(payload.lastOffset) + 1 >= target) pending.delete(payload.partition);
+        if (pending.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      consumer
+        .run({
+          eachBatch: ({ batch }) => {
+            if (!end.has(batch.partition)) return Promise.resolve();
+            for (const message of batch.messages) {
+              // A reader that rejoins its group starts over: each position counts once.
+              if (Number(message.offset) <= (lastOffsetRead.get(batch.partition) ?? -1)) continue;
+              lastOffsetRead.set(batch.partition, Number(message.offset));
+              onRecord(batch.partition, message);
+            }
+            return Promise.resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
