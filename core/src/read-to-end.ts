@@ -5,8 +5,10 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
  * Reads the given partitions of `topic` from the beginning up to their end, read_committed,
  * passing each record to `onRecord` once per position. "The end" is the high watermark the
  * fetches report, not the last stable offset: a transaction committed a moment ago may still
- * be writing its markers, and its records must not be missed. A partition empty at the start is
- * not waited for.
+ * be writing its markers, and its records must not be missed. A partition whose last stable
+ * offset is 0 is taken as empty: KafkaJS cannot ask for the high watermark, so a first
+ * transaction still open there (a crashed producer's, until it times out) hides what others
+ * committed after it.
  */
 export async function readPartitionsToEnd(
   kafka: Kafka,
