@@ -111,13 +111,16 @@ test('exactly once under SIGKILL: two instances, one killed and restarted three 
   }
   await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
 
-  const copied = await readTopicToEnd(kafka, output);
-  const inputs = new Set(messages.map(identity));
-  const outputs = copied.map(identity);
-  assert.equal(new Set(outputs).size, outputs.length, 'no record was copied twice');
-  assert.equal(outputs.length, total, 'every record was copied');
-  assert.ok(outputs.every((record) => inputs.has(record)));
+  await assertCopiedExactlyOnce(output, messages);
 });
+
+/** The output holds every input record once: none lost, none twice, nothing else. */
+async function assertCopiedExactlyOnce(output: string, inputs: Message[]): Promise<void> {
+  const copied = (await readTopicToEnd(kafka, output)).map(identity);
+  assert.equal(new Set(copied).size, copied.length, 'no record was copied twice');
+  assert.equal(copied.length, inputs.length, 'every record was copied');
+  assert.deepEqual(new Set(copied), new Set(inputs.map(identity)));
+}
 
 /** Waits until `topic` holds at least `count` committed records (approximately, by end offsets). */
 async function waitForOutput(topic: string, count: number): Promise<void> {
@@ -180,9 +183,7 @@ test('poison records: 1,000 bad records among 100,000 go to the dead-letter topi
   await stage.started;
   await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
 
-  const copied = (await readTopicToEnd(kafka, output)).map(identity);
-  assert.equal(copied.length, good.length);
-  assert.deepEqual(new Set(copied), new Set(good.map(identity)));
+  await assertCopiedExactlyOnce(output, good);
 
   const deadLetters = await Promise.all(
     (await readTopicToEnd(kafka, dlq)).map(async (message) => (await serde.decode(message.value)) as DeadLetter),
@@ -220,10 +221,9 @@ test('scale-out: a second instance takes over partitions; nothing lost or repeat
   const secondPort = await second.started;
   await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
 
-  const copied = (await readTopicToEnd(kafka, output)).map(identity);
-  assert.equal(copied.length, total);
-  assert.deepEqual(new Set(copied), new Set(messages.map(identity)));
+  await assertCopiedExactlyOnce(output, messages);
   for (const port of [firstPort, secondPort]) {
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
     assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(
@@ -261,9 +261,7 @@ test('graceful stop: SIGTERM under load exits 0 with offsets committed for every
   t.after(() => stopAll([resumed]));
   await resumed.started;
   await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
-  const copied = (await readTopicToEnd(kafka, output)).map(identity);
-  assert.equal(copied.length, total);
-  assert.deepEqual(new Set(copied), new Set(messages.map(identity)));
+  await assertCopiedExactlyOnce(output, messages);
 });
 
 /** Waits until `groupId` has committed at least `count` offsets of `topic` in total. */
