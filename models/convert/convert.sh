@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Re-creates models/*.onnx from the public packages they come from (see models/manifest.json).
+# Needs Python 3.10-3.11 and the npm dev dependencies (node_modules/@vladmandic/human).
+set -euo pipefail
+cd "$(dirname "$0")"
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install -q -r requirements.txt
+fi
+# Silero VAD ships its ONNX files in its wheel; take it without its dependencies (torch).
+.venv/bin/pip download -q --no-deps --dest .venv/downloads silero-vad==6.2.3
+.venv/bin/python convert.py ../../node_modules/@vladmandic/human/models .venv/downloads/silero_vad-6.2.3-py3-none-any.whl ..
