@@ -1,0 +1,53 @@
+import type { Box } from './geometry.ts';
+import { resizeInto, type DecodedImage } from './image.ts';
+import { ort, type ModelSessions } from './models.ts';
+
+const embeddingSize = 224;
+
+/** A face to describe: the frame and the square region of the face in it. */
+export interface FaceCrop {
+  readonly image: DecodedImage;
+  readonly crop: Box;
+}
+
+/**
+ * Identity descriptors, L2-normalised, one model invocation for the whole batch. Two faces are
+ * the same person when `similarity` is at least `identityThreshold` (see models/manifest.json).
+ */
+export async function embedFaces(models: ModelSessions, faces: readonly FaceCrop[]): Promise<Float32Array[]> {
+  if (faces.length === 0) return [];
+  const session = await models.get('face-embedding');
+  const pixels = embeddingSize * embeddingSize * 3;
+  const input = new Float32Array(faces.length * pixels);
+  await Promise.all(
+    faces.map(({ image, crop }, index) =>
+      resizeInto(image, embeddingSize, input, index * pixels, { scale: 1, offset: 0 }, tightCrop(crop)),
+    ),
+  );
+  const outputs = await session.run({
+    [session.inputNames[0]!]: new ort.Tensor('float32', input, [faces.length, embeddingSize, embeddingSize, 3]),
+  });
+  const descriptors = outputs['global_pooling/Mean']!.data as Float32Array;
+  return faces.map((_, index) => {
+    const vector = descriptors.slice(index * 1024, (index + 1) * 1024);
+    const length = Math.hypot(...vector);
+    return vector.map((value) => value / length);
+  });
+}
+
+/** The face itself, not the 1.5x landmark crop: its middle two thirds. */
+function tightCrop(crop: Box): Box {
+  return {
+    x: crop.x + crop.width / 6,
+    y: crop.y + crop.height / 6,
+    width: (crop.width * 2) / 3,
+    height: (crop.height * 2) / 3,
+  };
+}
+
+/** Cosine similarity of two L2-normalised descriptors, -1 to 1. */
+export function similarity(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  for (let index = 0; index < a.length; index += 1) dot += a[index]! * b[index]!;
+  return dot;
+}

@@ -1,0 +1,201 @@
+import { clampBox, nonMaxSuppression, sigmoid, type Box } from './geometry.ts';
+import { resizeInto, type DecodedImage } from './image.ts';
+import { ort, type ModelSessions } from './models.ts';
+
+export interface FaceOptions {
+  /** Detector confidence (0-1) from which a face counts. */
+  readonly minConfidence: number;
+  /** Overlap above which two detections are one face. */
+  readonly iouThreshold: number;
+}
+
+export const defaultFaceOptions: FaceOptions = { minConfidence: 0.6, iouThreshold: 0.3 };
+
+/** Head rotation in degrees: yaw (left/right, positive = the candidate's left), pitch (up/down), roll (tilt). */
+export interface HeadPose {
+  readonly yaw: number;
+  readonly pitch: number;
+  readonly roll: number;
+}
+
+export interface Face {
+  readonly box: Box;
+  readonly score: number;
+  /** 468 mesh points (x, y normalised to the frame; z in the same scale as x). */
+  readonly landmarks: readonly [number, number, number][];
+  /** Confidence of the landmark model that the crop holds a face, 0-1. */
+  readonly meshScore: number;
+  readonly pose: HeadPose;
+  /** Square region the landmarks and the embedding were taken from. */
+  readonly crop: Box;
+}
+
+const detectorSize = 256;
+const meshSize = 192;
+/** Anchor centres of BlazeFace's two heads, in input pixels: 16x16 cells x 2, then 8x8 cells x 6. */
+const anchors: readonly [number, number][] = [...anchorGrid(16, 2), ...anchorGrid(32, 6)];
+
+function anchorGrid(stride: number, perCell: number): [number, number][] {
+  const cells = detectorSize / stride;
+  const grid: [number, number][] = [];
+  for (let row = 0; row < cells; row += 1) {
+    for (let column = 0; column < cells; column += 1) {
+      for (let n = 0; n < perCell; n += 1) grid.push([(column + 0.5) * stride, (row + 0.5) * stride]);
+    }
+  }
+  return grid;
+}
+
+/**
+ * Faces in each frame: one detector invocation for the whole batch, then one landmark
+ * invocation for every face of every frame.
+ */
+export async function detectFaces(
+  models: ModelSessions,
+  images: readonly DecodedImage[],
+  options: FaceOptions = defaultFaceOptions,
+): Promise<Face[][]> {
+  if (images.length === 0) return [];
+  const detections = await runDetector(models, images, options);
+  const crops = detections.flatMap((faces, imageIndex) =>
+    faces.map((face) => ({ imageIndex, ...face, crop: squareCrop(face.box, images[imageIndex]!) })),
+  );
+  if (crops.length === 0) return images.map(() => []);
+  const meshes = await runLandmarks(models, images, crops);
+  const result: Face[][] = images.map(() => []);
+  crops.forEach((crop, index) => {
+    const { landmarks, meshScore } = meshes[index]!;
+    result[crop.imageIndex]!.push({
+      box: crop.box,
+      score: crop.score,
+      crop: crop.crop,
+      landmarks,
+      meshScore,
+      pose: headPose(landmarks, images[crop.imageIndex]!),
+    });
+  });
+  return result;
+}
+
+async function runDetector(models: ModelSessions, images: readonly DecodedImage[], options: FaceOptions) {
+  const session = await models.get('face-detector');
+  const pixels = detectorSize * detectorSize * 3;
+  const input = new Float32Array(images.length * pixels);
+  await Promise.all(
+    images.map((image, index) =>
+      resizeInto(image, detectorSize, input, index * pixels, { scale: 1 / 127.5, offset: -1 }),
+    ),
+  );
+  const outputs = await session.run({
+    [session.inputNames[0]!]: new ort.Tensor('float32', input, [images.length, detectorSize, detectorSize, 3]),
+  });
+  // Heads by size: logits of 512 and 384 anchors, regressors of 512 and 384 anchors.
+  const bySize = Object.values(outputs).sort((a, b) => a.dims[1]! * a.dims[2]! - b.dims[1]! * b.dims[2]!);
+  const [logits384, logits512, regressors384, regressors512] = bySize.map((tensor) => tensor.data as Float32Array);
+  return images.map((_, imageIndex) => {
+    const candidates: { box: Box; score: number }[] = [];
+    anchors.forEach(([anchorX, anchorY], anchor) => {
+      const fine = anchor < 512;
+      const row = fine ? anchor : anchor - 512;
+      const logits = fine ? logits512! : logits384!;
+      const regressors = fine ? regressors512! : regressors384!;
+      const count = fine ? 512 : 384;
+      const score = sigmoid(logits[imageIndex * count + row]!);
+      if (score < options.minConfidence) return;
+      const base = (imageIndex * count + row) * 16;
+      const centreX = (regressors[base]! + anchorX) / detectorSize;
+      const centreY = (regressors[base + 1]! + anchorY) / detectorSize;
+      const width = regressors[base + 2]! / detectorSize;
+      const height = regressors[base + 3]! / detectorSize;
+      candidates.push({ box: clampBox({ x: centreX - width / 2, y: centreY - height / 2, width, height }), score });
+    });
+    return nonMaxSuppression(candidates, options.iouThreshold);
+  });
+}
+
+/** A square around the face, 1.5 times its larger side in pixels, as the landmark model expects. */
+function squareCrop(box: Box, image: DecodedImage): Box {
+  const side = 1.5 * Math.max(box.width * image.width, box.height * image.height);
+  const centreX = (box.x + box.width / 2) * image.width;
+  const centreY = (box.y + box.height / 2) * image.height;
+  return {
+    x: (centreX - side / 2) / image.width,
+    y: (centreY - side / 2) / image.height,
+    width: side / image.width,
+    height: side / image.height,
+  };
+}
+
+async function runLandmarks(
+  models: ModelSessions,
+  images: readonly DecodedImage[],
+  crops: { imageIndex: number; crop: Box }[],
+) {
+  const session = await models.get('face-landmarks');
+  const pixels = meshSize * meshSize * 3;
+  const input = new Float32Array(crops.length * pixels);
+  await Promise.all(
+    crops.map(({ imageIndex, crop }, index) =>
+      resizeInto(images[imageIndex]!, meshSize, input, index * pixels, { scale: 1 / 255, offset: 0 }, crop),
+    ),
+  );
+  const outputs = await session.run({
+    [session.inputNames[0]!]: new ort.Tensor('float32', input, [crops.length, meshSize, meshSize, 3]),
+  });
+  const mesh = outputs['output_mesh']!.data as Float32Array;
+  const flags = outputs['output_faceflag']!.data as Float32Array;
+  return crops.map(({ crop }, index) => {
+    const landmarks: [number, number, number][] = [];
+    for (let point = 0; point < 468; point += 1) {
+      const base = index * 1404 + point * 3;
+      landmarks.push([
+        crop.x + (mesh[base]! / meshSize) * crop.width,
+        crop.y + (mesh[base + 1]! / meshSize) * crop.height,
+        (mesh[base + 2]! / meshSize) * crop.width,
+      ]);
+    }
+    return { landmarks, meshScore: flags[index]! };
+  });
+}
+
+/** Mesh points that span the face: forehead top, chin, right and left cheek (the candidate's). */
+const forehead = 10;
+const chin = 152;
+const rightCheek = 234;
+const leftCheek = 454;
+
+/**
+ * Head rotation from the face's own axes: y runs forehead to chin, x cheek to cheek (made
+ * perpendicular to y), z = x × y. Their rows form a rotation matrix, read as Euler angles in
+ * Y-Z-X order (pitch about x, yaw about y, roll about z). Works in pixels so that a non-square
+ * frame does not skew the angles.
+ */
+export function headPose(
+  landmarks: readonly [number, number, number][],
+  image: { width: number; height: number },
+): HeadPose {
+  type Vector = [number, number, number];
+  const point = (index: number): Vector => {
+    const [x, y, z] = landmarks[index]!;
+    return [x * image.width, y * image.height, z * image.width];
+  };
+  const subtract = (a: Vector, b: Vector): Vector => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+  const cross = (a: Vector, b: Vector): Vector => [
+    a[1] * b[2] - a[2] * b[1],
+    a[2] * b[0] - a[0] * b[2],
+    a[0] * b[1] - a[1] * b[0],
+  ];
+  const normalise = (v: Vector): Vector => {
+    const length = Math.hypot(...v);
+    return [v[0] / length, v[1] / length, v[2] / length];
+  };
+  const yAxis = normalise(subtract(point(chin), point(forehead)));
+  const zAxis = normalise(cross(normalise(subtract(point(leftCheek), point(rightCheek))), yAxis));
+  const xAxis = cross(yAxis, zAxis);
+  const degrees = (radians: number) => (radians * 180) / Math.PI;
+  return {
+    pitch: degrees(-Math.atan2(-yAxis[2], yAxis[1])),
+    yaw: degrees(-Math.atan2(-zAxis[0], xAxis[0])),
+    roll: degrees(-Math.atan2(yAxis[0], Math.hypot(xAxis[0], zAxis[0]))),
+  };
+}

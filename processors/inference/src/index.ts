@@ -1,0 +1,21 @@
+export { inferenceSpec, loadInferenceConfig, type InferenceConfig } from './config.ts';
+export { ModelSessions, manifestEntry, readModel, type ModelName } from './models.ts';
+export { decodeJpeg, type DecodedImage } from './image.ts';
+export { iou, nonMaxSuppression, type Box } from './geometry.ts';
+export { detectFaces, headPose, defaultFaceOptions, type Face, type FaceOptions, type HeadPose } from './faces.ts';
+export { embedFaces, similarity, type FaceCrop } from './embedding.ts';
+export {
+  detectObjects,
+  watchedClasses,
+  defaultObjectOptions,
+  type DetectedObject,
+  type ObjectLabel,
+} from './objects.ts';
+export {
+  voiceActivity,
+  newVoiceStream,
+  sampleRate,
+  windowSeconds,
+  type VoiceActivity,
+  type VoiceStream,
+} from './voice.ts';
