@@ -85,6 +85,6 @@ test('embeddings are unit vectors; a face re-photographed is closer to itself th
   descriptors.forEach((descriptor, index) => {
     const same = similarity(descriptor, again[index]!);
     const others = again.filter((_, other) => other !== index).map((other) => similarity(descriptor, other));
-    assert.ok(same > Math.max(...others), `face ${index}: itself ${same}, others ${others}`);
+    assert.ok(same > Math.max(...others), `face ${index}: itself ${same}, others ${others.join(', ')}`);
   });
 });

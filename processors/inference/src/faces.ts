@@ -175,9 +175,11 @@ export function headPose(
   image: { width: number; height: number },
 ): HeadPose {
   type Vector = [number, number, number];
+  // Depth as the reference implementation (@vladmandic/human) scales it: relative to the face
+  // box, which is the landmark crop / 1.5, so that angles compare with it.
   const point = (index: number): Vector => {
     const [x, y, z] = landmarks[index]!;
-    return [x * image.width, y * image.height, z * image.width];
+    return [x * image.width, y * image.height, (z * image.width) / 1.5];
   };
   const subtract = (a: Vector, b: Vector): Vector => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
   const cross = (a: Vector, b: Vector): Vector => [
