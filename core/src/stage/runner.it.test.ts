@@ -153,10 +153,17 @@ test('state survives: a counting stage killed mid-stream resumes on another inst
   // changelog's newer records from read_committed readers; a restart under its id would abort it.
   await abortOpenTransaction(`${stageName}.first`);
 
-  const counts = new Map<string, number>();
-  for (const message of await readTopicToEnd(kafka, changelogTopicOf(stageName))) {
-    counts.set(message.key!.toString(), Number(message.value!.toString()));
-  }
+  // The abort's markers land a moment later; until then a partition whose first transaction it
+  // was reads as empty (see readPartitionsToEnd), so read again until every session is there.
+  const readCounts = async () => {
+    const counts = new Map<string, number>();
+    for (const message of await readTopicToEnd(kafka, changelogTopicOf(stageName))) {
+      counts.set(message.key!.toString(), Number(message.value!.toString()));
+    }
+    return counts;
+  };
+  let counts = await readCounts();
+  for (let attempt = 0; attempt < 20 && counts.size < sessions; attempt += 1) counts = await readCounts();
   assert.equal(counts.size, sessions);
   for (const [sessionId, count] of counts) assert.equal(count, total / sessions, sessionId);
   assert.match(second.output(), /"msg":"state restored"/);
