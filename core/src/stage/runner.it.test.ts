@@ -286,5 +286,7 @@ async function waitForCommitted(groupId: string, topic: string, count: number): 
 async function abortOpenTransaction(transactionalId: string): Promise<void> {
   const producer = kafka.producer({ transactionalId, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
+  // KafkaJS registers the transactional id (fencing the predecessor) on the first transaction.
+  await (await producer.transaction()).abort();
   await producer.disconnect();
 }

@@ -141,6 +141,11 @@ export class StageRunner<State = never> {
       retry: { initialRetryTime: 10, maxRetryTime: 2_000, retries: 12 },
     });
     await this.retry('connect producer', () => this.producer!.connect());
+    // KafkaJS registers the transactional id only on the first transaction: do it now, so that a
+    // previous incarnation with this id is fenced and its open transaction aborted before any
+    // read_committed reader (our own state restore included) waits for it.
+    if (this.exactlyOnce)
+      await this.retry('fence previous instance', async () => (await this.producer!.transaction()).abort());
 
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
