@@ -10,10 +10,7 @@ export interface FaceCrop {
   readonly crop: Box;
 }
 
-/**
- * Identity descriptors, L2-normalised, one model invocation for the whole batch. Two faces are
- * the same person when `similarity` is at least `identityThreshold` (see models/manifest.json).
- */
+/** Identity descriptors, L2-normalised, one model invocation for the whole batch. */
 export async function embedFaces(models: ModelSessions, faces: readonly FaceCrop[]): Promise<Float32Array[]> {
   if (faces.length === 0) return [];
   const session = await models.get('face-embedding');

@@ -29,28 +29,29 @@ export async function resizeInto(
   if (box) {
     const left = Math.round(box.x * image.width);
     const top = Math.round(box.y * image.height);
-    // Regions reaching past the frame are padded with black, as a square crop near an edge must be.
     const width = Math.max(1, Math.round(box.width * image.width));
     const height = Math.max(1, Math.round(box.height * image.height));
-    pipeline = sharp(
-      await pipeline
-        .extend({
-          top: Math.max(0, -top),
-          left: Math.max(0, -left),
-          bottom: Math.max(0, top + height - image.height),
-          right: Math.max(0, left + width - image.width),
-          background: { r: 0, g: 0, b: 0 },
-        })
+    const padding = {
+      left: Math.max(0, -left),
+      top: Math.max(0, -top),
+      right: Math.max(0, left + width - image.width),
+      bottom: Math.max(0, top + height - image.height),
+    };
+    if (Object.values(padding).some((pixels) => pixels > 0)) {
+      // A square crop near an edge reaches past the frame: pad with black, as the models were trained.
+      const padded = await pipeline
+        .extend({ ...padding, background: { r: 0, g: 0, b: 0 } })
         .raw()
-        .toBuffer(),
-      {
+        .toBuffer();
+      pipeline = sharp(padded, {
         raw: {
-          width: image.width + Math.max(0, -left) + Math.max(0, left + width - image.width),
-          height: image.height + Math.max(0, -top) + Math.max(0, top + height - image.height),
+          width: image.width + padding.left + padding.right,
+          height: image.height + padding.top + padding.bottom,
           channels: 3,
         },
-      },
-    ).extract({ left: Math.max(0, left), top: Math.max(0, top), width, height });
+      });
+    }
+    pipeline = pipeline.extract({ left: left + padding.left, top: top + padding.top, width, height });
   }
   const pixels = await pipeline.resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
   for (let index = 0; index < pixels.length; index += 1) {
