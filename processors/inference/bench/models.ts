@@ -60,7 +60,7 @@ const embeddingsPerSecond = await rate(
     (
       await embedFaces(
         models,
-        Array.from({ length: 16 }, () => ({ image, crop: face.crop })),
+        Array.from({ length: 16 }, () => ({ image, crop: face.landmarkBox })),
       )
     ).length,
 );

@@ -4,7 +4,7 @@ import { ort, type ModelSessions } from './models.ts';
 
 const embeddingSize = 224;
 
-/** A face to describe: the frame and the square region of the face in it. */
+/** A face to describe: the frame and the square around its landmarks (`Face.landmarkBox`). */
 export interface FaceCrop {
   readonly image: DecodedImage;
   readonly crop: Box;
@@ -18,7 +18,7 @@ export async function embedFaces(models: ModelSessions, faces: readonly FaceCrop
   const input = new Float32Array(faces.length * pixels);
   await Promise.all(
     faces.map(({ image, crop }, index) =>
-      resizeInto(image, embeddingSize, input, index * pixels, { scale: 1, offset: 0 }, tightCrop(crop)),
+      resizeInto(image, embeddingSize, input, index * pixels, { scale: 1, offset: 0 }, crop),
     ),
   );
   const outputs = await session.run({

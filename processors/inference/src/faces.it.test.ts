@@ -75,11 +75,11 @@ test('embeddings are unit vectors; a face re-photographed is closer to itself th
   const [faces, smallerFaces] = await detectFaces(models, [image, smaller]);
   const descriptors = await embedFaces(
     models,
-    faces!.map((face) => ({ image, crop: face.crop })),
+    faces!.map((face) => ({ image, crop: face.landmarkBox })),
   );
   const again = await embedFaces(
     models,
-    smallerFaces!.map((face) => ({ image: smaller, crop: face.crop })),
+    smallerFaces!.map((face) => ({ image: smaller, crop: face.landmarkBox })),
   );
   for (const descriptor of [...descriptors, ...again]) assert.ok(Math.abs(Math.hypot(...descriptor) - 1) < 1e-4);
   descriptors.forEach((descriptor, index) => {

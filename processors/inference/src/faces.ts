@@ -7,9 +7,11 @@ export interface FaceOptions {
   readonly minConfidence: number;
   /** Overlap above which two detections are one face. */
   readonly iouThreshold: number;
+  /** Landmark-model face confidence (0-1) below which a detection is dropped. */
+  readonly minLandmarkConfidence: number;
 }
 
-export const defaultFaceOptions: FaceOptions = { minConfidence: 0.6, iouThreshold: 0.3 };
+export const defaultFaceOptions: FaceOptions = { minConfidence: 0.6, iouThreshold: 0.3, minLandmarkConfidence: 0.1 };
 
 /** Head rotation in degrees: yaw (left/right, positive = the candidate's left), pitch (up/down), roll (tilt). */
 export interface HeadPose {
@@ -26,8 +28,10 @@ export interface Face {
   /** Confidence of the landmark model that the crop holds a face, 0-1. */
   readonly meshScore: number;
   readonly pose: HeadPose;
-  /** Square region the landmarks and the embedding were taken from. */
+  /** Square region the landmark model read (1.5x the detected face). */
   readonly crop: Box;
+  /** Square around the 468 landmarks: the region the identity embedding reads. */
+  readonly landmarkBox: Box;
 }
 
 const detectorSize = 256;
@@ -65,13 +69,17 @@ export async function detectFaces(
   const result: Face[][] = images.map(() => []);
   crops.forEach((crop, index) => {
     const { landmarks, meshScore } = meshes[index]!;
+    // The landmark model sees no face in the crop: a false detection (turned faces still score ~0.2).
+    if (meshScore < options.minLandmarkConfidence) return;
+    const image = images[crop.imageIndex]!;
     result[crop.imageIndex]!.push({
       box: crop.box,
       score: crop.score,
       crop: crop.crop,
+      landmarkBox: squareAround(landmarks, image),
       landmarks,
       meshScore,
-      pose: headPose(landmarks, images[crop.imageIndex]!),
+      pose: headPose(landmarks, image),
     });
   });
   return result;
@@ -156,6 +164,23 @@ async function runLandmarks(
     }
     return { landmarks, meshScore: flags[index]! };
   });
+}
+
+function squareAround(landmarks: readonly [number, number, number][], image: DecodedImage): Box {
+  const xs = landmarks.map(([x]) => x);
+  const ys = landmarks.map(([, y]) => y);
+  const centreX = (Math.min(...xs) + Math.max(...xs)) / 2;
+  const centreY = (Math.min(...ys) + Math.max(...ys)) / 2;
+  const side = Math.max(
+    (Math.max(...xs) - Math.min(...xs)) * image.width,
+    (Math.max(...ys) - Math.min(...ys)) * image.height,
+  );
+  return {
+    x: centreX - side / 2 / image.width,
+    y: centreY - side / 2 / image.height,
+    width: side / image.width,
+    height: side / image.height,
+  };
 }
 
 /** Mesh points that span the face: forehead top, chin, right and left cheek (the candidate's). */
