@@ -32,16 +32,6 @@ export async function embedFaces(models: ModelSessions, faces: readonly FaceCrop
   });
 }
 
-/** The face itself, not the 1.5x landmark crop: its middle two thirds. */
-function tightCrop(crop: Box): Box {
-  return {
-    x: crop.x + crop.width / 6,
-    y: crop.y + crop.height / 6,
-    width: (crop.width * 2) / 3,
-    height: (crop.height * 2) / 3,
-  };
-}
-
 /** Cosine similarity of two L2-normalised descriptors, -1 to 1. */
 export function similarity(a: Float32Array, b: Float32Array): number {
   let dot = 0;
