@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import kafkajs from 'kafkajs';
 import { DecodeError, ServiceUnavailableError } from './errors.ts';
-import { isRetriable, retryRetriable } from './retry.ts';
+import { isRetriable, retryWhile } from './retry.ts';
 
 // KafkaJS is CommonJS: its error classes are properties of the module, not named exports.
 const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
@@ -24,21 +24,23 @@ test('unavailable services are retriable; bad data and programmer errors are not
   assert.equal(isRetriable('a string'), false);
 });
 
-test('retryRetriable retries retriable errors and throws the others at once', async () => {
+test('retryWhile with isRetriable retries retriable errors and throws the others at once', async () => {
   let attempts = 0;
   const delays: number[] = [];
-  const result = await retryRetriable(
+  const result = await retryWhile(
     () => {
       attempts += 1;
       return attempts < 3 ? Promise.reject(new ServiceUnavailableError('down')) : Promise.resolve('up');
     },
+    isRetriable,
     (_, __, delayMs) => delays.push(delayMs),
   );
   assert.equal(result, 'up');
   assert.deepEqual(delays, [100, 200]);
   await assert.rejects(
-    retryRetriable(
+    retryWhile(
       () => Promise.reject(new DecodeError('bad')),
+      isRetriable,
       () => assert.fail('bad data is not retried'),
     ),
     DecodeError,

@@ -13,17 +13,18 @@ export function isRetriable(error: unknown): boolean {
 
 /**
  * Runs `operation` until it succeeds, waiting 100 ms, 200 ms, … up to 5 s between attempts while
- * its errors are retriable; a non-retriable error is thrown at once.
+ * `shouldRetry` accepts its errors; any other error is thrown at once.
  */
-export async function retryRetriable<T>(
+export async function retryWhile<T>(
   operation: () => Promise<T>,
+  shouldRetry: (error: unknown) => boolean,
   onRetry: (error: unknown, attempt: number, delayMs: number) => void,
 ): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await operation();
     } catch (error) {
-      if (!isRetriable(error)) throw error;
+      if (!shouldRetry(error)) throw error;
       const delayMs = Math.min(5000, 100 * 2 ** (attempt - 1));
       onRetry(error, attempt, delayMs);
       await setTimeout(delayMs);

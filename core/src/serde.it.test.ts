@@ -6,7 +6,7 @@ import { DecodeError } from './errors.ts';
 import { AvroSerde, subjectOf } from './serde.ts';
 import type { FrameCaptured } from './contracts.ts';
 import { createTopics } from './topics.ts';
-import { readMessages, servicesConfig, testKafka, uniqueName, withAdmin } from './testing/index.ts';
+import { readTopicToEnd, servicesConfig, testKafka, uniqueName, withAdmin } from './testing/index.ts';
 
 const kafka = testKafka();
 const { SCHEMA_REGISTRY_URL } = servicesConfig();
@@ -36,7 +36,7 @@ test('a record encoded through the registry crosses Kafka and decodes to an equa
   await producer.send({ topic, acks: -1, messages: [{ key: frame.sessionId, value: serde.encode(topic, frame) }] });
   await producer.disconnect();
 
-  const [message] = await readMessages(kafka, topic, 1);
+  const [message] = await readTopicToEnd(kafka, topic);
   const bytes = message!.value!;
   assert.equal(bytes.readUInt8(0), 0, 'magic byte');
   assert.equal(bytes.readInt32BE(1), schemaId, 'schema id in the header');

@@ -48,20 +48,28 @@ export function parseTopics(text: string): TopicSpec[] {
 /** The pipeline's topics, as declared once in infra/kafka/topics. */
 export const pipelineTopics: readonly TopicSpec[] = parseTopics(readFileSync(repoPath('infra/kafka/topics'), 'utf8'));
 
-/** Creates the topics that do not exist yet; existing topics are left as they are. */
-export async function ensureTopics(admin: Admin, topics: readonly TopicSpec[]): Promise<void> {
+/** How a declared pipeline topic is created. */
+export function topicConfigOf(topic: TopicSpec): ITopicConfig {
+  return {
+    topic: topic.name,
+    numPartitions: topic.partitions,
+    configEntries: [
+      { name: 'cleanup.policy', value: topic.cleanupPolicy },
+      ...(topic.retentionMs === null ? [] : [{ name: 'retention.ms', value: String(topic.retentionMs) }]),
+    ],
+  };
+}
+
+/**
+ * Creates the topics that do not exist yet; existing topics are left as they are. Processes that
+ * start together may race: KafkaJS answers false, not an error, when all of them already exist.
+ */
+export async function ensureTopics(admin: Admin, topics: readonly ITopicConfig[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  const missing: ITopicConfig[] = topics
-    .filter((topic) => !existing.has(topic.name))
-    .map((topic) => ({
-      topic: topic.name,
-      numPartitions: topic.partitions,
-      configEntries: [
-        { name: 'cleanup.policy', value: topic.cleanupPolicy },
-        ...(topic.retentionMs === null ? [] : [{ name: 'retention.ms', value: String(topic.retentionMs) }]),
-      ],
-    }));
-  await createTopics(admin, missing);
+  await createTopics(
+    admin,
+    topics.filter((topic) => !existing.has(topic.topic)),
+  );
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Partitioners } from 'kafkajs';
-import { createKafka, ensureTopics, pipelineTopics, repoPath, type Logger } from '@proctoflex/core';
+import { createKafka, ensureTopics, pipelineTopics, repoPath, topicConfigOf, type Logger } from '@proctoflex/core';
 import {
   ensureCommand,
   fetchMavenOnce,
@@ -91,7 +91,7 @@ export class KafkaService {
     const admin = createKafka('proctoflex-infra', this.brokers, this.logger).admin();
     await admin.connect();
     try {
-      await ensureTopics(admin, pipelineTopics);
+      await ensureTopics(admin, pipelineTopics.map(topicConfigOf));
       progress('kafka', `${pipelineTopics.length} pipeline topics present`);
     } finally {
       await admin.disconnect();

@@ -12,6 +12,9 @@ import {
   testKafka,
   uniqueName,
   waitForGroupCaughtUp,
+  waitUntil,
+  endOffsetTotal,
+  committedOffsetTotal,
   withAdmin,
   type StageProcess,
 } from '../testing/index.ts';
@@ -120,17 +123,6 @@ async function assertCopiedExactlyOnce(output: string, inputs: Message[]): Promi
   assert.equal(new Set(copied).size, copied.length, 'no record was copied twice');
   assert.equal(copied.length, inputs.length, 'every record was copied');
   assert.deepEqual(new Set(copied), new Set(inputs.map(identity)));
-}
-
-/** Waits until `topic` holds at least `count` committed records (approximately, by end offsets). */
-async function waitForOutput(topic: string, count: number): Promise<void> {
-  await withAdmin(kafka, async (admin) => {
-    for (;;) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      if (offsets.reduce((sum, { high }) => sum + Number(high), 0) >= count) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  });
 }
 
 test('state survives: a counting stage killed mid-stream resumes on another instance from its changelog', async (t) => {
@@ -257,10 +249,9 @@ test('graceful stop: SIGTERM under load exits 0 with offsets committed for every
   assert.equal(await stage.exited, 0, stage.output());
 
   const emitted = await readTopicToEnd(kafka, output);
-  const [committed] = await withAdmin(kafka, (admin) =>
-    admin.fetchOffsets({ groupId: `proctoflex.${stageName}`, topics: [input] }),
+  const committedTotal = await withAdmin(kafka, (admin) =>
+    committedOffsetTotal(admin, `proctoflex.${stageName}`, input),
   );
-  const committedTotal = committed!.partitions.reduce((sum, { offset }) => sum + Math.max(Number(offset), 0), 0);
   assert.ok(emitted.length < total, 'stopped mid-stream');
   assert.equal(committedTotal, emitted.length, 'committed input offsets cover exactly what was emitted');
 
@@ -271,17 +262,6 @@ test('graceful stop: SIGTERM under load exits 0 with offsets committed for every
   await assertCopiedExactlyOnce(output, messages);
 });
 
-/** Waits until `groupId` has committed at least `count` offsets of `topic` in total. */
-async function waitForCommitted(groupId: string, topic: string, count: number): Promise<void> {
-  await withAdmin(kafka, async (admin) => {
-    for (;;) {
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      if (committed!.partitions.reduce((sum, { offset }) => sum + Math.max(Number(offset), 0), 0) >= count) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  });
-}
-
 /** What an instance restarting under `transactionalId` does first: abort its predecessor's open transaction. */
 async function abortOpenTransaction(transactionalId: string): Promise<void> {
   const producer = kafka.producer({ transactionalId, createPartitioner: Partitioners.DefaultPartitioner });
@@ -289,4 +269,22 @@ async function abortOpenTransaction(transactionalId: string): Promise<void> {
   // KafkaJS registers the transactional id (fencing the predecessor) on the first transaction.
   await (await producer.transaction()).abort();
   await producer.disconnect();
+}
+
+/** Waits until `topic` holds at least `count` committed records (by its end offsets). */
+function waitForOutput(topic: string, count: number): Promise<void> {
+  return waitUntil(
+    kafka,
+    `${count} records in ${topic}`,
+    async (admin) => (await endOffsetTotal(admin, topic)) >= count,
+  );
+}
+
+/** Waits until `groupId` has committed at least `count` offsets of `topic` in total. */
+function waitForCommitted(groupId: string, topic: string, count: number): Promise<void> {
+  return waitUntil(
+    kafka,
+    `${count} committed offsets of ${groupId}`,
+    async (admin) => (await committedOffsetTotal(admin, groupId, topic)) >= count,
+  );
 }

@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import { setTimeout } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import type { Registry } from 'prom-client';
@@ -8,9 +7,9 @@ import type { DeadLetter } from '../contracts.ts';
 import { DecodeError } from '../errors.ts';
 import { createKafka } from '../kafka.ts';
 import type { Logger } from '../logger.ts';
-import { isRetriable, retryRetriable } from '../retry.ts';
+import { isRetriable, retryWhile } from '../retry.ts';
 import { AvroSerde } from '../serde.ts';
-import { createTopics } from '../topics.ts';
+import { ensureTopics } from '../topics.ts';
 import type { StageRunnerConfig } from './config.ts';
 import { changelogTopicOf, type InputRecord, type StageDefinition, type StageHandler } from './definition.ts';
 import { startOperationsServer } from './http.ts';
@@ -252,7 +251,7 @@ export class StageRunner<State = never> {
   private scheduleFlush(delayMs: number): void {
     if (this.lingerTimer && delayMs > 0) return;
     clearTimeout(this.lingerTimer);
-    this.lingerTimer = globalThis.setTimeout(() => {
+    this.lingerTimer = setTimeout(() => {
       this.lingerTimer = undefined;
       const batches = this.pending;
       this.pending = [];
@@ -346,7 +345,7 @@ export class StageRunner<State = never> {
     }));
 
     if (!this.exactlyOnce) {
-      await this.retryAlways('commit offsets', async () => {
+      await this.retryCommit('commit offsets', async () => {
         if (topicMessages.length > 0) await this.producer!.sendBatch({ topicMessages, acks: -1 });
         await this.consumer!.commitOffsets(
           offsets.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))),
@@ -354,7 +353,7 @@ export class StageRunner<State = never> {
       });
       return;
     }
-    await this.retryAlways('commit transaction', async () => {
+    await this.retryCommit('commit transaction', async () => {
       const transaction: Transaction = await this.producer!.transaction();
       try {
         if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages, acks: -1 });
@@ -413,30 +412,29 @@ export class StageRunner<State = never> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const topic = changelogTopicOf(this.definition.name);
-      if ((await admin.listTopics()).includes(topic)) return;
+      // Co-partitioned with the inputs: a session's state lives in its input partition's number.
       const metadata = await admin.fetchTopicMetadata({ topics: [...this.definition.inputs] });
-      const partitions = Math.max(...metadata.topics.map((input) => input.partitions.length));
-      await createTopics(admin, [
+      await ensureTopics(admin, [
         {
-          topic,
-          numPartitions: partitions,
+          topic: changelogTopicOf(this.definition.name),
+          numPartitions: Math.max(...metadata.topics.map((input) => input.partitions.length)),
           configEntries: [
             { name: 'cleanup.policy', value: 'compact' },
             { name: 'min.compaction.lag.ms', value: '60000' },
           ],
         },
-      ]).catch((error: { type?: string }) => {
-        if (error.type !== 'TOPIC_ALREADY_EXISTS') throw error;
-      });
+      ]);
     } finally {
       await admin.disconnect();
     }
   }
 
-  /** Retries while errors are retriable (the broker, registry or a database is away). */
-  private retry<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    return retryRetriable(run, (error, attempt, delayMs) => {
+  /**
+   * Retries with backoff while `shouldRetry` accepts the error: by default while it is retriable
+   * (the broker, registry or a database is away), never for bad data.
+   */
+  private retry<T>(operation: string, run: () => Promise<T>, shouldRetry = isRetriable): Promise<T> {
+    return retryWhile(run, shouldRetry, (error, attempt, delayMs) => {
       this.metrics.retries.inc({ operation });
       this.logger.warn({ err: error, attempt, delayMs }, `${operation} failed, retrying`);
       void this.heartbeat().catch(() => undefined);
@@ -448,21 +446,12 @@ export class StageRunner<State = never> {
    * processed, so a failure is the broker's, never the data's. Fenced means another instance
    * with our id took over; lost membership means the group gave our partitions to others.
    */
-  private async retryAlways(operation: string, run: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await run();
-      } catch (error) {
-        if (fencingErrors.has((error as { type?: string }).type ?? '') || isMembershipError(error)) throw error;
-        const delayMs = Math.min(5000, 100 * 2 ** (attempt - 1));
-        this.metrics.retries.inc({ operation });
-        this.logger.warn(
-          { err: error, attempt, delayMs, retriable: isRetriable(error) },
-          `${operation} failed, retrying`,
-        );
-        await setTimeout(delayMs);
-      }
-    }
+  private retryCommit(operation: string, run: () => Promise<void>): Promise<void> {
+    return this.retry(
+      operation,
+      run,
+      (error) => !fencingErrors.has((error as { type?: string }).type ?? '') && !isMembershipError(error),
+    );
   }
 
   private fail(error: unknown): void {

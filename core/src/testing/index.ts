@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { loadConfig, servicesSpec } from '../config.ts';
 import { createKafka } from '../kafka.ts';
 import { createLogger } from '../logger.ts';
@@ -31,45 +31,6 @@ export async function withAdmin<T>(kafka: Kafka, use: (admin: Admin) => Promise<
   }
 }
 
-/**
- * Reads `count` messages of `topic` from its beginning in a fresh consumer group, resolving as
- * soon as they are there (read_committed, so aborted transactional writes are never seen).
- */
-export async function readMessages(
-  kafka: Kafka,
-  topic: string,
-  count: number,
-  timeoutMs = 30_000,
-): Promise<KafkaMessage[]> {
-  const consumer: Consumer = kafka.consumer({ groupId: uniqueName('test-reader'), readUncommitted: false });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    const messages: KafkaMessage[] = [];
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`read ${messages.length} of ${count} messages from ${topic} in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      consumer
-        .run({
-          eachMessage: ({ message }) => {
-            messages.push(message);
-            if (messages.length >= count) {
-              clearTimeout(timer);
-              resolve();
-            }
-            return Promise.resolve();
-          },
-        })
-        .catch(reject);
-    });
-    return messages;
-  } finally {
-    await consumer.disconnect();
-  }
-}
-
 /** Every committed record of `topic`, read to its end (see readPartitionsToEnd). */
 export async function readTopicToEnd(kafka: Kafka, topic: string): Promise<KafkaMessage[]> {
   const messages: KafkaMessage[] = [];
@@ -77,27 +38,39 @@ export async function readTopicToEnd(kafka: Kafka, topic: string): Promise<Kafka
   return messages;
 }
 
-/** Resolves once `groupId` has committed offsets at the end of every partition of `topic`. */
-export async function waitForGroupCaughtUp(
+/** Sum of the end offsets (last stable) of every partition of `topic`. */
+export async function endOffsetTotal(admin: Admin, topic: string): Promise<number> {
+  return (await admin.fetchTopicOffsets(topic)).reduce((sum, { high }) => sum + Number(high), 0);
+}
+
+/** Sum of the offsets `groupId` has committed on `topic` (partitions without a commit count 0). */
+export async function committedOffsetTotal(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return committed!.partitions.reduce((sum, { offset }) => sum + Math.max(Number(offset), 0), 0);
+}
+
+/** Polls `condition` with an admin client until it holds; the error names `what` was awaited. */
+export async function waitUntil(
   kafka: Kafka,
-  groupId: string,
-  topic: string,
+  what: string,
+  condition: (admin: Admin) => Promise<boolean>,
   timeoutMs = 300_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   await withAdmin(kafka, async (admin) => {
-    for (;;) {
-      const [ends, [committed]] = await Promise.all([
-        admin.fetchTopicOffsets(topic),
-        admin.fetchOffsets({ groupId, topics: [topic] }),
-      ]);
-      const lag = ends.reduce((sum, { partition, high }) => {
-        const offset = Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
-        return sum + Number(high) - Math.max(offset, 0);
-      }, 0);
-      if (lag === 0) return;
-      if (Date.now() > deadline) throw new Error(`${groupId} still ${lag} records behind on ${topic}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+    while (!(await condition(admin))) {
+      if (Date.now() > deadline) throw new Error(`still waiting after ${timeoutMs} ms for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   });
+}
+
+/** Resolves once `groupId` has committed offsets at the end of every partition of `topic`. */
+export function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topic: string): Promise<void> {
+  // A group never commits past the end, so equal totals mean every partition is caught up.
+  return waitUntil(
+    kafka,
+    `${groupId} to catch up on ${topic}`,
+    async (admin) => (await committedOffsetTotal(admin, groupId, topic)) >= (await endOffsetTotal(admin, topic)),
+  );
 }

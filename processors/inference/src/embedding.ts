@@ -1,6 +1,6 @@
 import type { Box } from './geometry.ts';
-import { resizeInto, type DecodedImage } from './image.ts';
-import { ort, type ModelSessions } from './models.ts';
+import type { DecodedImage } from './image.ts';
+import { runImageModel, type ModelSessions } from './models.ts';
 
 const embeddingSize = 224;
 
@@ -13,17 +13,13 @@ export interface FaceCrop {
 /** Identity descriptors, L2-normalised, one model invocation for the whole batch. */
 export async function embedFaces(models: ModelSessions, faces: readonly FaceCrop[]): Promise<Float32Array[]> {
   if (faces.length === 0) return [];
-  const session = await models.get('face-embedding');
-  const pixels = embeddingSize * embeddingSize * 3;
-  const input = new Float32Array(faces.length * pixels);
-  await Promise.all(
-    faces.map(({ image, crop }, index) =>
-      resizeInto(image, embeddingSize, input, index * pixels, { scale: 1, offset: 0 }, crop),
-    ),
+  const outputs = await runImageModel(
+    models,
+    'face-embedding',
+    embeddingSize,
+    faces.map(({ image, crop }) => ({ image, box: crop })),
+    { scale: 1, offset: 0 },
   );
-  const outputs = await session.run({
-    [session.inputNames[0]!]: new ort.Tensor('float32', input, [faces.length, embeddingSize, embeddingSize, 3]),
-  });
   const descriptors = outputs['global_pooling/Mean']!.data as Float32Array;
   return faces.map((_, index) => {
     const vector = descriptors.slice(index * 1024, (index + 1) * 1024);

@@ -1,6 +1,6 @@
 import { clampBox, nonMaxSuppression, sigmoid, type Box } from './geometry.ts';
-import { resizeInto, type DecodedImage } from './image.ts';
-import { ort, type ModelSessions } from './models.ts';
+import type { DecodedImage } from './image.ts';
+import { runImageModel, type ModelSessions } from './models.ts';
 
 export interface FaceOptions {
   /** Detector confidence (0-1) from which a face counts. */
@@ -86,17 +86,13 @@ export async function detectFaces(
 }
 
 async function runDetector(models: ModelSessions, images: readonly DecodedImage[], options: FaceOptions) {
-  const session = await models.get('face-detector');
-  const pixels = detectorSize * detectorSize * 3;
-  const input = new Float32Array(images.length * pixels);
-  await Promise.all(
-    images.map((image, index) =>
-      resizeInto(image, detectorSize, input, index * pixels, { scale: 1 / 127.5, offset: -1 }),
-    ),
+  const outputs = await runImageModel(
+    models,
+    'face-detector',
+    detectorSize,
+    images.map((image) => ({ image })),
+    { scale: 1 / 127.5, offset: -1 },
   );
-  const outputs = await session.run({
-    [session.inputNames[0]!]: new ort.Tensor('float32', input, [images.length, detectorSize, detectorSize, 3]),
-  });
   // Heads by size: logits of 512 and 384 anchors, regressors of 512 and 384 anchors.
   const bySize = Object.values(outputs).sort((a, b) => a.dims[1]! * a.dims[2]! - b.dims[1]! * b.dims[2]!);
   const [logits384, logits512, regressors384, regressors512] = bySize.map((tensor) => tensor.data as Float32Array);
@@ -139,17 +135,13 @@ async function runLandmarks(
   images: readonly DecodedImage[],
   crops: { imageIndex: number; crop: Box }[],
 ) {
-  const session = await models.get('face-landmarks');
-  const pixels = meshSize * meshSize * 3;
-  const input = new Float32Array(crops.length * pixels);
-  await Promise.all(
-    crops.map(({ imageIndex, crop }, index) =>
-      resizeInto(images[imageIndex]!, meshSize, input, index * pixels, { scale: 1 / 255, offset: 0 }, crop),
-    ),
+  const outputs = await runImageModel(
+    models,
+    'face-landmarks',
+    meshSize,
+    crops.map(({ imageIndex, crop }) => ({ image: images[imageIndex]!, box: crop })),
+    { scale: 1 / 255, offset: 0 },
   );
-  const outputs = await session.run({
-    [session.inputNames[0]!]: new ort.Tensor('float32', input, [crops.length, meshSize, meshSize, 3]),
-  });
   const mesh = outputs['output_mesh']!.data as Float32Array;
   const flags = outputs['output_faceflag']!.data as Float32Array;
   return crops.map(({ crop }, index) => {

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
 import { repoPath } from '@proctoflex/core';
 import type { InferenceConfig } from './config.ts';
+import type { Box } from './geometry.ts';
+import { resizeInto, type DecodedImage } from './image.ts';
 
 export type ModelName = 'face-detector' | 'face-landmarks' | 'face-embedding' | 'object-detector' | 'voice-activity';
 
@@ -53,6 +55,32 @@ export class ModelSessions {
     for (const session of this.sessions.values()) await (await session).release();
     this.sessions.clear();
   }
+}
+
+/** A region to feed an image model: the whole frame, or a square of it. */
+export interface ImageRegion {
+  readonly image: DecodedImage;
+  readonly box?: Box;
+}
+
+/**
+ * Runs an NHWC image model once for a batch of regions, each resized to size x size and its
+ * pixels mapped to `pixel * scale + offset`. Returns the model's outputs by name.
+ */
+export async function runImageModel(
+  models: ModelSessions,
+  name: ModelName,
+  size: number,
+  regions: readonly ImageRegion[],
+  normalise: { scale: number; offset: number },
+): Promise<Record<string, ort.Tensor>> {
+  const session = await models.get(name);
+  const pixels = size * size * 3;
+  const input = new Float32Array(regions.length * pixels);
+  await Promise.all(
+    regions.map(({ image, box }, index) => resizeInto(image, size, input, index * pixels, normalise, box)),
+  );
+  return session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, [regions.length, size, size, 3]) });
 }
 
 export { ort };

@@ -1,6 +1,6 @@
 import { nonMaxSuppression, type Box } from './geometry.ts';
-import { resizeInto, type DecodedImage } from './image.ts';
-import { ort, type ModelSessions } from './models.ts';
+import type { DecodedImage } from './image.ts';
+import { runImageModel, type ModelSessions } from './models.ts';
 
 /** COCO classes a proctor cares about, by their index in the detector's 80 outputs. */
 export const watchedClasses = { 0: 'person', 63: 'laptop', 67: 'cell phone', 73: 'book' } as const;
@@ -31,15 +31,13 @@ export async function detectObjects(
   options: ObjectOptions = defaultObjectOptions,
 ): Promise<DetectedObject[][]> {
   if (images.length === 0) return [];
-  const session = await models.get('object-detector');
-  const pixels = inputSize * inputSize * 3;
-  const input = new Float32Array(images.length * pixels);
-  await Promise.all(
-    images.map((image, index) => resizeInto(image, inputSize, input, index * pixels, { scale: 1, offset: 0 })),
+  const outputs = await runImageModel(
+    models,
+    'object-detector',
+    inputSize,
+    images.map((image) => ({ image })),
+    { scale: 1, offset: 0 },
   );
-  const outputs = await session.run({
-    [session.inputNames[0]!]: new ort.Tensor('float32', input, [images.length, inputSize, inputSize, 3]),
-  });
   const heatmaps = outputs['tower_0/keypoints:0']!.data as Float32Array;
   const edges = outputs['tower_0/wh:0']!.data as Float32Array;
   return images.map((_, imageIndex) => decode(heatmaps, edges, imageIndex, options));
