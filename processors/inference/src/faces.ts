@@ -1,8 +1,16 @@
 import { clampBox, nonMaxSuppression, sigmoid, type Box } from './geometry.ts';
 import type { DecodedImage } from './image.ts';
-import { runImageModel, type ModelSessions } from './models.ts';
+import { ort, runImageModel, type ModelSessions } from './models.ts';
+
+/**
+ * Which face detector reads the frame: `short` (MediaPipe short-range, 128 px input) for faces
+ * within ~2 m of the camera, as at a webcam; `long` (BlazeFace back-camera, 256 px input) for
+ * smaller faces further away, as in group photos, at four times the cost.
+ */
+export type FaceRange = 'short' | 'long';
 
 export interface FaceOptions {
+  readonly range: FaceRange;
   /** Detector confidence (0-1) from which a face counts. */
   readonly minConfidence: number;
   /** Overlap above which two detections are one face. */
@@ -11,7 +19,12 @@ export interface FaceOptions {
   readonly minLandmarkConfidence: number;
 }
 
-export const defaultFaceOptions: FaceOptions = { minConfidence: 0.6, iouThreshold: 0.3, minLandmarkConfidence: 0.1 };
+export const defaultFaceOptions: FaceOptions = {
+  range: 'short',
+  minConfidence: 0.6,
+  iouThreshold: 0.3,
+  minLandmarkConfidence: 0.1,
+};
 
 /** Head rotation in degrees: yaw (left/right, positive = the candidate's left), pitch (up/down), roll (tilt). */
 export interface HeadPose {
@@ -34,17 +47,23 @@ export interface Face {
   readonly landmarkBox: Box;
 }
 
-const detectorSize = 256;
+const detectors = {
+  short: { model: 'face-detector-short-range', size: 128 },
+  long: { model: 'face-detector', size: 256 },
+} as const;
 const meshSize = 192;
-/** Anchor centres of BlazeFace's two heads, in input pixels: 16x16 cells x 2, then 8x8 cells x 6. */
-const anchors: readonly [number, number][] = [...anchorGrid(16, 2), ...anchorGrid(32, 6)];
+/**
+ * Anchor centres (normalised) of both detectors, in the order of their outputs: a 16x16 grid
+ * with 2 anchors per cell, then an 8x8 grid with 6.
+ */
+const anchors: readonly [number, number][] = [...anchorGrid(16, 2), ...anchorGrid(8, 6)];
+const fineAnchors = 16 * 16 * 2;
 
-function anchorGrid(stride: number, perCell: number): [number, number][] {
-  const cells = detectorSize / stride;
+function anchorGrid(cells: number, perCell: number): [number, number][] {
   const grid: [number, number][] = [];
   for (let row = 0; row < cells; row += 1) {
     for (let column = 0; column < cells; column += 1) {
-      for (let n = 0; n < perCell; n += 1) grid.push([(column + 0.5) * stride, (row + 0.5) * stride]);
+      for (let n = 0; n < perCell; n += 1) grid.push([(column + 0.5) / cells, (row + 0.5) / cells]);
     }
   }
   return grid;
@@ -86,35 +105,62 @@ export async function detectFaces(
 }
 
 async function runDetector(models: ModelSessions, images: readonly DecodedImage[], options: FaceOptions) {
+  const { model, size } = detectors[options.range];
   const outputs = await runImageModel(
     models,
-    'face-detector',
-    detectorSize,
+    model,
+    size,
     images.map((image) => ({ image })),
     { scale: 1 / 127.5, offset: -1 },
   );
-  // Heads by size: logits of 512 and 384 anchors, regressors of 512 and 384 anchors.
-  const bySize = Object.values(outputs).sort((a, b) => a.dims[1]! * a.dims[2]! - b.dims[1]! * b.dims[2]!);
-  const [logits384, logits512, regressors384, regressors512] = bySize.map((tensor) => tensor.data as Float32Array);
+  const { logitOf, regressorsOf } = anchorOutputs(outputs, options.range);
   return images.map((_, imageIndex) => {
     const candidates: { box: Box; score: number }[] = [];
     anchors.forEach(([anchorX, anchorY], anchor) => {
-      const fine = anchor < 512;
-      const row = fine ? anchor : anchor - 512;
-      const logits = fine ? logits512! : logits384!;
-      const regressors = fine ? regressors512! : regressors384!;
-      const count = fine ? 512 : 384;
-      const score = sigmoid(logits[imageIndex * count + row]!);
+      const score = sigmoid(logitOf(imageIndex, anchor));
       if (score < options.minConfidence) return;
-      const base = (imageIndex * count + row) * 16;
-      const centreX = (regressors[base]! + anchorX) / detectorSize;
-      const centreY = (regressors[base + 1]! + anchorY) / detectorSize;
-      const width = regressors[base + 2]! / detectorSize;
-      const height = regressors[base + 3]! / detectorSize;
-      candidates.push({ box: clampBox({ x: centreX - width / 2, y: centreY - height / 2, width, height }), score });
+      // Centre offset and size in input pixels, relative to the anchor.
+      const [dx, dy, width, height] = regressorsOf(imageIndex, anchor);
+      const box = { x: anchorX + (dx! - width! / 2) / size, y: anchorY + (dy! - height! / 2) / size };
+      candidates.push({ box: clampBox({ ...box, width: width! / size, height: height! / size }), score });
     });
     return nonMaxSuppression(candidates, options.iouThreshold);
   });
+}
+
+/**
+ * Reads each anchor's face logit and its first 4 regressors. The short-range model outputs all
+ * 896 anchors in one tensor; the long-range one has a tensor per grid (told apart by size).
+ */
+function anchorOutputs(outputs: Record<string, ort.Tensor>, range: FaceRange) {
+  const data = (tensor: ort.Tensor) => tensor.data as Float32Array;
+  if (range === 'short') {
+    const logits = data(outputs['classificators']!);
+    const regressors = data(outputs['regressors']!);
+    const count = anchors.length;
+    return {
+      logitOf: (image: number, anchor: number) => logits[image * count + anchor]!,
+      regressorsOf: (image: number, anchor: number) =>
+        regressors.subarray((image * count + anchor) * 16, (image * count + anchor) * 16 + 4),
+    };
+  }
+  const bySize = Object.values(outputs).sort((a, b) => a.dims[1]! * a.dims[2]! - b.dims[1]! * b.dims[2]!);
+  const [coarseLogits, fineLogits, coarseRegressors, fineRegressors] = bySize.map(data);
+  const locate = (image: number, anchor: number) => {
+    const fine = anchor < fineAnchors;
+    const count = fine ? fineAnchors : anchors.length - fineAnchors;
+    return { fine, row: image * count + (fine ? anchor : anchor - fineAnchors) };
+  };
+  return {
+    logitOf: (image: number, anchor: number) => {
+      const { fine, row } = locate(image, anchor);
+      return (fine ? fineLogits : coarseLogits)![row]!;
+    },
+    regressorsOf: (image: number, anchor: number) => {
+      const { fine, row } = locate(image, anchor);
+      return (fine ? fineRegressors : coarseRegressors)!.subarray(row * 16, row * 16 + 4);
+    },
+  };
 }
 
 /** A square around the face, 1.5 times its larger side in pixels, as the landmark model expects. */

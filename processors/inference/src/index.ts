@@ -2,7 +2,15 @@ export { inferenceSpec, loadInferenceConfig, type InferenceConfig } from './conf
 export { ModelSessions, manifestEntry, readModel, type ModelName } from './models.ts';
 export { decodeJpeg, type DecodedImage } from './image.ts';
 export { iou, nonMaxSuppression, type Box } from './geometry.ts';
-export { detectFaces, headPose, defaultFaceOptions, type Face, type FaceOptions, type HeadPose } from './faces.ts';
+export {
+  detectFaces,
+  headPose,
+  defaultFaceOptions,
+  type Face,
+  type FaceOptions,
+  type FaceRange,
+  type HeadPose,
+} from './faces.ts';
 export { embedFaces, similarity, type FaceCrop } from './embedding.ts';
 export {
   detectObjects,

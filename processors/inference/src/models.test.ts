@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { manifestEntry, readModel, type ModelName } from './models.ts';
 
-const names: ModelName[] = ['face-detector', 'face-landmarks', 'face-embedding', 'object-detector', 'voice-activity'];
+const names: ModelName[] = [
+  'face-detector',
+  'face-detector-short-range',
+  'face-landmarks',
+  'face-embedding',
+  'object-detector',
+  'voice-activity',
+];
 
 test('every model file has the sha256 the manifest names', () => {
   for (const name of names) assert.ok(readModel(name).length > 0, name);

@@ -6,7 +6,13 @@ import type { InferenceConfig } from './config.ts';
 import type { Box } from './geometry.ts';
 import { resizeInto, type DecodedImage } from './image.ts';
 
-export type ModelName = 'face-detector' | 'face-landmarks' | 'face-embedding' | 'object-detector' | 'voice-activity';
+export type ModelName =
+  | 'face-detector'
+  | 'face-detector-short-range'
+  | 'face-landmarks'
+  | 'face-embedding'
+  | 'object-detector'
+  | 'voice-activity';
 
 interface ManifestEntry {
   readonly file: string;

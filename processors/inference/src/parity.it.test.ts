@@ -16,15 +16,17 @@ const fixtures = ['messi5.jpg', 'fruits.jpg', ...[1, 2, 3, 4, 5, 6].map((n) => `
 /** Detections this far above the threshold must be found by both; nearer, rounding decides. */
 const margin = 0.1;
 const asBox = ([x, y, width, height]: [number, number, number, number]): Box => ({ x, y, width, height });
-const referenceLoaded = createReference(defaultFaceOptions);
+// human runs BlazeFace back-camera: our long-range detector.
+const faceOptions = { ...defaultFaceOptions, range: 'long' } as const;
+const referenceLoaded = createReference(faceOptions);
 
 test('faces, boxes and head pose agree with @vladmandic/human on TF.js', { timeout: 300_000 }, async () => {
   const reference = await referenceLoaded;
   for (const name of fixtures) {
     const image = await fixtureImage(name);
     const expected = (await reference.detect(image)).faces;
-    const [actual] = await detectFaces(models, [image]);
-    for (const face of actual!.filter((candidate) => candidate.score >= defaultFaceOptions.minConfidence + margin)) {
+    const [actual] = await detectFaces(models, [image], faceOptions);
+    for (const face of actual!.filter((candidate) => candidate.score >= faceOptions.minConfidence + margin)) {
       // human reports the landmark crop as the face box.
       const match = expected.find((other) => iou(asBox(other.box), face.crop) >= 0.7);
       assert.ok(match, `${name}: our face at ${JSON.stringify(face.crop)} is not in the reference`);
@@ -35,7 +37,7 @@ test('faces, boxes and head pose agree with @vladmandic/human on TF.js', { timeo
         );
       }
     }
-    for (const face of expected.filter((candidate) => candidate.score >= defaultFaceOptions.minConfidence + margin)) {
+    for (const face of expected.filter((candidate) => candidate.score >= faceOptions.minConfidence + margin)) {
       assert.ok(
         actual!.some((ours) => iou(asBox(face.box), ours.crop) >= 0.7),
         `${name}: reference face at ${JSON.stringify(face.box)} was missed`,
