@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { repoPath } from './paths.ts';
 
 /** One environment variable: how to parse it, what it means, and its default (as text). */
 export interface Variable<T> {
@@ -88,3 +90,12 @@ export const servicesSpec = {
 } satisfies ConfigSpec;
 
 export type ServicesConfig = ConfigOf<typeof servicesSpec>;
+
+/** Where `npm start` keeps the services it runs itself (infra/up, and tests that pause one). */
+export const localServicesSpec = {
+  SERVICES_DIR: variable(
+    parsers.text.transform((dir) => path.resolve(dir)),
+    'Where locally started services keep data, logs and pid files.',
+    repoPath('.services'),
+  ),
+};

@@ -233,6 +233,25 @@ export interface FrameCaptured {
   jpeg: Buffer;
 }
 
+/** FRAME: FrameCaptured to proctor.frames.v1; AUDIO: AudioChunk to proctor.audio.v1; PROCESS: ProcessSnapshot to proctor.process.v1; SESSION: SessionEvent to proctor.sessions.v1. */
+export type RecordKind = 'FRAME' | 'AUDIO' | 'PROCESS' | 'SESSION';
+
+/** One record for one topic. */
+export interface IngestRecord {
+  /** Which topic the record goes to. */
+  kind: RecordKind;
+  /** The record in the registry wire format (magic byte 0, 4-byte schema id, Avro body), with a schema id registered for that topic (GET /v1/schemas). */
+  value: Buffer;
+}
+
+/** What a desktop client sends to the ingest gateway: one WebSocket message or one POST /v1/events body. Not a Kafka topic: the gateway unpacks it and produces each record to its kind's topic. */
+export interface IngestBatch {
+  /** Chosen by the client, growing per connection; the gateway's ack or refusal names it. */
+  batchId: number;
+  /** The records, in the order they go to Kafka; per session their seq must grow. */
+  records: IngestRecord[];
+}
+
 /** One running process. */
 export interface RunningProcess {
   /** Operating-system process id. */
@@ -345,6 +364,7 @@ export interface Contracts {
   DetectorScore: DetectorScore;
   ExamPolicy: ExamPolicy;
   FrameCaptured: FrameCaptured;
+  IngestBatch: IngestBatch;
   ProcessSnapshot: ProcessSnapshot;
   RiskUpdate: RiskUpdate;
   SessionEvent: SessionEvent;

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
-import { loadConfig, servicesSpec } from '../config.ts';
+import { loadConfig, localServicesSpec, servicesSpec } from '../config.ts';
 import { createKafka } from '../kafka.ts';
 import { createLogger } from '../logger.ts';
 import { readPartitionsToEnd } from '../read-to-end.ts';
@@ -10,6 +12,15 @@ import { readPartitionsToEnd } from '../read-to-end.ts';
 export { spawnStage, killStage, type StageProcess } from './stage-process.ts';
 
 export const servicesConfig = () => loadConfig(servicesSpec);
+
+/**
+ * Freezes (SIGSTOP) or thaws (SIGCONT) the Kafka broker `npm start` runs: connections stay open
+ * but nothing answers, as when a broker hangs or its network drops. Always thaw in a finally.
+ */
+export function signalLocalKafka(signal: 'SIGSTOP' | 'SIGCONT'): void {
+  const { SERVICES_DIR } = loadConfig(localServicesSpec);
+  process.kill(Number(readFileSync(path.join(SERVICES_DIR, 'kafka', 'kafka.pid'), 'utf8')), signal);
+}
 
 /** A name no other test run uses, e.g. `it.serde.k3j9x2`, for topics, databases and groups. */
 export function uniqueName(prefix: string): string {

@@ -1,0 +1,176 @@
+import avro from 'avsc';
+import WebSocket from 'ws';
+import type { RecordKind } from '@proctoflex/core';
+import { ingestBatchType } from './validate.ts';
+
+/** What the gateway answered for one batch: the highest seq Kafka now holds from it. */
+export interface Ack {
+  readonly batchId: number;
+  readonly seq: number;
+}
+
+/** The gateway refused a batch or request, or the connection closed before its ack. */
+export class IngestClientError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+    readonly status: number | null,
+    /** Sending the same batch again later may succeed. */
+    readonly retriable: boolean,
+  ) {
+    super(`${reason}: ${message}`);
+  }
+}
+
+interface WriterSchema {
+  readonly id: number;
+  readonly type: avro.Type;
+}
+
+/**
+ * The desktop side of the ingest protocol: encodes records with the schema ids the gateway
+ * names (`GET /v1/schemas`), streams batches over a WebSocket and uploads over POST.
+ */
+export class IngestClient {
+  private nextBatchId = 1;
+
+  private constructor(
+    readonly baseUrl: string,
+    private readonly token: string,
+    private readonly writers: Record<RecordKind, WriterSchema>,
+  ) {}
+
+  static async connect(baseUrl: string, token: string): Promise<IngestClient> {
+    const response = await fetch(`${baseUrl}/v1/schemas`, { headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) throw await errorOf(response);
+    const schemas = (await response.json()) as Record<RecordKind, { id: number; schema: string }>;
+    const writers = Object.fromEntries(
+      Object.entries(schemas).map(([kind, { id, schema }]) => [
+        kind,
+        { id, type: avro.Type.forSchema(JSON.parse(schema) as avro.Schema) },
+      ]),
+    ) as Record<RecordKind, WriterSchema>;
+    return new IngestClient(baseUrl, token, writers);
+  }
+
+  /** A record in the registry wire format, for the kind's topic. */
+  encode(kind: RecordKind, record: unknown): Buffer {
+    const { id, type } = this.writers[kind];
+    const header = Buffer.alloc(5);
+    header.writeInt32BE(id, 1);
+    return Buffer.concat([header, type.toBuffer(record)]);
+  }
+
+  /** An IngestBatch message with a fresh batch id, of records encoded here. */
+  batch(records: readonly { kind: RecordKind; record: unknown }[]): { batchId: number; bytes: Buffer } {
+    return this.batchOfEncoded(records.map(({ kind, record }) => ({ kind, value: this.encode(kind, record) })));
+  }
+
+  /** An IngestBatch message with a fresh batch id, of records already in the wire format. */
+  batchOfEncoded(records: readonly { kind: RecordKind; value: Buffer }[]): { batchId: number; bytes: Buffer } {
+    const batchId = this.nextBatchId++;
+    return { batchId, bytes: ingestBatchType.toBuffer({ batchId, records }) };
+  }
+
+  /** Uploads one batch (buffered records after a reconnect); resolves once Kafka holds it. */
+  async post(batch: { bytes: Buffer }): Promise<Ack> {
+    const response = await fetch(`${this.baseUrl}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/octet-stream' },
+      body: new Uint8Array(batch.bytes),
+    });
+    if (!response.ok) throw await errorOf(response);
+    return (await response.json()) as Ack;
+  }
+
+  /** Opens the live stream. */
+  async stream(): Promise<IngestStream> {
+    const socket = new WebSocket(`${this.baseUrl.replace(/^http/, 'ws')}/v1/stream`, {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('unexpected-response', (_, response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => {
+          const parsed = parseRefusal(body);
+          reject(new IngestClientError(parsed.error, parsed.message, response.statusCode ?? null, parsed.retriable));
+        });
+      });
+      socket.once('error', reject);
+    });
+    return new IngestStream(socket);
+  }
+}
+
+/** One WebSocket connection; `send` resolves with the batch's ack. */
+export class IngestStream {
+  private readonly waiting = new Map<number, { resolve: (ack: Ack) => void; reject: (error: Error) => void }>();
+  /** Why the connection closed, once it has. */
+  closed: { code: number; reason: string } | null = null;
+
+  constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString()) as
+        | { type: 'ack'; batchId: number; seq: number }
+        | {
+            type: 'refused';
+            batchId: number | null;
+            status: number;
+            error: string;
+            message: string;
+            retriable: boolean;
+          };
+      const waiter = message.batchId === null ? undefined : this.waiting.get(message.batchId);
+      if (message.batchId !== null) this.waiting.delete(message.batchId);
+      if (message.type === 'ack') waiter?.resolve({ batchId: message.batchId, seq: message.seq });
+      else waiter?.reject(new IngestClientError(message.error, message.message, message.status, message.retriable));
+    });
+    socket.on('close', (code: number, reason: Buffer) => {
+      this.closed = { code, reason: reason.toString() };
+      const error = new IngestClientError('connection_closed', `${code} ${reason.toString()}`, null, true);
+      for (const { reject } of this.waiting.values()) reject(error);
+      this.waiting.clear();
+    });
+    // Errors end in 'close', which fails whatever waits.
+    socket.on('error', () => undefined);
+  }
+
+  send(batch: { batchId: number; bytes: Buffer }): Promise<Ack> {
+    return new Promise((resolve, reject) => {
+      if (this.closed || this.socket.readyState !== WebSocket.OPEN) {
+        reject(new IngestClientError('connection_closed', 'the stream is closed', null, true));
+        return;
+      }
+      this.waiting.set(batch.batchId, { resolve, reject });
+      this.socket.send(batch.bytes);
+    });
+  }
+
+  /** Sends a raw message, for protocol tests. */
+  sendRaw(data: Buffer | string): void {
+    this.socket.send(data);
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.close(1000);
+    });
+  }
+}
+
+function parseRefusal(text: string): { error: string; message: string; retriable: boolean } {
+  try {
+    return JSON.parse(text) as { error: string; message: string; retriable: boolean };
+  } catch {
+    return { error: 'http_error', message: text, retriable: false };
+  }
+}
+
+async function errorOf(response: Response): Promise<IngestClientError> {
+  const parsed = parseRefusal(await response.text());
+  return new IngestClientError(parsed.error, parsed.message, response.status, parsed.retriable);
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { loadConfig, parsers, servicesSpec, variable, type ConfigOf } from '@proctoflex/core';
+
+const mebibyte = 1024 * 1024;
+
+/** The shared secret that signs ingest tokens: the API and the gateway must both have it. */
+export const tokenSecretSpec = {
+  INGEST_TOKEN_SECRET: variable(
+    z.string().min(32, 'must be at least 32 characters (it signs HS256 tokens)'),
+    'Secret that signs and checks ingest tokens (HS256). Required; the API issues tokens with the same secret.',
+  ),
+};
+
+export const ingestSpec = {
+  ...servicesSpec,
+  ...tokenSecretSpec,
+  INGEST_PORT: variable(
+    parsers.portOrAny,
+    'Port of the gateway: WebSocket, HTTP API, /metrics, /healthz, /readyz.',
+    '8080',
+  ),
+  INGEST_FRAMES_TOPIC: variable(parsers.text, 'Topic of FRAME records (FrameCaptured).', 'proctor.frames.v1'),
+  INGEST_AUDIO_TOPIC: variable(parsers.text, 'Topic of AUDIO records (AudioChunk).', 'proctor.audio.v1'),
+  INGEST_PROCESS_TOPIC: variable(parsers.text, 'Topic of PROCESS records (ProcessSnapshot).', 'proctor.process.v1'),
+  INGEST_SESSIONS_TOPIC: variable(parsers.text, 'Topic of SESSION records (SessionEvent).', 'proctor.sessions.v1'),
+  INGEST_SESSION_RECORDS_PER_SECOND: variable(
+    parsers.positiveInt,
+    'Records per second a session may send on average (a desktop sends about 2).',
+    '20',
+  ),
+  INGEST_SESSION_BURST_RECORDS: variable(
+    parsers.positiveInt,
+    'Records a session may send at once above its rate: room for the buffer uploaded after a reconnect.',
+    '1000',
+  ),
+  INGEST_MAX_RECORD_AGE_MS: variable(
+    parsers.positiveInt,
+    'Oldest captureTime accepted, relative to now (buffered records uploaded after a reconnect are old).',
+    String(24 * 3600 * 1000),
+  ),
+  INGEST_MAX_CLOCK_SKEW_MS: variable(
+    parsers.positiveInt,
+    'How far in the future a captureTime may be (client clocks drift).',
+    String(5 * 60 * 1000),
+  ),
+  INGEST_MAX_PENDING_BYTES: variable(
+    parsers.positiveInt,
+    'Bytes of received batches not yet acknowledged by Kafka, over all clients; above it the gateway stops reading.',
+    String(64 * mebibyte),
+  ),
+  INGEST_PRODUCE_LINGER_MS: variable(
+    parsers.nonNegativeInt,
+    'How long a batch waits for batches of other clients so that they go to Kafka in one request.',
+    '5',
+  ),
+  INGEST_PRODUCE_TIMEOUT_MS: variable(
+    parsers.positiveInt,
+    'How long Kafka may take to acknowledge a produce before the batch is refused as unavailable (the client resends).',
+    '10000',
+  ),
+  INGEST_SHUTDOWN_TIMEOUT_MS: variable(
+    parsers.positiveInt,
+    'After SIGTERM, how long batches in flight may take to be acknowledged before the process exits anyway.',
+    '15000',
+  ),
+};
+
+export type IngestConfig = ConfigOf<typeof ingestSpec>;
+/** The gateway's configuration from the environment, with `overrides` (tests) on top. */
+export const loadIngestConfig = (overrides: Record<string, string> = {}) =>
+  loadConfig(ingestSpec, { ...process.env, ...overrides });
+
+/** Size limits of the protocol (the issue's contract with desktop clients). */
+export const limits = {
+  batchBytes: 8 * mebibyte,
+  jpegBytes: mebibyte,
+  pcmBytes: 256 * 1024,
+};

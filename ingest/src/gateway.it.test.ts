@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import test from 'node:test';
+import { AvroSerde, repoPath, type RecordKind } from '@proctoflex/core';
+import { readTopicToEnd, servicesConfig } from '@proctoflex/core/testing';
+import { IngestClient } from './client.ts';
+import { SessionRecords } from './records.ts';
+import { newSessionClaims, startTestGateway } from './testing.ts';
+
+const jpeg = readFileSync(repoPath('models/fixtures/messi5.jpg'));
+const speech = readFileSync(repoPath('models/fixtures/speech.wav')).subarray(44, 44 + 32_000);
+const gatewayStarted = startTestGateway();
+test.after(async () => (await gatewayStarted).stop());
+
+test('records sent over WebSocket and POST land in their topics, keyed by session, decodable, in seq order', async () => {
+  const { baseUrl, token, kafka, topics } = await gatewayStarted;
+  const sessions = [newSessionClaims(), newSessionClaims()];
+  const expected = new Map<string, { kind: RecordKind; seq: number }[]>();
+  await Promise.all(
+    sessions.map(async (claims) => {
+      const client = await IngestClient.connect(baseUrl, token(claims));
+      const records = new SessionRecords(claims);
+      const sent: { kind: RecordKind; seq: number }[] = [];
+      const stream = await client.stream();
+      const batches = [
+        [records.event('STARTED'), records.frame(jpeg, { width: 548, height: 342 }, Date.now(), true)],
+        [records.audio(speech), records.frame(jpeg, { width: 548, height: 342 })],
+        [records.processes([{ pid: 1, name: 'proctoflex', executablePath: null }], ['exam.example.org'])],
+      ];
+      for (const batch of batches) {
+        const ack = await stream.send(client.batch(batch));
+        assert.equal(ack.seq, batch.at(-1)!.record.seq, 'the ack carries the highest seq of the batch');
+        sent.push(...batch.map(({ kind, record }) => ({ kind, seq: record.seq })));
+      }
+      await stream.close();
+      // Records buffered while offline, uploaded over POST.
+      const upload = [records.audio(speech), records.event('HEARTBEAT'), records.event('ENDED')];
+      const ack = await client.post(client.batch(upload));
+      assert.equal(ack.seq, upload.at(-1)!.record.seq);
+      sent.push(...upload.map(({ kind, record }) => ({ kind, seq: record.seq })));
+      expected.set(claims.sessionId, sent);
+    }),
+  );
+
+  const serde = new AvroSerde(servicesConfig().SCHEMA_REGISTRY_URL);
+  for (const [kind, topic] of Object.entries(topics) as [RecordKind, string][]) {
+    const messages = await readTopicToEnd(kafka, topic);
+    for (const claims of sessions) {
+      const ofSession = messages.filter((message) => message.key?.toString() === claims.sessionId);
+      const decoded = (await Promise.all(ofSession.map((message) => serde.decode(message.value)))) as {
+        sessionId: string;
+        candidateId: string;
+        seq: number;
+      }[];
+      for (const record of decoded) {
+        assert.equal(record.sessionId, claims.sessionId);
+        assert.equal(record.candidateId, claims.candidateId);
+      }
+      const expectedSeqs = expected
+        .get(claims.sessionId)!
+        .filter((sent) => sent.kind === kind)
+        .map((sent) => sent.seq);
+      assert.deepEqual(
+        decoded.map((record) => record.seq),
+        expectedSeqs,
+        `${kind} records of ${claims.sessionId} in seq order`,
+      );
+    }
+  }
+});

@@ -1,0 +1,330 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import Router from '@koa/router';
+import Koa from 'koa';
+import getRawBody from 'raw-body';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Admin } from 'kafkajs';
+import { AvroSerde, createKafka, type Logger } from '@proctoflex/core';
+import type { Registry } from 'prom-client';
+import { limits, type IngestConfig } from './config.ts';
+import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
+import { RecordProducer } from './produce.ts';
+import { SessionRateLimiter } from './rate-limit.ts';
+import { IngestRefusal } from './refusal.ts';
+import { TopicSchemas } from './schemas.ts';
+import { bearerToken, verifyIngestToken, type IngestClaims } from './token.ts';
+import { BatchValidator, type AcceptedBatch } from './validate.ts';
+
+/** Batches one connection may have received but not yet had acknowledged; then it is read no further. */
+const maxQueuedBatchesPerConnection = 8;
+const kafkaProbeIntervalMs = 2000;
+
+/** Bytes of batches received and not yet acknowledged, over all clients; readers wait above the limit. */
+class PendingBytes {
+  private used = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly metrics: IngestMetrics,
+  ) {}
+
+  get full(): boolean {
+    return this.used >= this.limit;
+  }
+
+  add(bytes: number): void {
+    this.used += bytes;
+    this.metrics.pendingBytes.set(this.used);
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+    this.metrics.pendingBytes.set(this.used);
+    while (!this.full && this.waiters.length > 0) this.waiters.shift()!();
+  }
+
+  /** Resolves once there is room again. */
+  room(): Promise<void> {
+    return this.full ? new Promise((resolve) => this.waiters.push(resolve)) : Promise.resolve();
+  }
+}
+
+/**
+ * The ingest gateway: WebSocket `/v1/stream` for the live stream, `POST /v1/events` for
+ * uploads after a reconnect, `GET /v1/schemas` for the ids clients encode with, and
+ * `/metrics`, `/healthz`, `/readyz`. Both ingest paths share one validation and produce path.
+ */
+export class Gateway {
+  readonly metrics: IngestMetrics;
+  private readonly kafka;
+  private readonly admin: Admin;
+  private readonly serde: AvroSerde;
+  private readonly schemas: TopicSchemas;
+  private readonly rateLimiter: SessionRateLimiter;
+  private readonly validator: BatchValidator;
+  private readonly producer: RecordProducer;
+  private readonly pending: PendingBytes;
+  private readonly sockets = new Set<{ socket: WebSocket; idle: () => Promise<void> }>();
+  private readonly webSockets = new WebSocketServer({ noServer: true, maxPayload: limits.batchBytes });
+  private server: Server | null = null;
+  private probeTimer: NodeJS.Timeout | null = null;
+  private kafkaReachable = false;
+  private draining = false;
+
+  constructor(
+    private readonly config: IngestConfig,
+    private readonly logger: Logger,
+    private readonly registry: Registry,
+  ) {
+    this.metrics = createIngestMetrics(registry);
+    this.kafka = createKafka('ingest-gateway', config.KAFKA_BROKERS, logger);
+    this.admin = this.kafka.admin();
+    this.serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
+    this.schemas = new TopicSchemas(this.serde, config.SCHEMA_REGISTRY_URL, {
+      FRAME: config.INGEST_FRAMES_TOPIC,
+      AUDIO: config.INGEST_AUDIO_TOPIC,
+      PROCESS: config.INGEST_PROCESS_TOPIC,
+      SESSION: config.INGEST_SESSIONS_TOPIC,
+    });
+    this.rateLimiter = new SessionRateLimiter(
+      config.INGEST_SESSION_RECORDS_PER_SECOND,
+      config.INGEST_SESSION_BURST_RECORDS,
+    );
+    this.validator = new BatchValidator(config, this.schemas, this.serde, this.rateLimiter);
+    this.producer = new RecordProducer(
+      this.kafka,
+      {
+        lingerMs: config.INGEST_PRODUCE_LINGER_MS,
+        timeoutMs: config.INGEST_PRODUCE_TIMEOUT_MS,
+        compressedTopics: new Set([config.INGEST_PROCESS_TOPIC, config.INGEST_SESSIONS_TOPIC]),
+      },
+      this.metrics,
+      logger,
+    );
+    this.pending = new PendingBytes(config.INGEST_MAX_PENDING_BYTES, this.metrics);
+  }
+
+  /** Registers the schemas, connects to Kafka and listens; resolves with the port. */
+  async start(): Promise<number> {
+    await this.schemas.load();
+    await this.admin.connect();
+    await this.probeKafka();
+    this.probeTimer = setInterval(() => {
+      void this.probeKafka();
+      this.rateLimiter.sweep();
+    }, kafkaProbeIntervalMs);
+    const app = this.createApp();
+    const handleRequest = app.callback();
+    this.server = createServer((request, response) => void handleRequest(request, response));
+    this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.upgrade(request, socket, head),
+    );
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.config.INGEST_PORT, resolve);
+    });
+    const port = (this.server.address() as AddressInfo).port;
+    this.logger.info({ port, topics: this.schemas.topics }, 'gateway started');
+    return port;
+  }
+
+  get ready(): boolean {
+    return this.server !== null && !this.draining && this.kafkaReachable && this.producer.healthy;
+  }
+
+  /**
+   * Graceful drain: refuse new clients, read no more, let every batch already read be
+   * acknowledged (or refused), then close connections (1001) and the producer.
+   */
+  async stop(): Promise<void> {
+    this.draining = true;
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    for (const { socket } of this.sockets) socket.pause();
+    await Promise.all([...this.sockets].map(({ idle }) => idle()));
+    for (const { socket } of this.sockets) socket.close(1001, 'gateway restarting: reconnect');
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+    await this.producer.close();
+    await this.admin.disconnect();
+    this.logger.info('gateway stopped');
+  }
+
+  private createApp(): Koa {
+    const app = new Koa();
+    const router = new Router();
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (error) {
+        if (!(error instanceof IngestRefusal)) throw error;
+        this.metrics.refusals.inc({ reason: error.reason });
+        ctx.status = error.status;
+        ctx.body = error.toJSON();
+        if (error.details.retryAfterMs !== undefined)
+          ctx.set('retry-after', String(Math.ceil(error.details.retryAfterMs / 1000)));
+      }
+    });
+    app.on('error', (error: Error) => this.logger.error({ err: error }, 'request failed'));
+    const authenticate = (authorization: string | undefined): IngestClaims => {
+      if (this.draining) throw new IngestRefusal('draining', 'the gateway is restarting: retry on another one');
+      return verifyIngestToken(this.config.INGEST_TOKEN_SECRET, bearerToken(authorization));
+    };
+    router.get('/healthz', (ctx) => {
+      ctx.body = 'ok\n';
+    });
+    router.get('/readyz', (ctx) => {
+      ctx.status = this.ready ? 200 : 503;
+      ctx.body = this.ready ? 'ready\n' : `not ready: ${this.draining ? 'draining' : 'Kafka unreachable'}\n`;
+    });
+    router.get('/metrics', async (ctx) => {
+      ctx.type = this.registry.contentType;
+      ctx.body = await this.registry.metrics();
+    });
+    router.get('/v1/schemas', (ctx) => {
+      authenticate(ctx.get('authorization'));
+      ctx.body = this.schemas.writerSchemas();
+    });
+    router.post('/v1/events', async (ctx) => {
+      const claims = authenticate(ctx.get('authorization'));
+      // Read nothing while the gateway holds too much unacknowledged: the client's upload waits.
+      await this.pending.room();
+      let body: Buffer;
+      try {
+        body = await getRawBody(ctx.req, { limit: limits.batchBytes });
+      } catch (error) {
+        if ((error as { type?: string }).type === 'entity.too.large') {
+          throw new IngestRefusal('batch_too_large', `a batch may hold at most ${limits.batchBytes} bytes`);
+        }
+        throw error;
+      }
+      this.pending.add(body.length);
+      try {
+        ctx.body = await this.persist(await this.validator.validate(claims, body));
+      } finally {
+        this.pending.release(body.length);
+      }
+    });
+    app.use(router.routes()).use(router.allowedMethods());
+    return app;
+  }
+
+  /** Sends the batch to Kafka; resolves once Kafka acknowledged every record of it. */
+  private async persist(accepted: AcceptedBatch): Promise<{ batchId: number; seq: number }> {
+    await this.producer.send(accepted);
+    return { batchId: accepted.batchId, seq: accepted.highestSeq };
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refuse = (status: number, body: object) => {
+      const text = JSON.stringify(body);
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : 'Refused'}\r\ncontent-type: application/json\r\n` +
+          `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+      );
+    };
+    if (new URL(request.url ?? '/', 'http://gateway').pathname !== '/v1/stream') {
+      return refuse(404, { error: 'not_found', message: 'the stream is at /v1/stream' });
+    }
+    let claims: IngestClaims;
+    try {
+      if (this.draining) throw new IngestRefusal('draining', 'the gateway is restarting: retry on another one');
+      claims = verifyIngestToken(this.config.INGEST_TOKEN_SECRET, bearerToken(request.headers.authorization));
+    } catch (error) {
+      if (!(error instanceof IngestRefusal)) throw error;
+      this.metrics.refusals.inc({ reason: error.reason });
+      return refuse(error.status, error.toJSON());
+    }
+    this.webSockets.handleUpgrade(request, socket, head, (webSocket) => this.serve(webSocket, claims));
+  }
+
+  /**
+   * One client's stream: batches are handled one after another, so acks come in order and
+   * what reaches Kafka keeps the client's order. When Kafka fails a batch, the connection is
+   * closed (1013, try again later): nothing after it is acknowledged, and the client resends
+   * from its first unacknowledged batch.
+   */
+  private serve(socket: WebSocket, claims: IngestClaims): void {
+    const log = this.logger.child({ sessionId: claims.sessionId });
+    let queued = 0;
+    let tail = Promise.resolve();
+    const connection = { socket, idle: () => tail };
+    this.sockets.add(connection);
+    this.metrics.connections.inc();
+    log.debug('client connected');
+    const reply = (message: object) => {
+      if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+    };
+    const handle = async (data: Buffer) => {
+      let batchId: number | null = null;
+      try {
+        const accepted = await this.validator.validate(claims, data);
+        batchId = accepted.batchId;
+        reply({ type: 'ack', ...(await this.persist(accepted)) });
+      } catch (error) {
+        if (!(error instanceof IngestRefusal)) {
+          log.error({ err: error }, 'batch failed');
+          socket.close(1011, 'internal error: reconnect and resend');
+          return;
+        }
+        this.metrics.refusals.inc({ reason: error.reason });
+        reply({ type: 'refused', batchId, status: error.status, ...error.toJSON() });
+        if (error.reason === 'kafka_unavailable') socket.close(1013, 'Kafka unavailable: reconnect and resend');
+      }
+    };
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      queued += 1;
+      this.pending.add(bytes.length);
+      if (queued >= maxQueuedBatchesPerConnection || this.pending.full) socket.pause();
+      tail = tail.then(async () => {
+        try {
+          if (socket.readyState !== socket.OPEN) return;
+          if (!isBinary) {
+            this.metrics.refusals.inc({ reason: 'batch_malformed' });
+            return reply({
+              type: 'refused',
+              batchId: null,
+              status: 400,
+              error: 'batch_malformed',
+              message: 'send binary IngestBatch messages',
+            });
+          }
+          await handle(bytes);
+        } finally {
+          queued -= 1;
+          this.pending.release(bytes.length);
+          if (!this.draining && queued < maxQueuedBatchesPerConnection)
+            void this.pending.room().then(() => socket.resume());
+        }
+      });
+    });
+    socket.on('error', (error: Error & { code?: string }) => {
+      // ws closes the connection (1009) when a message exceeds maxPayload.
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.metrics.refusals.inc({ reason: 'batch_too_large' });
+      log.debug({ err: error }, 'client connection error');
+    });
+    socket.on('close', () => {
+      this.sockets.delete(connection);
+      this.metrics.connections.dec();
+    });
+  }
+
+  private async probeKafka(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.admin.fetchTopicMetadata({ topics: [this.config.INGEST_FRAMES_TOPIC] }),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), kafkaProbeIntervalMs))),
+      ]);
+      this.kafkaReachable = true;
+    } catch (error) {
+      if (this.kafkaReachable) this.logger.warn({ err: error }, 'Kafka unreachable');
+      this.kafkaReachable = false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import type {
+  AudioChunk,
+  FrameCaptured,
+  ProcessSnapshot,
+  RecordKind,
+  RunningProcess,
+  SessionEvent,
+  SessionEventType,
+} from '@proctoflex/core';
+import type { IngestClaims } from './token.ts';
+
+/** Builds a session's records as a desktop client does: seq grows by one per record. */
+export class SessionRecords {
+  private seq = 0;
+
+  constructor(readonly claims: IngestClaims) {}
+
+  private common(captureTime: number) {
+    const { sessionId, examId, candidateId } = this.claims;
+    return { sessionId, examId, candidateId, seq: this.seq++, captureTime };
+  }
+
+  frame(jpeg: Buffer, size: { width: number; height: number }, captureTime = Date.now(), enrolment = false) {
+    const record: FrameCaptured = { ...this.common(captureTime), source: 'WEBCAM', enrolment, ...size, jpeg };
+    return { kind: 'FRAME' as RecordKind, record };
+  }
+
+  audio(pcm: Buffer, captureTime = Date.now()) {
+    const durationMs = Math.round((pcm.length / 2 / 16_000) * 1000);
+    const record: AudioChunk = { ...this.common(captureTime), sampleRate: 16_000, durationMs, pcm };
+    return { kind: 'AUDIO' as RecordKind, record };
+  }
+
+  processes(processes: RunningProcess[], browserDomains: string[] = [], captureTime = Date.now()) {
+    const record: ProcessSnapshot = {
+      ...this.common(captureTime),
+      platform: 'linux',
+      processes,
+      foregroundApp: processes[0]?.name ?? null,
+      foregroundWindowTitle: null,
+      browserDomains,
+      displays: [{ id: 'primary', width: 1920, height: 1080, primary: true }],
+      virtualMachineHints: [],
+    };
+    return { kind: 'PROCESS' as RecordKind, record };
+  }
+
+  event(type: SessionEventType, captureTime = Date.now()) {
+    const record: SessionEvent = {
+      ...this.common(captureTime),
+      type,
+      clientVersion: type === 'STARTED' ? 'proctoflex-sim' : null,
+      detail: null,
+    };
+    return { kind: 'SESSION' as RecordKind, record };
+  }
+}

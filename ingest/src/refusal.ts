@@ -1,0 +1,59 @@
+import { ProctoFlexError } from '@proctoflex/core';
+
+/** Why the gateway refused a connection, request or batch: machine-readable, one per cause. */
+export type RefusalReason =
+  | 'token_missing'
+  | 'token_invalid'
+  | 'token_expired'
+  | 'session_mismatch'
+  | 'batch_malformed'
+  | 'batch_too_large'
+  | 'record_too_large'
+  | 'kind_unknown'
+  | 'schema_unknown'
+  | 'record_malformed'
+  | 'seq_not_increasing'
+  | 'timestamp_out_of_range'
+  | 'rate_limited'
+  | 'kafka_unavailable'
+  | 'registry_unavailable'
+  | 'draining';
+
+const statusOf: Record<RefusalReason, number> = {
+  token_missing: 401,
+  token_invalid: 401,
+  token_expired: 401,
+  session_mismatch: 403,
+  batch_malformed: 400,
+  batch_too_large: 413,
+  record_too_large: 413,
+  kind_unknown: 422,
+  schema_unknown: 422,
+  record_malformed: 422,
+  seq_not_increasing: 422,
+  timestamp_out_of_range: 422,
+  rate_limited: 429,
+  kafka_unavailable: 503,
+  registry_unavailable: 503,
+  draining: 503,
+};
+
+/** A refusal the client can act on: resend later when `retriable`, fix the client otherwise. */
+export class IngestRefusal extends ProctoFlexError {
+  readonly status: number;
+
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+    readonly details: { record?: number; retryAfterMs?: number } = {},
+  ) {
+    super(message, {
+      retriable: ['rate_limited', 'kafka_unavailable', 'registry_unavailable', 'draining'].includes(reason),
+    });
+    this.status = statusOf[reason];
+  }
+
+  toJSON() {
+    return { error: this.reason, message: this.message, retriable: this.retriable, ...this.details };
+  }
+}

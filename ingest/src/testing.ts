@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { createLogger, createMetricsRegistry, createTopics } from '@proctoflex/core';
+import { testKafka, uniqueName, withAdmin } from '@proctoflex/core/testing';
+import { loadIngestConfig } from './config.ts';
+import { Gateway } from './gateway.ts';
+import { mintIngestToken, type IngestClaims } from './token.ts';
+
+/** A gateway in this process on its own topics (3 partitions each), for integration tests. */
+export async function startTestGateway(overrides: Record<string, string> = {}) {
+  const name = uniqueName('it.ingest');
+  const topics = {
+    FRAME: `${name}.frames`,
+    AUDIO: `${name}.audio`,
+    PROCESS: `${name}.process`,
+    SESSION: `${name}.sessions`,
+  };
+  const kafka = testKafka();
+  await withAdmin(kafka, (admin) =>
+    createTopics(
+      admin,
+      Object.values(topics).map((topic) => ({ topic, numPartitions: 3 })),
+    ),
+  );
+  const secret = randomBytes(32).toString('hex');
+  const config = loadIngestConfig({
+    INGEST_TOKEN_SECRET: secret,
+    INGEST_PORT: '0',
+    INGEST_FRAMES_TOPIC: topics.FRAME,
+    INGEST_AUDIO_TOPIC: topics.AUDIO,
+    INGEST_PROCESS_TOPIC: topics.PROCESS,
+    INGEST_SESSIONS_TOPIC: topics.SESSION,
+    ...overrides,
+  });
+  const gateway = new Gateway(config, createLogger('ingest', 'warn'), createMetricsRegistry('ingest'));
+  const port = await gateway.start();
+  return {
+    gateway,
+    kafka,
+    topics,
+    secret,
+    baseUrl: `http://127.0.0.1:${port}`,
+    token: (claims: IngestClaims, ttlSeconds = 600) => mintIngestToken(secret, claims, ttlSeconds),
+    stop: () => gateway.stop(),
+  };
+}
+
+export function newSessionClaims(): IngestClaims {
+  return { sessionId: uniqueName('session'), examId: 'exam-it', candidateId: uniqueName('candidate') };
+}

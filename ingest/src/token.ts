@@ -1,0 +1,48 @@
+import jwt from 'jsonwebtoken';
+import { IngestRefusal } from './refusal.ts';
+
+/** Who may send: one session of one candidate in one exam. */
+export interface IngestClaims {
+  readonly sessionId: string;
+  readonly examId: string;
+  readonly candidateId: string;
+}
+
+/** Only the gateway accepts these tokens; API access tokens carry another audience. */
+const audience = 'proctoflex-ingest';
+const issuer = 'proctoflex';
+
+export function mintIngestToken(secret: string, claims: IngestClaims, ttlSeconds: number): string {
+  return jwt.sign({ sid: claims.sessionId, exam: claims.examId }, secret, {
+    algorithm: 'HS256',
+    subject: claims.candidateId,
+    audience,
+    issuer,
+    expiresIn: ttlSeconds,
+  });
+}
+
+/** The token's claims; expired, forged, unsigned (`alg: none`) or foreign tokens are refused. */
+export function verifyIngestToken(secret: string, token: string | undefined): IngestClaims {
+  if (!token) throw new IngestRefusal('token_missing', 'send the ingest token as "Authorization: Bearer <token>"');
+  let payload: jwt.JwtPayload;
+  try {
+    payload = jwt.verify(token, secret, { algorithms: ['HS256'], audience, issuer }) as jwt.JwtPayload;
+  } catch (error) {
+    if (error instanceof jwt.TokenExpiredError) {
+      throw new IngestRefusal('token_expired', `the ingest token expired at ${error.expiredAt.toISOString()}`);
+    }
+    throw new IngestRefusal('token_invalid', `the ingest token is not valid: ${(error as Error).message}`);
+  }
+  const { sid, exam, sub } = payload as { sid?: unknown; exam?: unknown; sub?: unknown };
+  if (typeof sid !== 'string' || typeof exam !== 'string' || typeof sub !== 'string') {
+    throw new IngestRefusal('token_invalid', 'the ingest token lacks its session, exam or candidate');
+  }
+  return { sessionId: sid, examId: exam, candidateId: sub };
+}
+
+/** The token of an `Authorization: Bearer <token>` header. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  return match?.[1];
+}

@@ -1,0 +1,132 @@
+import avro from 'avsc';
+import {
+  DecodeError,
+  loadAvroSchema,
+  ServiceUnavailableError,
+  type AudioChunk,
+  type AvroSerde,
+  type FrameCaptured,
+  type IngestBatch,
+  type RecordKind,
+} from '@proctoflex/core';
+import { limits, type IngestConfig } from './config.ts';
+import type { SessionRateLimiter } from './rate-limit.ts';
+import { IngestRefusal } from './refusal.ts';
+import type { TopicSchemas } from './schemas.ts';
+import type { IngestClaims } from './token.ts';
+
+export const ingestBatchType = avro.Type.forSchema(JSON.parse(loadAvroSchema('IngestBatch')) as avro.Schema);
+
+/** A batch that passed every check, ready for Kafka in this order. */
+export interface AcceptedBatch {
+  readonly batchId: number;
+  readonly records: { topic: string; kind: RecordKind; key: string; value: Buffer }[];
+  readonly highestSeq: number;
+  readonly bytes: number;
+}
+
+/** The fields every ingest record shares (FrameCaptured, AudioChunk, ProcessSnapshot, SessionEvent). */
+type SessionRecord = Pick<FrameCaptured, 'sessionId' | 'examId' | 'candidateId' | 'seq' | 'captureTime'>;
+
+/**
+ * Checks a client's batch all or nothing, so that what reaches Kafka is a prefix of what the
+ * client sent and a refused batch can be fixed and sent again as a whole.
+ */
+export class BatchValidator {
+  constructor(
+    private readonly config: Pick<
+      IngestConfig,
+      'INGEST_MAX_RECORD_AGE_MS' | 'INGEST_MAX_CLOCK_SKEW_MS' | 'INGEST_SESSION_BURST_RECORDS'
+    >,
+    private readonly schemas: TopicSchemas,
+    private readonly serde: AvroSerde,
+    private readonly rateLimiter: SessionRateLimiter,
+  ) {}
+
+  async validate(claims: IngestClaims, body: Buffer): Promise<AcceptedBatch> {
+    if (body.length > limits.batchBytes) {
+      throw new IngestRefusal(
+        'batch_too_large',
+        `a batch may hold at most ${limits.batchBytes} bytes, not ${body.length}`,
+      );
+    }
+    let batch: IngestBatch;
+    try {
+      batch = ingestBatchType.fromBuffer(body) as IngestBatch;
+    } catch (error) {
+      throw new IngestRefusal('batch_malformed', `not an IngestBatch (Avro): ${(error as Error).message}`);
+    }
+    if (batch.records.length === 0) throw new IngestRefusal('batch_malformed', 'the batch holds no records');
+    if (batch.records.length > this.config.INGEST_SESSION_BURST_RECORDS) {
+      throw new IngestRefusal(
+        'batch_too_large',
+        `a batch may hold at most ${this.config.INGEST_SESSION_BURST_RECORDS} records, not ${batch.records.length}`,
+      );
+    }
+    const now = Date.now();
+    let previousSeq = -1;
+    const records: AcceptedBatch['records'] = [];
+    for (const [index, { kind, value }] of batch.records.entries()) {
+      const record = await this.decode(kind, value, index);
+      const refuse = (reason: ConstructorParameters<typeof IngestRefusal>[0], message: string) =>
+        new IngestRefusal(reason, `record ${index} (${kind}): ${message}`, { record: index });
+      if (
+        record.sessionId !== claims.sessionId ||
+        record.examId !== claims.examId ||
+        record.candidateId !== claims.candidateId
+      ) {
+        throw refuse('session_mismatch', `belongs to session ${record.sessionId}, the token to ${claims.sessionId}`);
+      }
+      const payloadBytes =
+        kind === 'FRAME'
+          ? (record as FrameCaptured).jpeg.length
+          : kind === 'AUDIO'
+            ? (record as AudioChunk).pcm.length
+            : 0;
+      const payloadLimit = kind === 'FRAME' ? limits.jpegBytes : limits.pcmBytes;
+      if (payloadBytes > payloadLimit) {
+        throw refuse('record_too_large', `${payloadBytes} bytes of media, at most ${payloadLimit}`);
+      }
+      if (
+        record.captureTime < now - this.config.INGEST_MAX_RECORD_AGE_MS ||
+        record.captureTime > now + this.config.INGEST_MAX_CLOCK_SKEW_MS
+      ) {
+        throw refuse(
+          'timestamp_out_of_range',
+          `captureTime ${new Date(record.captureTime).toISOString()} is too old or in the future`,
+        );
+      }
+      if (record.seq <= previousSeq) {
+        throw refuse('seq_not_increasing', `seq ${record.seq} follows ${previousSeq}; seq must grow within a session`);
+      }
+      previousSeq = record.seq;
+      records.push({ topic: this.schemas.topics[kind], kind, key: record.sessionId, value });
+    }
+    const allowance = this.rateLimiter.take(claims.sessionId, records.length);
+    if (!allowance.allowed) {
+      throw new IngestRefusal('rate_limited', `session ${claims.sessionId} sends faster than allowed`, {
+        retryAfterMs: allowance.retryAfterMs,
+      });
+    }
+    return { batchId: batch.batchId, records, highestSeq: previousSeq, bytes: body.length };
+  }
+
+  private async decode(kind: RecordKind, value: Buffer, index: number): Promise<SessionRecord> {
+    const refuse = (reason: ConstructorParameters<typeof IngestRefusal>[0], message: string) =>
+      new IngestRefusal(reason, `record ${index} (${kind}): ${message}`, { record: index });
+    if (value.length < 5 || value.readUInt8(0) !== 0) {
+      throw refuse('record_malformed', 'not in the registry wire format (magic byte 0, 4-byte schema id, Avro body)');
+    }
+    const schemaId = value.readInt32BE(1);
+    try {
+      if (!(await this.schemas.isAllowed(kind, schemaId))) {
+        throw refuse('schema_unknown', `schema id ${schemaId} is not registered for ${this.schemas.topics[kind]}`);
+      }
+      return (await this.serde.decode(value)) as SessionRecord;
+    } catch (error) {
+      if (error instanceof DecodeError) throw refuse('record_malformed', error.message);
+      if (error instanceof ServiceUnavailableError) throw refuse('registry_unavailable', error.message);
+      throw error;
+    }
+  }
+}
