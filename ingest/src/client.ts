@@ -17,6 +17,8 @@ export class IngestClientError extends Error {
     readonly status: number | null,
     /** Sending the same batch again later may succeed. */
     readonly retriable: boolean,
+    /** For rate_limited: when the session may send again. */
+    readonly retryAfterMs?: number,
   ) {
     super(`${reason}: ${message}`);
   }
@@ -84,29 +86,35 @@ export class IngestClient {
   }
 
   /** Opens the live stream. */
-  async stream(): Promise<IngestStream> {
-    const socket = new WebSocket(`${this.baseUrl.replace(/^http/, 'ws')}/v1/stream`, {
-      headers: { authorization: `Bearer ${this.token}` },
-    });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('unexpected-response', (_, response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => {
-          const parsed = parseRefusal(body);
-          reject(new IngestClientError(parsed.error, parsed.message, response.statusCode ?? null, parsed.retriable));
-        });
-      });
-      socket.once('error', reject);
-    });
-    return new IngestStream(socket);
+  stream(): Promise<IngestStream> {
+    return openStream(this.baseUrl, this.token);
   }
+}
+
+/** Opens a live stream with `token`; refused tokens reject with the gateway's reason. */
+export async function openStream(baseUrl: string, token: string): Promise<IngestStream> {
+  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/stream`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('unexpected-response', (_, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => {
+        const parsed = parseRefusal(body);
+        reject(new IngestClientError(parsed.error, parsed.message, response.statusCode ?? null, parsed.retriable));
+      });
+    });
+    socket.once('error', reject);
+  });
+  return new IngestStream(socket);
 }
 
 /** One WebSocket connection; `send` resolves with the batch's ack. */
 export class IngestStream {
-  private readonly waiting = new Map<number, { resolve: (ack: Ack) => void; reject: (error: Error) => void }>();
+  /** By batch id; `null` waits for the refusal of a message that was no batch at all. */
+  private readonly waiting = new Map<number | null, { resolve: (ack: Ack) => void; reject: (error: Error) => void }>();
   /** Why the connection closed, once it has. */
   closed: { code: number; reason: string } | null = null;
 
@@ -121,11 +129,15 @@ export class IngestStream {
             error: string;
             message: string;
             retriable: boolean;
+            retryAfterMs?: number;
           };
-      const waiter = message.batchId === null ? undefined : this.waiting.get(message.batchId);
-      if (message.batchId !== null) this.waiting.delete(message.batchId);
+      const waiter = this.waiting.get(message.batchId);
+      this.waiting.delete(message.batchId);
       if (message.type === 'ack') waiter?.resolve({ batchId: message.batchId, seq: message.seq });
-      else waiter?.reject(new IngestClientError(message.error, message.message, message.status, message.retriable));
+      else {
+        const { error, status, retriable, retryAfterMs } = message;
+        waiter?.reject(new IngestClientError(error, message.message, status, retriable, retryAfterMs));
+      }
     });
     socket.on('close', (code: number, reason: Buffer) => {
       this.closed = { code, reason: reason.toString() };
@@ -137,7 +149,7 @@ export class IngestStream {
     socket.on('error', () => undefined);
   }
 
-  send(batch: { batchId: number; bytes: Buffer }): Promise<Ack> {
+  send(batch: { batchId: number | null; bytes: Buffer }): Promise<Ack> {
     return new Promise((resolve, reject) => {
       if (this.closed || this.socket.readyState !== WebSocket.OPEN) {
         reject(new IngestClientError('connection_closed', 'the stream is closed', null, true));
@@ -146,11 +158,6 @@ export class IngestStream {
       this.waiting.set(batch.batchId, { resolve, reject });
       this.socket.send(batch.bytes);
     });
-  }
-
-  /** Sends a raw message, for protocol tests. */
-  sendRaw(data: Buffer | string): void {
-    this.socket.send(data);
   }
 
   close(): Promise<void> {
@@ -162,9 +169,9 @@ export class IngestStream {
   }
 }
 
-function parseRefusal(text: string): { error: string; message: string; retriable: boolean } {
+function parseRefusal(text: string): { error: string; message: string; retriable: boolean; retryAfterMs?: number } {
   try {
-    return JSON.parse(text) as { error: string; message: string; retriable: boolean };
+    return JSON.parse(text) as { error: string; message: string; retriable: boolean; retryAfterMs?: number };
   } catch {
     return { error: 'http_error', message: text, retriable: false };
   }
@@ -172,5 +179,5 @@ function parseRefusal(text: string): { error: string; message: string; retriable
 
 async function errorOf(response: Response): Promise<IngestClientError> {
   const parsed = parseRefusal(await response.text());
-  return new IngestClientError(parsed.error, parsed.message, response.status, parsed.retriable);
+  return new IngestClientError(parsed.error, parsed.message, response.status, parsed.retriable, parsed.retryAfterMs);
 }

@@ -144,9 +144,12 @@ export class Gateway {
     if (this.probeTimer) clearInterval(this.probeTimer);
     for (const { socket } of this.sockets) socket.pause();
     await Promise.all([...this.sockets].map(({ idle }) => idle()));
-    for (const { socket } of this.sockets) socket.close(1001, 'gateway restarting: reconnect');
+    // Read again so that the close handshake completes; batches read now are left unacknowledged.
+    for (const { socket } of this.sockets) {
+      socket.resume();
+      socket.close(1001, 'gateway restarting: reconnect and resend');
+    }
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server?.closeAllConnections();
     await this.producer.close();
     await this.admin.disconnect();
     this.logger.info('gateway stopped');
@@ -270,11 +273,12 @@ export class Gateway {
           return;
         }
         this.metrics.refusals.inc({ reason: error.reason });
-        reply({ type: 'refused', batchId, status: error.status, ...error.toJSON() });
+        reply({ type: 'refused', batchId: error.details.batchId ?? batchId, status: error.status, ...error.toJSON() });
         if (error.reason === 'kafka_unavailable') socket.close(1013, 'Kafka unavailable: reconnect and resend');
       }
     };
     socket.on('message', (data: RawData, isBinary: boolean) => {
+      if (this.draining) return;
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       queued += 1;
       this.pending.add(bytes.length);

@@ -45,7 +45,7 @@ export class IngestRefusal extends ProctoFlexError {
   constructor(
     readonly reason: RefusalReason,
     message: string,
-    readonly details: { record?: number; retryAfterMs?: number } = {},
+    readonly details: { batchId?: number; record?: number; retryAfterMs?: number } = {},
   ) {
     super(message, {
       retriable: ['rate_limited', 'kafka_unavailable', 'registry_unavailable', 'draining'].includes(reason),

@@ -56,6 +56,18 @@ export class BatchValidator {
     } catch (error) {
       throw new IngestRefusal('batch_malformed', `not an IngestBatch (Avro): ${(error as Error).message}`);
     }
+    try {
+      return await this.check(claims, batch, body.length);
+    } catch (error) {
+      // Every refusal after parsing names the batch, so that the client knows which one failed.
+      if (error instanceof IngestRefusal) {
+        throw new IngestRefusal(error.reason, error.message, { ...error.details, batchId: batch.batchId });
+      }
+      throw error;
+    }
+  }
+
+  private async check(claims: IngestClaims, batch: IngestBatch, bytes: number): Promise<AcceptedBatch> {
     if (batch.records.length === 0) throw new IngestRefusal('batch_malformed', 'the batch holds no records');
     if (batch.records.length > this.config.INGEST_SESSION_BURST_RECORDS) {
       throw new IngestRefusal(
@@ -108,7 +120,7 @@ export class BatchValidator {
         retryAfterMs: allowance.retryAfterMs,
       });
     }
-    return { batchId: batch.batchId, records, highestSeq: previousSeq, bytes: body.length };
+    return { batchId: batch.batchId, records, highestSeq: previousSeq, bytes };
   }
 
   private async decode(kind: RecordKind, value: Buffer, index: number): Promise<SessionRecord> {

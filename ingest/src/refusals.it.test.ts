@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import test from 'node:test';
+import { repoPath } from '@proctoflex/core';
+import { IngestClient, IngestClientError, openStream } from './client.ts';
+import { limits } from './config.ts';
+import { SessionRecords } from './records.ts';
+import { newSessionClaims, startTestGateway } from './testing.ts';
+import { mintIngestToken, type IngestClaims } from './token.ts';
+
+const jpeg = readFileSync(repoPath('models/fixtures/messi5.jpg'));
+const size = { width: 548, height: 342 };
+const gatewayStarted = startTestGateway();
+// A small burst so that a rate overflow takes few records.
+const slowGatewayStarted = startTestGateway({
+  INGEST_SESSION_BURST_RECORDS: '6',
+  INGEST_SESSION_RECORDS_PER_SECOND: '1',
+});
+test.after(async () => Promise.all([(await gatewayStarted).stop(), (await slowGatewayStarted).stop()]));
+
+async function refusalOf(attempt: Promise<unknown>): Promise<IngestClientError> {
+  try {
+    await attempt;
+  } catch (error) {
+    if (error instanceof IngestClientError) return error;
+    throw error;
+  }
+  assert.fail('the gateway accepted what it should refuse');
+}
+
+/** Another candidate streaming all along: every refusal elsewhere must leave it served. */
+async function healthyClient() {
+  const { baseUrl, token } = await gatewayStarted;
+  const claims = newSessionClaims();
+  const client = await IngestClient.connect(baseUrl, token(claims));
+  const records = new SessionRecords(claims);
+  const stream = await client.stream();
+  return {
+    stream,
+    sendOne: () => stream.send(client.batch([records.event('HEARTBEAT')])),
+  };
+}
+
+function unsignedToken(claims: IngestClaims): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part({
+    sid: claims.sessionId,
+    exam: claims.examId,
+    sub: claims.candidateId,
+    aud: 'proctoflex-ingest',
+    iss: 'proctoflex',
+    iat: now,
+    exp: now + 600,
+  })}.`;
+}
+
+test('bad tokens are refused with their reason, on the stream and on upload', async () => {
+  const { baseUrl, secret, token } = await gatewayStarted;
+  const healthy = await healthyClient();
+  const claims = newSessionClaims();
+  const cases: [string, string | undefined, number, string][] = [
+    ['no token', undefined, 401, 'token_missing'],
+    ['expired', token(claims, -10), 401, 'token_expired'],
+    ['signed with another key', mintIngestToken(`${secret}-not`, claims, 600), 401, 'token_invalid'],
+    ['alg none', unsignedToken(claims), 401, 'token_invalid'],
+    ['garbage', 'not-a-jwt', 401, 'token_invalid'],
+  ];
+  for (const [name, badToken, status, reason] of cases) {
+    const headers: Record<string, string> = badToken ? { authorization: `Bearer ${badToken}` } : {};
+    const response = await fetch(`${baseUrl}/v1/schemas`, { headers });
+    assert.equal(response.status, status, name);
+    assert.equal(((await response.json()) as { error: string }).error, reason, name);
+    const refused = await refusalOf(openStream(baseUrl, badToken ?? ''));
+    assert.equal(refused.status, status, `${name} on the stream`);
+    assert.equal(refused.reason, reason, `${name} on the stream`);
+    await healthy.sendOne();
+  }
+  await healthy.stream.close();
+});
+
+test('each bad batch gets its own reason and status; the gateway keeps serving others', async () => {
+  const { baseUrl, token } = await gatewayStarted;
+  const healthy = await healthyClient();
+  const claims = newSessionClaims();
+  const other = newSessionClaims();
+  const client = await IngestClient.connect(baseUrl, token(claims));
+  const records = new SessionRecords(claims);
+  const otherRecords = new SessionRecords(other);
+  const stream = await client.stream();
+  const withSchemaId = (value: Buffer, id: number) => {
+    const copy = Buffer.from(value);
+    copy.writeInt32BE(id, 1);
+    return copy;
+  };
+  const audioId = client.encode('AUDIO', records.audio(Buffer.alloc(3200)).record).readInt32BE(1);
+  const frame = client.encode('FRAME', records.frame(jpeg, size).record);
+  const [earlier, later] = [records.event('HEARTBEAT'), records.event('FOCUS_LOST')];
+  const cases: [string, { batchId: number | null; bytes: Buffer }, number, string][] = [
+    ['another session', client.batch([otherRecords.event('HEARTBEAT')]), 403, 'session_mismatch'],
+    [
+      'not an IngestBatch',
+      { batchId: null, bytes: Buffer.from('hello, is this the gateway?') },
+      400,
+      'batch_malformed',
+    ],
+    [
+      'frame over 1 MiB',
+      client.batch([records.frame(Buffer.alloc(limits.jpegBytes + 1), size)]),
+      413,
+      'record_too_large',
+    ],
+    [
+      "another topic's schema id",
+      client.batchOfEncoded([{ kind: 'FRAME', value: withSchemaId(frame, audioId) }]),
+      422,
+      'schema_unknown',
+    ],
+    [
+      'an unknown schema id',
+      client.batchOfEncoded([{ kind: 'FRAME', value: withSchemaId(frame, 987_654) }]),
+      422,
+      'schema_unknown',
+    ],
+    [
+      'garbage record',
+      client.batchOfEncoded([{ kind: 'FRAME', value: Buffer.concat([frame.subarray(0, 5), Buffer.alloc(16, 0xff)]) }]),
+      422,
+      'record_malformed',
+    ],
+    [
+      'two days old',
+      client.batch([records.event('HEARTBEAT', Date.now() - 48 * 3600 * 1000)]),
+      422,
+      'timestamp_out_of_range',
+    ],
+    ['seq going back', client.batch([later, earlier]), 422, 'seq_not_increasing'],
+  ];
+  for (const [name, batch, status, reason] of cases) {
+    const uploaded = await refusalOf(client.post(batch));
+    assert.deepEqual([uploaded.status, uploaded.reason], [status, reason], `${name} (POST): ${uploaded.message}`);
+    const streamed = await refusalOf(stream.send(batch));
+    assert.deepEqual([streamed.status, streamed.reason], [status, reason], `${name} (stream): ${streamed.message}`);
+    await healthy.sendOne();
+  }
+  const oversized = await refusalOf(client.post({ bytes: Buffer.alloc(limits.batchBytes + 1) }));
+  assert.deepEqual([oversized.status, oversized.reason], [413, 'batch_too_large']);
+  // Over the WebSocket a message above the limit closes the connection: 1009, message too big.
+  const closed = await refusalOf(stream.send({ batchId: 999, bytes: Buffer.alloc(limits.batchBytes + 1) }));
+  assert.equal(closed.reason, 'connection_closed');
+  assert.equal(stream.closed?.code, 1009);
+  await healthy.sendOne();
+
+  const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+  for (const reason of ['session_mismatch', 'batch_malformed', 'record_too_large', 'schema_unknown']) {
+    assert.match(metrics, new RegExp(`ingest_refusals_total\\{reason="${reason}",component="ingest"\\} [1-9]`), reason);
+  }
+  await healthy.stream.close();
+});
+
+test('a session sending faster than its rate is refused with 429 and told when to retry', async () => {
+  const slow = await slowGatewayStarted;
+  const claims = newSessionClaims();
+  const client = await IngestClient.connect(slow.baseUrl, slow.token(claims));
+  const records = new SessionRecords(claims);
+  // Six records at once is the burst; the next record is over the rate of one per second.
+  await client.post(client.batch(Array.from({ length: 6 }, () => records.event('HEARTBEAT'))));
+  const limited = await refusalOf(client.post(client.batch([records.event('HEARTBEAT')])));
+  assert.deepEqual([limited.status, limited.reason, limited.retriable], [429, 'rate_limited', true]);
+  assert.ok(limited.retryAfterMs! > 0 && limited.retryAfterMs! <= 1000, `retry after ${limited.retryAfterMs} ms`);
+  const tooMany = await refusalOf(
+    client.post(client.batch(Array.from({ length: 7 }, () => records.event('HEARTBEAT')))),
+  );
+  assert.deepEqual(
+    [tooMany.status, tooMany.reason],
+    [413, 'batch_too_large'],
+    'more records than the burst never pass',
+  );
+  const metrics = await (await fetch(`${slow.baseUrl}/metrics`)).text();
+  assert.match(metrics, /ingest_refusals_total\{reason="rate_limited",component="ingest"\} 1/);
+});
