@@ -132,7 +132,7 @@ export class Gateway {
   }
 
   get ready(): boolean {
-    return this.server !== null && !this.draining && this.kafkaReachable && this.producer.healthy;
+    return this.server !== null && !this.draining && this.kafkaReachable;
   }
 
   /**
@@ -216,7 +216,13 @@ export class Gateway {
 
   /** Sends the batch to Kafka; resolves once Kafka acknowledged every record of it. */
   private async persist(accepted: AcceptedBatch): Promise<{ batchId: number; seq: number }> {
-    await this.producer.send(accepted);
+    try {
+      await this.producer.send(accepted);
+    } catch (error) {
+      // Not ready until the next probe reaches Kafka again.
+      if (error instanceof IngestRefusal && error.reason === 'kafka_unavailable') this.kafkaReachable = false;
+      throw error;
+    }
     return { batchId: accepted.batchId, seq: accepted.highestSeq };
   }
 

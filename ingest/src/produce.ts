@@ -28,8 +28,6 @@ export class RecordProducer {
   private lingerTimer: NodeJS.Timeout | null = null;
   private idle: Promise<void> = Promise.resolve();
   private markIdle: () => void = () => undefined;
-  /** False from a failed produce until one succeeds. */
-  healthy = true;
 
   constructor(
     private readonly kafka: Kafka,
@@ -93,7 +91,6 @@ export class RecordProducer {
         );
       });
       await Promise.race([this.produce(chunk), timeout]);
-      this.healthy = true;
       this.metrics.produceSeconds.observe((performance.now() - started) / 1000);
       for (const { batch, resolve } of chunk) {
         for (const record of batch.records) {
@@ -103,7 +100,6 @@ export class RecordProducer {
         resolve();
       }
     } catch (error) {
-      this.healthy = false;
       this.logger.warn({ err: error, batches: chunk.length }, 'produce failed; the clients will resend');
       this.replaceProducer();
       const refusal = new IngestRefusal('kafka_unavailable', `Kafka is unavailable: ${(error as Error).message}`);
