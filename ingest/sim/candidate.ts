@@ -1,0 +1,133 @@
+import type { RecordKind } from '@proctoflex/core';
+import { IngestClient, IngestClientError, type IngestStream } from '../src/client.ts';
+import { SessionRecords } from '../src/records.ts';
+import type { IngestClaims } from '../src/token.ts';
+import { processesAt, sceneAt, soundAt, type Behaviour } from './behaviours.ts';
+import { frameSize, type Scene, type Sound } from './media.ts';
+import type { SimulationStats } from './stats.ts';
+
+interface PendingBatch {
+  readonly batchId: number;
+  readonly bytes: Buffer;
+  readonly records: number;
+}
+
+/**
+ * One candidate's desktop: every second 1 s of audio, every 2 s a webcam frame, every 5 s a
+ * process snapshot and a heartbeat, each second's records as one batch. Batches not acknowledged
+ * (refused as retriable, or lost with the connection) are kept and uploaded over POST after a
+ * reconnect, in order, as the desktop client does.
+ */
+export class SimulatedCandidate {
+  private client: IngestClient | null = null;
+  private stream: IngestStream | null = null;
+  private readonly records: SessionRecords;
+  private readonly unacked = new Map<number, PendingBatch>();
+  private reconnecting: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private tick = 0;
+  startedAt = 0;
+
+  constructor(
+    readonly claims: IngestClaims,
+    readonly behaviour: Behaviour,
+    private readonly gatewayUrl: string,
+    private readonly token: string,
+    private readonly media: { frames: Record<Scene, Buffer>; sounds: Record<Sound, Buffer[]> },
+    private readonly stats: SimulationStats,
+  ) {
+    this.records = new SessionRecords(claims);
+  }
+
+  /** Connects, sends STARTED and the enrolment frame, then streams every second. */
+  async start(): Promise<void> {
+    this.client = await IngestClient.connect(this.gatewayUrl, this.token);
+    this.stream = await this.client.stream();
+    this.startedAt = Date.now();
+    this.send([
+      this.records.event('STARTED'),
+      this.records.frame(this.media.frames.candidate, frameSize, Date.now(), true),
+    ]);
+    this.timer = setInterval(() => this.everySecond(), 1000);
+  }
+
+  /** Sends ENDED, waits until everything is acknowledged (or `timeoutMs` passed) and disconnects. */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.send([this.records.event('ENDED')]);
+    const deadline = Date.now() + timeoutMs;
+    while (this.unacked.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await this.stream?.close();
+  }
+
+  private everySecond(): void {
+    this.tick += 1;
+    const seconds = (Date.now() - this.startedAt) / 1000;
+    const sounds = this.media.sounds[soundAt(this.behaviour, seconds)];
+    const batch: { kind: RecordKind; record: unknown }[] = [this.records.audio(sounds[this.tick % sounds.length]!)];
+    if (this.tick % 2 === 0)
+      batch.push(this.records.frame(this.media.frames[sceneAt(this.behaviour, seconds)], frameSize));
+    if (this.tick % 5 === 0) {
+      const { processes, browserDomains } = processesAt(this.behaviour, seconds);
+      batch.push(this.records.processes(processes, browserDomains), this.records.event('HEARTBEAT'));
+    }
+    this.send(batch);
+  }
+
+  private send(records: { kind: RecordKind; record: unknown }[]): void {
+    const { batchId, bytes } = this.client!.batch(records);
+    const pending = { batchId, bytes, records: records.length };
+    this.unacked.set(batchId, pending);
+    this.stats.sent(records.length);
+    // While reconnecting, new batches wait in `unacked` and go out with the upload.
+    if (!this.reconnecting) this.streamBatch(pending);
+  }
+
+  private streamBatch(batch: PendingBatch): void {
+    const sentAt = performance.now();
+    this.stream!.send(batch).then(
+      () => this.acknowledged(batch, sentAt),
+      (error: unknown) => this.failed(batch, error),
+    );
+  }
+
+  private acknowledged(batch: PendingBatch, sentAt: number): void {
+    this.unacked.delete(batch.batchId);
+    this.stats.ack(batch.records, batch.bytes.length, performance.now() - sentAt);
+  }
+
+  private failed(batch: PendingBatch, error: unknown): void {
+    this.stats.refused(error instanceof IngestClientError ? error.reason : 'client_error');
+    if (error instanceof IngestClientError && !error.retriable) {
+      // A bug on our side: resending cannot help.
+      this.unacked.delete(batch.batchId);
+      return;
+    }
+    this.reconnecting ??= this.reconnect().finally(() => (this.reconnecting = null));
+  }
+
+  private oldestUnacked(): PendingBatch | undefined {
+    return this.unacked.values().next().value;
+  }
+
+  /** Reopens the stream, then uploads what was not acknowledged, oldest first; retries every second. */
+  private async reconnect(): Promise<void> {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      try {
+        await this.stream?.close();
+        this.stream = await this.client!.stream();
+        // Until none is left: batches made during the upload join its end.
+        for (let batch = this.oldestUnacked(); batch; batch = this.oldestUnacked()) {
+          const sentAt = performance.now();
+          await this.client!.post(batch);
+          this.acknowledged(batch, sentAt);
+        }
+        this.stats.reconnected();
+        return;
+      } catch (error) {
+        this.stats.refused(error instanceof IngestClientError ? error.reason : 'client_error');
+      }
+    }
+  }
+}
