@@ -285,7 +285,7 @@ export class Gateway {
     };
     socket.on('message', (data: RawData, isBinary: boolean) => {
       if (this.draining) return;
-      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
       queued += 1;
       this.pending.add(bytes.length);
       if (queued >= maxQueuedBatchesPerConnection || this.pending.full) socket.pause();

@@ -31,9 +31,10 @@ export class SessionRateLimiter {
   /** Forgets sessions whose buckets have refilled; call now and then. */
   sweep(): void {
     const now = this.now();
-    const refillMs = (this.burst / this.ratePerSecond) * 1000;
     for (const [sessionId, bucket] of this.buckets) {
-      if (now - bucket.updatedAt >= refillMs) this.buckets.delete(sessionId);
+      if (bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.ratePerSecond >= this.burst) {
+        this.buckets.delete(sessionId);
+      }
     }
   }
 

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { IngestRefusal } from './refusal.ts';
 
@@ -12,8 +13,19 @@ export interface IngestClaims {
 const audience = 'proctoflex-ingest';
 const issuer = 'proctoflex';
 
+/**
+ * The secret as a key object, made once: given a string, jsonwebtoken first tries (and fails)
+ * to read it as a public key on every call.
+ */
+const keys = new Map<string, KeyObject>();
+function keyOf(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) keys.set(secret, (key = createSecretKey(Buffer.from(secret))));
+  return key;
+}
+
 export function mintIngestToken(secret: string, claims: IngestClaims, ttlSeconds: number): string {
-  return jwt.sign({ sid: claims.sessionId, exam: claims.examId }, secret, {
+  return jwt.sign({ sid: claims.sessionId, exam: claims.examId }, keyOf(secret), {
     algorithm: 'HS256',
     subject: claims.candidateId,
     audience,
@@ -27,7 +39,7 @@ export function verifyIngestToken(secret: string, token: string | undefined): In
   if (!token) throw new IngestRefusal('token_missing', 'send the ingest token as "Authorization: Bearer <token>"');
   let payload: jwt.JwtPayload;
   try {
-    payload = jwt.verify(token, secret, { algorithms: ['HS256'], audience, issuer }) as jwt.JwtPayload;
+    payload = jwt.verify(token, keyOf(secret), { algorithms: ['HS256'], audience, issuer }) as jwt.JwtPayload;
   } catch (error) {
     if (error instanceof jwt.TokenExpiredError) {
       throw new IngestRefusal('token_expired', `the ingest token expired at ${error.expiredAt.toISOString()}`);

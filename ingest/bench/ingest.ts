@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { createTopics, repoPath } from '@proctoflex/core';
+import { testKafka, uniqueName, withAdmin } from '@proctoflex/core/testing';
+import { runSimulation } from '../sim/run.ts';
+import type { WindowReport } from '../sim/stats.ts';
+
+/**
+ * `npm run bench:ingest`: one gateway process (as `npm run ingest` runs it) on its own topics of
+ * 12 partitions, loaded by the simulator in this process with more and more candidates. For each
+ * step: records/s and MB/s acknowledged by Kafka and the ack latency, over the steady windows.
+ * Everything shares this machine's cores: broker, registry, gateway and simulator.
+ */
+const steps = (process.argv[2] ?? '500,1000,1500,2000,2500').split(',').map(Number);
+const secondsPerStep = Number(process.argv[3] ?? '30');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const name = uniqueName('bench.ingest');
+const topics = {
+  frames: `${name}.frames`,
+  audio: `${name}.audio`,
+  process: `${name}.process`,
+  sessions: `${name}.sessions`,
+};
+const kafka = testKafka();
+await withAdmin(kafka, (admin) =>
+  createTopics(
+    admin,
+    Object.values(topics).map((topic) => ({ topic, numPartitions: 12 })),
+  ),
+);
+const secret = randomBytes(32).toString('hex');
+const port = await freePort();
+const gateway = spawn(process.execPath, ['--import', 'tsx', repoPath('ingest/src/bin/gateway.ts')], {
+  cwd: repoPath('.'),
+  env: {
+    // eslint-disable-next-line no-restricted-properties -- the gateway gets this environment plus the bench's
+    ...process.env,
+    LOG_LEVEL: 'error',
+    INGEST_TOKEN_SECRET: secret,
+    INGEST_PORT: String(port),
+    INGEST_FRAMES_TOPIC: topics.frames,
+    INGEST_AUDIO_TOPIC: topics.audio,
+    INGEST_PROCESS_TOPIC: topics.process,
+    INGEST_SESSIONS_TOPIC: topics.sessions,
+  },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+const gatewayUrl = `http://127.0.0.1:${port}`;
+for (;;) {
+  const ready = await fetch(`${gatewayUrl}/readyz`).then(
+    (response) => response.ok,
+    () => false,
+  );
+  if (ready) break;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
+const rows: string[] = [];
+try {
+  for (const candidates of steps) {
+    const windows: WindowReport[] = [];
+    const { unackedRecords } = await runSimulation({
+      gatewayUrl,
+      tokenSecret: secret,
+      candidates,
+      durationSeconds: secondsPerStep,
+      examId: 'bench',
+      rampSeconds: Math.max(2, candidates / 250),
+      reportEverySeconds: 10,
+      onReport: (report) => windows.push(report),
+    });
+    // The first window settles after the ramp; the rest are steady state.
+    const steady = windows.length > 1 ? windows.slice(1) : windows;
+    const mean = (pick: (window: WindowReport) => number) =>
+      steady.reduce((sum, window) => sum + pick(window), 0) / steady.length;
+    const worst = (pick: (window: WindowReport) => number) => Math.max(...steady.map(pick));
+    const refusals = steady.reduce((sum, window) => sum + Object.values(window.refusals).reduce((a, b) => a + b, 0), 0);
+    const row = `| ${candidates} | ${mean((w) => w.recordsPerSecond).toFixed(0)} | ${mean((w) => w.megabytesPerSecond).toFixed(1)} | ${worst((w) => w.ackLatencyMs.p50)} | ${worst((w) => w.ackLatencyMs.p99)} | ${worst((w) => w.ackLatencyMs.max)} | ${refusals} | ${unackedRecords} |`;
+    console.log(row);
+    rows.push(row);
+  }
+} finally {
+  gateway.kill('SIGTERM');
+  await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: Object.values(topics) }));
+}
+console.log(`\none gateway process, ${secondsPerStep} s per step (steady windows), Kafka on the same machine\n`);
+console.log('| candidates | records/s | MB/s | p50 ack ms | p99 ack ms | max ack ms | refusals | unacked at end |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const row of rows) console.log(row);
