@@ -9,7 +9,6 @@ export type RefusalReason =
   | 'batch_malformed'
   | 'batch_too_large'
   | 'record_too_large'
-  | 'kind_unknown'
   | 'schema_unknown'
   | 'record_malformed'
   | 'seq_not_increasing'
@@ -27,7 +26,6 @@ const statusOf: Record<RefusalReason, number> = {
   batch_malformed: 400,
   batch_too_large: 413,
   record_too_large: 413,
-  kind_unknown: 422,
   schema_unknown: 422,
   record_malformed: 422,
   seq_not_increasing: 422,
