@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig, runMain } from '@proctoflex/core';
+import { ConfigError, loadConfig, runMain } from '@proctoflex/core';
 import { tokenSecretSpec } from '../src/config.ts';
 import { behaviours, type Behaviour } from './behaviours.ts';
 import { runSimulation } from './run.ts';
@@ -32,7 +32,7 @@ runMain('sim', async () => {
     !(durationSeconds > 0) ||
     (behaviour !== undefined && !behaviours.includes(behaviour))
   ) {
-    throw new Error(usage);
+    throw new ConfigError(usage);
   }
   const { INGEST_TOKEN_SECRET } = loadConfig(tokenSecretSpec);
   const result = await runSimulation({

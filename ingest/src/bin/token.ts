@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, runMain } from '@proctoflex/core';
+import { ConfigError, loadConfig, runMain } from '@proctoflex/core';
 import { tokenSecretSpec } from '../config.ts';
 import { mintIngestToken } from '../token.ts';
 
@@ -18,7 +18,7 @@ runMain('ingest:token', () => {
   });
   const ttlSeconds = Number(values.ttl);
   if (!values.session || !values.exam || !values.candidate || !Number.isInteger(ttlSeconds) || ttlSeconds <= 0) {
-    throw new Error('usage: npm run ingest:token -- --session S --exam E --candidate C [--ttl SECONDS]');
+    throw new ConfigError('usage: npm run ingest:token -- --session S --exam E --candidate C [--ttl SECONDS]');
   }
   const { INGEST_TOKEN_SECRET } = loadConfig(tokenSecretSpec);
   console.log(
