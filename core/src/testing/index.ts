@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import { loadConfig, localServicesSpec, servicesSpec } from '../config.ts';
@@ -19,7 +19,11 @@ export const servicesConfig = () => loadConfig(servicesSpec);
  */
 export function signalLocalKafka(signal: 'SIGSTOP' | 'SIGCONT'): void {
   const { SERVICES_DIR } = loadConfig(localServicesSpec);
-  process.kill(Number(readFileSync(path.join(SERVICES_DIR, 'kafka', 'kafka.pid'), 'utf8')), signal);
+  const pidFile = path.join(SERVICES_DIR, 'kafka', 'kafka.pid');
+  if (!existsSync(pidFile)) {
+    throw new Error(`no ${pidFile}: this test needs the Kafka broker that npm start runs from this checkout`);
+  }
+  process.kill(Number(readFileSync(pidFile, 'utf8')), signal);
 }
 
 /** A name no other test run uses, e.g. `it.serde.k3j9x2`, for topics, databases and groups. */
