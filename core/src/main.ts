@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.ts';
+import type { Logger } from './logger.ts';
 
 /**
  * Runs a process's entry point. A configuration problem prints only its message (it names the
@@ -15,4 +16,29 @@ export function runMain(processName: string, main: () => Promise<void>): void {
       );
       process.exit(1);
     });
+}
+
+/**
+ * On SIGTERM or SIGINT: `stop()`, then exit 0; exit 1 when it fails or takes longer than
+ * `timeoutMs` (the orchestrator would kill the process anyway).
+ */
+export function stopOnSignals(logger: Logger, timeoutMs: number, stop: () => Promise<void>): void {
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    globalThis
+      .setTimeout(() => {
+        logger.fatal({ timeoutMs }, 'shutdown timed out');
+        process.exit(1);
+      }, timeoutMs)
+      .unref();
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.fatal({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { createTopics, repoPath } from '@proctoflex/core';
-import { testKafka, uniqueName, withAdmin } from '@proctoflex/core/testing';
+import { repoPath } from '@proctoflex/core';
+import { testKafka, withAdmin } from '@proctoflex/core/testing';
+import { createIngestTopics } from '../src/testing.ts';
 import { runSimulation } from '../sim/run.ts';
 import type { WindowReport } from '../sim/stats.ts';
 
@@ -24,20 +25,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-const name = uniqueName('bench.ingest');
-const topics = {
-  frames: `${name}.frames`,
-  audio: `${name}.audio`,
-  process: `${name}.process`,
-  sessions: `${name}.sessions`,
-};
 const kafka = testKafka();
-await withAdmin(kafka, (admin) =>
-  createTopics(
-    admin,
-    Object.values(topics).map((topic) => ({ topic, numPartitions: 12 })),
-  ),
-);
+const topics = await createIngestTopics(kafka, 'bench.ingest', 12);
 const secret = randomBytes(32).toString('hex');
 const port = await freePort();
 const gateway = spawn(process.execPath, ['--import', 'tsx', repoPath('ingest/src/bin/gateway.ts')], {
@@ -48,10 +37,10 @@ const gateway = spawn(process.execPath, ['--import', 'tsx', repoPath('ingest/src
     LOG_LEVEL: 'error',
     INGEST_TOKEN_SECRET: secret,
     INGEST_PORT: String(port),
-    INGEST_FRAMES_TOPIC: topics.frames,
-    INGEST_AUDIO_TOPIC: topics.audio,
-    INGEST_PROCESS_TOPIC: topics.process,
-    INGEST_SESSIONS_TOPIC: topics.sessions,
+    INGEST_FRAMES_TOPIC: topics.FRAME,
+    INGEST_AUDIO_TOPIC: topics.AUDIO,
+    INGEST_PROCESS_TOPIC: topics.PROCESS,
+    INGEST_SESSIONS_TOPIC: topics.SESSION,
   },
   stdio: ['ignore', 'inherit', 'inherit'],
 });

@@ -1,26 +1,33 @@
 import { randomBytes } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
 import { createLogger, createMetricsRegistry, createTopics } from '@proctoflex/core';
 import { testKafka, uniqueName, withAdmin } from '@proctoflex/core/testing';
 import { loadIngestConfig } from './config.ts';
 import { Gateway } from './gateway.ts';
 import { mintIngestToken, type IngestClaims } from './token.ts';
 
-/** A gateway in this process on its own topics (3 partitions each), for integration tests. */
-export async function startTestGateway(overrides: Record<string, string> = {}) {
-  const name = uniqueName('it.ingest');
+/** Fresh topics for the four record kinds, named after `prefix`. */
+export async function createIngestTopics(kafka: Kafka, prefix: string, numPartitions: number) {
+  const name = uniqueName(prefix);
   const topics = {
     FRAME: `${name}.frames`,
     AUDIO: `${name}.audio`,
     PROCESS: `${name}.process`,
     SESSION: `${name}.sessions`,
   };
-  const kafka = testKafka();
   await withAdmin(kafka, (admin) =>
     createTopics(
       admin,
-      Object.values(topics).map((topic) => ({ topic, numPartitions: 3 })),
+      Object.values(topics).map((topic) => ({ topic, numPartitions })),
     ),
   );
+  return topics;
+}
+
+/** A gateway in this process on its own topics (3 partitions each), for integration tests. */
+export async function startTestGateway(overrides: Record<string, string> = {}) {
+  const kafka = testKafka();
+  const topics = await createIngestTopics(kafka, 'it.ingest', 3);
   const secret = randomBytes(32).toString('hex');
   const config = loadIngestConfig({
     INGEST_TOKEN_SECRET: secret,

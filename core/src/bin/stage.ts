@@ -1,6 +1,6 @@
 import { loadConfig, servicesSpec } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { runMain } from '../main.ts';
+import { runMain, stopOnSignals } from '../main.ts';
 import { createMetricsRegistry } from '../metrics.ts';
 import { loadStageRunnerConfig } from '../stage/config.ts';
 import { StageRunner } from '../stage/runner.ts';
@@ -21,24 +21,7 @@ runMain('stage', async () => {
   const logger = createLogger(`stage.${name}`, services.LOG_LEVEL);
   const runner = new StageRunner(definition, { services, runner: runnerConfig }, logger, createMetricsRegistry(name!));
 
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'stopping');
-    globalThis
-      .setTimeout(() => {
-        logger.fatal({ timeoutMs: runnerConfig.STAGE_SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
-        process.exit(1);
-      }, runnerConfig.STAGE_SHUTDOWN_TIMEOUT_MS)
-      .unref();
-    runner.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.fatal({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  stopOnSignals(logger, runnerConfig.STAGE_SHUTDOWN_TIMEOUT_MS, () => runner.stop());
   runner.failed.catch(() => process.exit(1));
   await runner.start();
 });
