@@ -9,4 +9,5 @@ export const stages: Record<string, () => Promise<StageDefinition<any>>> = {
   // Fixtures of the runtime's own tests and benchmark (core/src/testing/stages.ts).
   'fixture-copy': async () => (await import('./testing/stages.ts')).copyStage(),
   'fixture-count': async () => (await import('./testing/stages.ts')).countStage(),
+  'fixture-lookup': async () => (await import('./testing/stages.ts')).lookupStage(),
 };

@@ -36,8 +36,14 @@ export interface SessionState<State> {
   delete(sessionId: string): void;
 }
 
+/** The stage's tables (StageDefinition.tables): the latest decoded value per key, or undefined. */
+export interface Tables {
+  get(topic: string, key: string): unknown;
+}
+
 export interface BatchContext<State> {
   readonly state: SessionState<State>;
+  readonly tables: Tables;
   readonly logger: Logger;
 }
 
@@ -63,6 +69,11 @@ export interface StageDefinition<State = never> {
   /** Names the consumer group, the changelog topic and the metrics. */
   readonly name: string;
   readonly inputs: readonly string[];
+  /**
+   * Topics every instance reads whole, as tables keyed like the topic (e.g. proctor.policies.v1
+   * by examId), loaded before the first batch and followed while the stage runs.
+   */
+  readonly tables?: readonly string[];
   readonly outputs: readonly OutputTopic[];
   /**
    * exactly-once: outputs, state and input offsets commit in one Kafka transaction (processors).

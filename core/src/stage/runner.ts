@@ -15,6 +15,7 @@ import { changelogTopicOf, type InputRecord, type StageDefinition, type StageHan
 import { startOperationsServer } from './http.ts';
 import { createStageMetrics, type StageMetrics } from './metrics.ts';
 import { StagedState, StateStore } from './state.ts';
+import { TableReader } from './table.ts';
 
 /** An input record with the bytes it came as, for the dead-letter topic. */
 interface Envelope {
@@ -57,6 +58,7 @@ export class StageRunner<State = never> {
   private readonly serde: AvroSerde;
   private readonly store = new StateStore<State>();
   private readonly restores = new Map<number, Promise<void>>();
+  private readonly tables: TableReader[];
   private readonly logger: Logger;
   private consumer?: Consumer;
   private producer?: Producer;
@@ -88,6 +90,7 @@ export class StageRunner<State = never> {
       this.logger,
     );
     this.serde = new AvroSerde(config.services.SCHEMA_REGISTRY_URL);
+    this.tables = (definition.tables ?? []).map((topic) => new TableReader(this.kafka, this.serde, topic, this.logger));
     this.failed = new Promise<never>((_, reject) => (this.failure = reject));
     this.failed.catch(() => undefined);
   }
@@ -100,6 +103,14 @@ export class StageRunner<State = never> {
   get ready(): boolean {
     return this.joined && this.restoring === 0 && !this.stopping;
   }
+
+  private readonly tableView = {
+    get: (topic: string, key: string) => {
+      const table = this.tables.find((candidate) => candidate.topic === topic);
+      if (!table) throw new Error(`stage ${this.definition.name} reads no table ${topic}; list it in tables`);
+      return table.get(key);
+    },
+  };
 
   private get exactlyOnce(): boolean {
     return this.definition.delivery === 'exactly-once';
@@ -125,6 +136,7 @@ export class StageRunner<State = never> {
       await this.serde.registerTopic({ name: config.runner.STAGE_DLQ_TOPIC, schema: 'DeadLetter' });
     });
     if (definition.stateful) await this.retry('create changelog', () => this.ensureChangelog());
+    await this.retry('load tables', () => Promise.all(this.tables.map((table) => table.load())));
     this.handler = await definition.open({ services: config.services, logger: this.logger, metrics: this.registry });
 
     this.producer = this.kafka.producer({
@@ -179,6 +191,7 @@ export class StageRunner<State = never> {
     await this.consumer?.disconnect();
     await this.flushing;
     await this.producer?.disconnect();
+    await Promise.all(this.tables.map((table) => table.stop()));
     await this.handler?.close?.();
     await new Promise((resolve) => this.server?.close(resolve) ?? resolve(undefined));
     this.logger.info('stage stopped');
@@ -291,7 +304,7 @@ export class StageRunner<State = never> {
           const started = performance.now();
           const outputs = await this.handler!.processBatch(
             chunk.map(({ record }) => record),
-            { state: chunkState, logger: this.logger },
+            { state: chunkState, tables: this.tableView, logger: this.logger },
           );
           this.metrics.handlerSeconds.observe((performance.now() - started) / 1000);
           return outputs.map((output) => ({

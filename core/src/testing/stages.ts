@@ -1,4 +1,5 @@
 import { ProctoFlexError } from '../errors.ts';
+import type { ExamPolicy, SessionEvent } from '../contracts.ts';
 import type { StageDefinition } from '../stage/definition.ts';
 import { loadFixtureConfig } from './config.ts';
 
@@ -44,6 +45,30 @@ export function countStage(): StageDefinition<number> {
           for (const { key } of records) state.set(key!, (state.get(key!) ?? 0) + 1);
           return Promise.resolve([]);
         },
+      }),
+  };
+}
+
+/** Copies each record with `detail` set to the title of its exam's policy in a table: tables are checked on it. */
+export function lookupStage(): StageDefinition {
+  const config = loadFixtureConfig();
+  return {
+    name: config.FIXTURE_STAGE_NAME,
+    inputs: [config.FIXTURE_INPUT_TOPIC],
+    tables: [config.FIXTURE_TABLE_TOPIC],
+    outputs: [{ topic: config.FIXTURE_OUTPUT_TOPIC, schema: 'SessionEvent' }],
+    delivery: 'exactly-once',
+    stateful: false,
+    open: () =>
+      Promise.resolve({
+        processBatch: (records, { tables }) =>
+          Promise.resolve(
+            records.map(({ key, value }) => {
+              const event = value as SessionEvent;
+              const policy = tables.get(config.FIXTURE_TABLE_TOPIC, event.examId) as ExamPolicy | undefined;
+              return { topic: config.FIXTURE_OUTPUT_TOPIC, key, value: { ...event, detail: policy?.title ?? null } };
+            }),
+          ),
       }),
   };
 }

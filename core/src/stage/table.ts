@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import type { Consumer, Kafka } from 'kafkajs';
+import { DecodeError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { AvroSerde } from '../serde.ts';
+
+/**
+ * A topic read whole by every instance of a stage, as a table: the latest value per key (a null
+ * value deletes the key). Exam policies are such a table: every session may need any exam's.
+ * The reader loads the topic to its end before the stage consumes, then follows it, so updates
+ * reach running sessions within a fetch.
+ */
+export class TableReader {
+  private readonly rows = new Map<string, unknown>();
+  private consumer?: Consumer;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly serde: AvroSerde,
+    readonly topic: string,
+    private readonly logger: Logger,
+  ) {}
+
+  get(key: string): unknown {
+    return this.rows.get(key);
+  }
+
+  /** Resolves once everything committed to the topic before the call has been read. */
+  async load(timeoutMs = 120_000): Promise<void> {
+    await this.stop(); // a retried load starts over
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(this.topic).finally(() => admin.disconnect());
+    const behind = new Map(
+      offsets.filter(({ high }) => Number(high) > 0).map(({ partition, high }) => [partition, Number(high)]),
+    );
+    // A group of its own per reader: every instance reads every partition.
+    this.consumer = this.kafka.consumer({
+      groupId: `proctoflex.table.${this.topic}.${randomBytes(6).toString('hex')}`,
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+    const loaded = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`table ${this.topic} not loaded in ${timeoutMs} ms`)), timeoutMs);
+      const check = () => {
+        if (behind.size > 0) return;
+        clearTimeout(timer);
+        resolve();
+      };
+      // Also emitted for batches that held only transaction markers.
+      this.consumer!.on(this.consumer!.events.END_BATCH_PROCESS, ({ payload }) => {
+        const end = behind.get(payload.partition);
+        if (end !== undefined && Number(payload.lastOffset) + 1 >= Math.min(end, Number(payload.highWatermark))) {
+          behind.delete(payload.partition);
+        }
+        check();
+      });
+      check();
+    });
+    await this.consumer.run({
+      eachMessage: async ({ message }) => {
+        const key = message.key?.toString();
+        if (key === undefined) return;
+        if (message.value === null) {
+          this.rows.delete(key);
+          return;
+        }
+        try {
+          this.rows.set(key, await this.serde.decode(message.value));
+        } catch (error) {
+          // A row nobody can read keeps its previous value; registry outages are retried by KafkaJS.
+          if (!(error instanceof DecodeError)) throw error;
+          this.logger.error({ err: error, topic: this.topic, key, offset: message.offset }, 'table row skipped');
+        }
+      },
+    });
+    await loaded;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
