@@ -2,6 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 
 /**
+ * Whether a fetched batch brings a reader to the end of its partition: past both the end the
+ * reader started with and the high watermark this fetch reported (see readPartitionsToEnd).
+ */
+export function reachedEnd(startEnd: number, batch: { lastOffset: string; highWatermark: string }): boolean {
+  return Number(batch.lastOffset) + 1 >= Math.max(startEnd, Number(batch.highWatermark));
+}
+
+/**
  * Reads the given partitions of `topic` from the beginning up to their end, read_committed,
  * passing each record to `onRecord` once per position. "The end" is the high watermark the
  * fetches report, not the last stable offset: a transaction committed a moment ago may still
@@ -40,8 +48,7 @@ export async function readPartitionsToEnd(
       );
       // Also emitted for batches that held only transaction markers or aborted records.
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        const target = Math.max(end.get(payload.partition) ?? 0, Number(payload.highWatermark));
-        if (Number(payload.lastOffset) + 1 >= target) pending.delete(payload.partition);
+        if (reachedEnd(end.get(payload.partition) ?? 0, payload)) pending.delete(payload.partition);
         if (pending.size === 0) {
           clearTimeout(timer);
           resolve();

@@ -9,6 +9,14 @@ export interface Ack {
   readonly seq: number;
 }
 
+/** What the gateway says when it refuses (HTTP body, or a `refused` stream message). */
+interface RefusalBody {
+  error: string;
+  message: string;
+  retriable: boolean;
+  retryAfterMs?: number;
+}
+
 /** The gateway refused a batch or request, or the connection closed before its ack. */
 export class IngestClientError extends Error {
   constructor(
@@ -102,8 +110,7 @@ export async function openStream(baseUrl: string, token: string): Promise<Ingest
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
       response.on('end', () => {
-        const parsed = parseRefusal(body);
-        reject(new IngestClientError(parsed.error, parsed.message, response.statusCode ?? null, parsed.retriable));
+        reject(clientErrorOf(parseRefusal(body), response.statusCode ?? null));
       });
     });
     socket.once('error', reject);
@@ -122,22 +129,11 @@ export class IngestStream {
     socket.on('message', (data: Buffer) => {
       const message = JSON.parse(data.toString()) as
         | { type: 'ack'; batchId: number; seq: number }
-        | {
-            type: 'refused';
-            batchId: number | null;
-            status: number;
-            error: string;
-            message: string;
-            retriable: boolean;
-            retryAfterMs?: number;
-          };
+        | ({ type: 'refused'; batchId: number | null; status: number } & RefusalBody);
       const waiter = this.waiting.get(message.batchId);
       this.waiting.delete(message.batchId);
       if (message.type === 'ack') waiter?.resolve({ batchId: message.batchId, seq: message.seq });
-      else {
-        const { error, status, retriable, retryAfterMs } = message;
-        waiter?.reject(new IngestClientError(error, message.message, status, retriable, retryAfterMs));
-      }
+      else waiter?.reject(clientErrorOf(message, message.status));
     });
     socket.on('close', (code: number, reason: Buffer) => {
       this.closed = { code, reason: reason.toString() };
@@ -169,15 +165,18 @@ export class IngestStream {
   }
 }
 
-function parseRefusal(text: string): { error: string; message: string; retriable: boolean; retryAfterMs?: number } {
+function clientErrorOf(body: RefusalBody, status: number | null): IngestClientError {
+  return new IngestClientError(body.error, body.message, status, body.retriable, body.retryAfterMs);
+}
+
+function parseRefusal(text: string): RefusalBody {
   try {
-    return JSON.parse(text) as { error: string; message: string; retriable: boolean; retryAfterMs?: number };
+    return JSON.parse(text) as RefusalBody;
   } catch {
     return { error: 'http_error', message: text, retriable: false };
   }
 }
 
 async function errorOf(response: Response): Promise<IngestClientError> {
-  const parsed = parseRefusal(await response.text());
-  return new IngestClientError(parsed.error, parsed.message, response.status, parsed.retriable, parsed.retryAfterMs);
+  return clientErrorOf(parseRefusal(await response.text()), response.status);
 }

@@ -266,9 +266,10 @@ export class Gateway {
     const reply = (message: object) => {
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
     };
-    const handle = async (data: Buffer) => {
+    const handle = async (data: Buffer, isBinary: boolean) => {
       let batchId: number | null = null;
       try {
+        if (!isBinary) throw new IngestRefusal('batch_malformed', 'send binary IngestBatch messages');
         const accepted = await this.validator.validate(claims, data);
         batchId = accepted.batchId;
         reply({ type: 'ack', ...(await this.persist(accepted)) });
@@ -292,17 +293,7 @@ export class Gateway {
       tail = tail.then(async () => {
         try {
           if (socket.readyState !== socket.OPEN) return;
-          if (!isBinary) {
-            this.metrics.refusals.inc({ reason: 'batch_malformed' });
-            return reply({
-              type: 'refused',
-              batchId: null,
-              status: 400,
-              error: 'batch_malformed',
-              message: 'send binary IngestBatch messages',
-            });
-          }
-          await handle(bytes);
+          await handle(bytes, isBinary);
         } finally {
           queued -= 1;
           this.pending.release(bytes.length);

@@ -11,7 +11,7 @@ import {
 } from '@proctoflex/core';
 import { limits, type IngestConfig } from './config.ts';
 import type { SessionRateLimiter } from './rate-limit.ts';
-import { IngestRefusal } from './refusal.ts';
+import { IngestRefusal, type RefusalReason } from './refusal.ts';
 import type { TopicSchemas } from './schemas.ts';
 import type { IngestClaims } from './token.ts';
 
@@ -80,8 +80,7 @@ export class BatchValidator {
     const records: AcceptedBatch['records'] = [];
     for (const [index, { kind, value }] of batch.records.entries()) {
       const record = await this.decode(kind, value, index);
-      const refuse = (reason: ConstructorParameters<typeof IngestRefusal>[0], message: string) =>
-        new IngestRefusal(reason, `record ${index} (${kind}): ${message}`, { record: index });
+      const refuse = (reason: RefusalReason, message: string) => recordRefusal(index, kind, reason, message);
       if (
         record.sessionId !== claims.sessionId ||
         record.examId !== claims.examId ||
@@ -124,8 +123,7 @@ export class BatchValidator {
   }
 
   private async decode(kind: RecordKind, value: Buffer, index: number): Promise<SessionRecord> {
-    const refuse = (reason: ConstructorParameters<typeof IngestRefusal>[0], message: string) =>
-      new IngestRefusal(reason, `record ${index} (${kind}): ${message}`, { record: index });
+    const refuse = (reason: RefusalReason, message: string) => recordRefusal(index, kind, reason, message);
     if (value.length < 5 || value.readUInt8(0) !== 0) {
       throw refuse('record_malformed', 'not in the registry wire format (magic byte 0, 4-byte schema id, Avro body)');
     }
@@ -141,4 +139,8 @@ export class BatchValidator {
       throw error;
     }
   }
+}
+
+function recordRefusal(index: number, kind: RecordKind, reason: RefusalReason, message: string): IngestRefusal {
+  return new IngestRefusal(reason, `record ${index} (${kind}): ${message}`, { record: index });
 }

@@ -58,7 +58,7 @@ export class StageRunner<State = never> {
   private readonly serde: AvroSerde;
   private readonly store = new StateStore<State>();
   private readonly restores = new Map<number, Promise<void>>();
-  private readonly tables: TableReader[];
+  private readonly tables: Map<string, TableReader>;
   private readonly logger: Logger;
   private consumer?: Consumer;
   private producer?: Producer;
@@ -90,7 +90,9 @@ export class StageRunner<State = never> {
       this.logger,
     );
     this.serde = new AvroSerde(config.services.SCHEMA_REGISTRY_URL);
-    this.tables = (definition.tables ?? []).map((topic) => new TableReader(this.kafka, this.serde, topic, this.logger));
+    this.tables = new Map(
+      (definition.tables ?? []).map((topic) => [topic, new TableReader(this.kafka, this.serde, topic, this.logger)]),
+    );
     this.failed = new Promise<never>((_, reject) => (this.failure = reject));
     this.failed.catch(() => undefined);
   }
@@ -106,7 +108,7 @@ export class StageRunner<State = never> {
 
   private readonly tableView = {
     get: (topic: string, key: string) => {
-      const table = this.tables.find((candidate) => candidate.topic === topic);
+      const table = this.tables.get(topic);
       if (!table) throw new Error(`stage ${this.definition.name} reads no table ${topic}; list it in tables`);
       return table.get(key);
     },
@@ -136,7 +138,7 @@ export class StageRunner<State = never> {
       await this.serde.registerTopic({ name: config.runner.STAGE_DLQ_TOPIC, schema: 'DeadLetter' });
     });
     if (definition.stateful) await this.retry('create changelog', () => this.ensureChangelog());
-    await this.retry('load tables', () => Promise.all(this.tables.map((table) => table.load())));
+    await this.retry('load tables', () => Promise.all([...this.tables.values()].map((table) => table.load())));
     this.handler = await definition.open({ services: config.services, logger: this.logger, metrics: this.registry });
 
     this.producer = this.kafka.producer({
@@ -191,7 +193,7 @@ export class StageRunner<State = never> {
     await this.consumer?.disconnect();
     await this.flushing;
     await this.producer?.disconnect();
-    await Promise.all(this.tables.map((table) => table.stop()));
+    await Promise.all([...this.tables.values()].map((table) => table.stop()));
     await this.handler?.close?.();
     await new Promise((resolve) => this.server?.close(resolve) ?? resolve(undefined));
     this.logger.info('stage stopped');

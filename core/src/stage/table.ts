@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { DecodeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { reachedEnd } from '../read-to-end.ts';
 import type { AvroSerde } from '../serde.ts';
 
 /**
@@ -25,7 +26,7 @@ export class TableReader {
     return this.rows.get(key);
   }
 
-  /** Resolves once everything committed to the topic before the call has been read. */
+  /** Resolves once everything committed to the topic before the call has been read (as readPartitionsToEnd). */
   async load(timeoutMs = 120_000): Promise<void> {
     await this.stop(); // a retried load starts over
     const admin = this.kafka.admin();
@@ -50,9 +51,7 @@ export class TableReader {
       // Also emitted for batches that held only transaction markers.
       this.consumer!.on(this.consumer!.events.END_BATCH_PROCESS, ({ payload }) => {
         const end = behind.get(payload.partition);
-        if (end !== undefined && Number(payload.lastOffset) + 1 >= Math.min(end, Number(payload.highWatermark))) {
-          behind.delete(payload.partition);
-        }
+        if (end !== undefined && reachedEnd(end, payload)) behind.delete(payload.partition);
         check();
       });
       check();
