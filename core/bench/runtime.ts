@@ -75,7 +75,7 @@ async function measure(delivery: StageDefinition['delivery']) {
     definition,
     {
       services,
-      runner: loadStageRunnerConfig({ STAGE_INSTANCE_ID: 'bench', STAGE_HTTP_PORT: '0', STAGE_DLQ_TOPIC: dlq }),
+      runner: loadStageRunnerConfig({ STAGE_INSTANCE_ID: 'bench', STAGE_HTTP_PORT: '0', DLQ_TOPIC: dlq }),
     },
     createLogger('bench', 'error'),
     createMetricsRegistry('bench'),

@@ -91,6 +91,20 @@ export const servicesSpec = {
 
 export type ServicesConfig = ConfigOf<typeof servicesSpec>;
 
+/**
+ * The pipeline's topics (infra/kafka/topics), one variable each, shared by every process that
+ * reads or writes them; tests and side-by-side deployments point a process at their own.
+ */
+export const topicsSpec = {
+  FRAMES_TOPIC: variable(parsers.text, 'Webcam and screen frames (FrameCaptured).', 'proctor.frames.v1'),
+  AUDIO_TOPIC: variable(parsers.text, 'Microphone audio chunks (AudioChunk).', 'proctor.audio.v1'),
+  PROCESS_TOPIC: variable(parsers.text, 'Process snapshots (ProcessSnapshot).', 'proctor.process.v1'),
+  SESSIONS_TOPIC: variable(parsers.text, 'Session events (SessionEvent).', 'proctor.sessions.v1'),
+  POLICIES_TOPIC: variable(parsers.text, 'Exam policies, compacted, by examId (ExamPolicy).', 'proctor.policies.v1'),
+  SCORES_TOPIC: variable(parsers.text, 'Detector scores of the processors (DetectorScore).', 'proctor.scores.v1'),
+  DLQ_TOPIC: variable(parsers.text, 'Records a stage could not process, with the reason (DeadLetter).', 'proctor.dlq.v1'),
+} satisfies ConfigSpec;
+
 /** Where `npm start` keeps the services it runs itself (infra/up, and tests that pause one). */
 export const localServicesSpec = {
   SERVICES_DIR: variable(

@@ -18,6 +18,9 @@ export class ConfigError extends ProctoFlexError {}
 /** Bytes that are not a record of the expected contract. Never retriable. */
 export class DecodeError extends ProctoFlexError {}
 
+/** A well-formed record whose content cannot be processed (a corrupt JPEG, an empty audio chunk). Never retriable. */
+export class InvalidRecordError extends ProctoFlexError {}
+
 /** A service (broker, registry, database) did not answer in time. */
 export class ServiceUnavailableError extends ProctoFlexError {
   constructor(message: string, cause?: unknown) {

@@ -9,4 +9,6 @@ export * from './migrations.ts';
 export * from './databases.ts';
 export * from './paths.ts';
 export * from './main.ts';
+export * from './scores.ts';
 export type * from './contracts.ts';
+export * from './stage/definition.ts';

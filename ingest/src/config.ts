@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig, parsers, servicesSpec, variable, type ConfigOf } from '@proctoflex/core';
+import { loadConfig, parsers, servicesSpec, topicsSpec, variable, type ConfigOf } from '@proctoflex/core';
 
 const mebibyte = 1024 * 1024;
 
@@ -19,10 +19,10 @@ export const ingestSpec = {
     'Port of the gateway: WebSocket, HTTP API, /metrics, /healthz, /readyz.',
     '8080',
   ),
-  INGEST_FRAMES_TOPIC: variable(parsers.text, 'Topic of FRAME records (FrameCaptured).', 'proctor.frames.v1'),
-  INGEST_AUDIO_TOPIC: variable(parsers.text, 'Topic of AUDIO records (AudioChunk).', 'proctor.audio.v1'),
-  INGEST_PROCESS_TOPIC: variable(parsers.text, 'Topic of PROCESS records (ProcessSnapshot).', 'proctor.process.v1'),
-  INGEST_SESSIONS_TOPIC: variable(parsers.text, 'Topic of SESSION records (SessionEvent).', 'proctor.sessions.v1'),
+  FRAMES_TOPIC: topicsSpec.FRAMES_TOPIC,
+  AUDIO_TOPIC: topicsSpec.AUDIO_TOPIC,
+  PROCESS_TOPIC: topicsSpec.PROCESS_TOPIC,
+  SESSIONS_TOPIC: topicsSpec.SESSIONS_TOPIC,
   INGEST_SESSION_RECORDS_PER_SECOND: variable(
     parsers.positiveInt,
     'Records per second a session may send on average (a desktop sends about 2).',

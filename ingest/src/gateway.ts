@@ -84,10 +84,10 @@ export class Gateway {
     this.admin = this.kafka.admin();
     this.serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
     this.schemas = new TopicSchemas(this.serde, config.SCHEMA_REGISTRY_URL, {
-      FRAME: config.INGEST_FRAMES_TOPIC,
-      AUDIO: config.INGEST_AUDIO_TOPIC,
-      PROCESS: config.INGEST_PROCESS_TOPIC,
-      SESSION: config.INGEST_SESSIONS_TOPIC,
+      FRAME: config.FRAMES_TOPIC,
+      AUDIO: config.AUDIO_TOPIC,
+      PROCESS: config.PROCESS_TOPIC,
+      SESSION: config.SESSIONS_TOPIC,
     });
     this.rateLimiter = new SessionRateLimiter(
       config.INGEST_SESSION_RECORDS_PER_SECOND,
@@ -99,7 +99,7 @@ export class Gateway {
       {
         lingerMs: config.INGEST_PRODUCE_LINGER_MS,
         timeoutMs: config.INGEST_PRODUCE_TIMEOUT_MS,
-        compressedTopics: new Set([config.INGEST_PROCESS_TOPIC, config.INGEST_SESSIONS_TOPIC]),
+        compressedTopics: new Set([config.PROCESS_TOPIC, config.SESSIONS_TOPIC]),
       },
       this.metrics,
       logger,
@@ -317,7 +317,7 @@ export class Gateway {
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        this.admin.fetchTopicMetadata({ topics: [this.config.INGEST_FRAMES_TOPIC] }),
+        this.admin.fetchTopicMetadata({ topics: [this.config.FRAMES_TOPIC] }),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), kafkaProbeIntervalMs))),
       ]);
       this.kafkaReachable = true;

@@ -3,10 +3,10 @@ import type { IngestConfig } from './config.ts';
 
 /** Every kind of record a client may send, its topic's schema and the config that names the topic. */
 export const recordKinds = {
-  FRAME: { schema: 'FrameCaptured', topicVariable: 'INGEST_FRAMES_TOPIC' },
-  AUDIO: { schema: 'AudioChunk', topicVariable: 'INGEST_AUDIO_TOPIC' },
-  PROCESS: { schema: 'ProcessSnapshot', topicVariable: 'INGEST_PROCESS_TOPIC' },
-  SESSION: { schema: 'SessionEvent', topicVariable: 'INGEST_SESSIONS_TOPIC' },
+  FRAME: { schema: 'FrameCaptured', topicVariable: 'FRAMES_TOPIC' },
+  AUDIO: { schema: 'AudioChunk', topicVariable: 'AUDIO_TOPIC' },
+  PROCESS: { schema: 'ProcessSnapshot', topicVariable: 'PROCESS_TOPIC' },
+  SESSION: { schema: 'SessionEvent', topicVariable: 'SESSIONS_TOPIC' },
 } as const satisfies Record<RecordKind, { schema: string; topicVariable: keyof IngestConfig }>;
 
 export const kindNames = Object.keys(recordKinds) as RecordKind[];

@@ -32,10 +32,10 @@ export async function startTestGateway(overrides: Record<string, string> = {}) {
   const config = loadIngestConfig({
     INGEST_TOKEN_SECRET: secret,
     INGEST_PORT: '0',
-    INGEST_FRAMES_TOPIC: topics.FRAME,
-    INGEST_AUDIO_TOPIC: topics.AUDIO,
-    INGEST_PROCESS_TOPIC: topics.PROCESS,
-    INGEST_SESSIONS_TOPIC: topics.SESSION,
+    FRAMES_TOPIC: topics.FRAME,
+    AUDIO_TOPIC: topics.AUDIO,
+    PROCESS_TOPIC: topics.PROCESS,
+    SESSIONS_TOPIC: topics.SESSION,
     ...overrides,
   });
   const gateway = new Gateway(config, createLogger('ingest', 'warn'), createMetricsRegistry('ingest'));

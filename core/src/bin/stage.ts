@@ -16,10 +16,16 @@ runMain('stage', async () => {
   const load = name ? stages[name] : undefined;
   if (!load) throw new Error(`usage: npm run stage -- <name>; stages: ${Object.keys(stages).join(', ')}`);
   const services = loadConfig(servicesSpec);
-  const runnerConfig = loadStageRunnerConfig();
-  const definition = await load();
-  const logger = createLogger(`stage.${name}`, services.LOG_LEVEL);
-  const runner = new StageRunner(definition, { services, runner: runnerConfig }, logger, createMetricsRegistry(name!));
+  const loaded = await load();
+  const runnerConfig = loadStageRunnerConfig(undefined, loaded.batchMaxRecords);
+  const definition = { ...loaded, name: runnerConfig.STAGE_NAME || loaded.name };
+  const logger = createLogger(`stage.${definition.name}`, services.LOG_LEVEL);
+  const runner = new StageRunner(
+    definition,
+    { services, runner: runnerConfig },
+    logger,
+    createMetricsRegistry(definition.name),
+  );
 
   stopOnSignals(logger, runnerConfig.STAGE_SHUTDOWN_TIMEOUT_MS, () => runner.stop());
   runner.failed.catch(() => process.exit(1));

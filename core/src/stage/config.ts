@@ -1,8 +1,15 @@
 import { hostname } from 'node:os';
-import { loadConfig, parsers, variable, type ConfigOf } from '../config.ts';
+import { z } from 'zod';
+import { loadConfig, parsers, topicsSpec, variable, type ConfigOf } from '../config.ts';
 
 /** How the runner runs any stage; each stage adds its own variables in its config.ts. */
 export const stageRunnerSpec = {
+  STAGE_NAME: variable(
+    z.string(),
+    'Names the consumer group (proctoflex.<name>), the changelog (proctor.state.<name>.v1) and the metrics; ' +
+      "empty: the stage's own name. Two deployments of one stage on a cluster (or two tests) take different names.",
+    '',
+  ),
   STAGE_INSTANCE_ID: variable(
     parsers.text,
     'Unique, stable name of this process among the instances of its stage; it names the transactional producer, ' +
@@ -21,7 +28,7 @@ export const stageRunnerSpec = {
     'Most bytes fetched from Kafka at once (per partition too); bounds the memory of records in flight.',
     String(10 * 1024 * 1024),
   ),
-  STAGE_DLQ_TOPIC: variable(parsers.text, 'Topic that receives records the stage cannot process.', 'proctor.dlq.v1'),
+  DLQ_TOPIC: topicsSpec.DLQ_TOPIC,
   STAGE_SESSION_TIMEOUT_MS: variable(
     parsers.positiveInt,
     'How long the group waits for a silent instance (crashed, paused) before giving its partitions to others.',
@@ -35,4 +42,10 @@ export const stageRunnerSpec = {
 };
 
 export type StageRunnerConfig = ConfigOf<typeof stageRunnerSpec>;
-export const loadStageRunnerConfig = (env?: NodeJS.ProcessEnv) => loadConfig(stageRunnerSpec, env);
+
+/** The runner's variables; a stage's own default batch size (StageDefinition.batchMaxRecords) replaces 500. */
+export function loadStageRunnerConfig(env?: NodeJS.ProcessEnv, batchMaxRecords?: number): StageRunnerConfig {
+  if (batchMaxRecords === undefined) return loadConfig(stageRunnerSpec, env);
+  const batchVariable = { ...stageRunnerSpec.STAGE_BATCH_MAX_RECORDS, defaultValue: String(batchMaxRecords) };
+  return loadConfig({ ...stageRunnerSpec, STAGE_BATCH_MAX_RECORDS: batchVariable }, env);
+}

@@ -45,6 +45,11 @@ export interface BatchContext<State> {
   readonly state: SessionState<State>;
   readonly tables: Tables;
   readonly logger: Logger;
+  /**
+   * Sends one record of the batch to the dead-letter topic with `error` as the reason, while the
+   * rest of the batch goes on (a corrupt JPEG must not make its neighbours wait for a retry).
+   */
+  reject(record: InputRecord, error: Error): void;
 }
 
 /** What a stage's code is: records in, records out. Nothing about offsets, transactions or retries. */
@@ -81,6 +86,11 @@ export interface StageDefinition<State = never> {
    * for sinks, whose handler writes elsewhere idempotently. Such a stage keeps no state.
    */
   readonly delivery: 'exactly-once' | 'at-least-once';
+  /**
+   * Default of STAGE_BATCH_MAX_RECORDS for this stage (500 otherwise): inference stages take
+   * fewer, since a batch is one model call and its records wait for the whole of it.
+   */
+  readonly batchMaxRecords?: number;
   /** Keeps per-session state in the compacted changelog proctor.state.<name>.v1. */
   readonly stateful: boolean;
   /** Builds the handler once per process: loads models, opens clients, reads its config. */

@@ -64,7 +64,7 @@ async function run<State>(t: test.TestContext, definition: StageDefinition<State
       runner: loadStageRunnerConfig({
         STAGE_INSTANCE_ID: 'in-process',
         STAGE_HTTP_PORT: '0',
-        STAGE_DLQ_TOPIC: dlq,
+        DLQ_TOPIC: dlq,
         STAGE_SESSION_TIMEOUT_MS: '6000',
       }),
     },

@@ -18,7 +18,7 @@ import {
   withAdmin,
   type StageProcess,
 } from '../testing/index.ts';
-import { poisonDetail } from '../testing/stages.ts';
+import { poisonDetail, rejectedDetail } from '../testing/stages.ts';
 import { changelogTopicOf } from './definition.ts';
 
 const kafka = testKafka();
@@ -62,10 +62,10 @@ async function setUp(t: test.TestContext, stageName: string) {
   const serde = new AvroSerde(SCHEMA_REGISTRY_URL);
   await serde.registerTopic({ name: input, schema: 'SessionEvent' });
   const env = {
-    FIXTURE_STAGE_NAME: stageName,
+    STAGE_NAME: stageName,
     FIXTURE_INPUT_TOPIC: input,
     FIXTURE_OUTPUT_TOPIC: output,
-    STAGE_DLQ_TOPIC: dlq,
+    DLQ_TOPIC: dlq,
   };
   return { input, output, dlq, serde, env };
 }
@@ -171,7 +171,12 @@ test('poison records: 1,000 bad records among 100,000 go to the dead-letter topi
   }));
   const failing: Message[] = Array.from({ length: 500 }, (_, index) => ({
     key: `session-${index % sessions}`,
-    value: serde.encode(input, { ...sessionEvent(index), seq: 1_000_000 + index, detail: poisonDetail }),
+    value: serde.encode(input, {
+      ...sessionEvent(index),
+      seq: 1_000_000 + index,
+      // Half make the handler throw (found by splitting the batch), half are handed to reject().
+      detail: index % 2 === 0 ? poisonDetail : rejectedDetail,
+    }),
   }));
   const mixed = [...good];
   [...undecodable, ...failing].forEach((bad, index) => mixed.splice((index * 101) % mixed.length, 0, bad));
@@ -193,7 +198,8 @@ test('poison records: 1,000 bad records among 100,000 go to the dead-letter topi
   assert.equal(undecoded.length, 500);
   assert.equal(refused.length, 500);
   assert.ok(undecoded.every((letter) => /unknown magic byte/.test(letter.error)));
-  assert.ok(refused.every((letter) => /is poison/.test(letter.error)));
+  assert.equal(refused.filter((letter) => /is poison$/.test(letter.error)).length, 250);
+  assert.equal(refused.filter((letter) => /is rejected$/.test(letter.error)).length, 250);
   assert.deepEqual(
     new Set(deadLetters.map((letter) => identity({ key: letter.key, value: letter.value }))),
     new Set([...undecodable, ...failing].map(identity)),

@@ -135,7 +135,7 @@ export class StageRunner<State = never> {
     await this.retry('register schemas', async () => {
       for (const output of definition.outputs)
         await this.serde.registerTopic({ name: output.topic, schema: output.schema });
-      await this.serde.registerTopic({ name: config.runner.STAGE_DLQ_TOPIC, schema: 'DeadLetter' });
+      await this.serde.registerTopic({ name: config.runner.DLQ_TOPIC, schema: 'DeadLetter' });
     });
     if (definition.stateful) await this.retry('create changelog', () => this.ensureChangelog());
     await this.retry('load tables', () => Promise.all([...this.tables.values()].map((table) => table.load())));
@@ -301,21 +301,32 @@ export class StageRunner<State = never> {
     const processChunk = async (chunk: Envelope[]): Promise<void> => {
       const partitionOf = new Map(chunk.map(({ record }) => [record.key ?? '', record.partition]));
       const chunkState = new StagedState<State>(state, partitionOf);
+      const envelopeOf = new Map(chunk.map((envelope) => [envelope.record, envelope]));
       try {
-        const encoded = await this.retry('process batch', async () => {
+        const { encoded, rejected } = await this.retry('process batch', async () => {
           const started = performance.now();
+          const rejected: { envelope: Envelope; error: Error }[] = [];
+          const reject = (record: InputRecord, error: Error) => {
+            const envelope = envelopeOf.get(record);
+            if (!envelope) throw new Error('reject() takes a record of the batch being processed');
+            rejected.push({ envelope, error });
+          };
           const outputs = await this.handler!.processBatch(
             chunk.map(({ record }) => record),
-            { state: chunkState, tables: this.tableView, logger: this.logger },
+            { state: chunkState, tables: this.tableView, logger: this.logger, reject },
           );
           this.metrics.handlerSeconds.observe((performance.now() - started) / 1000);
-          return outputs.map((output) => ({
+          const encoded = outputs.map((output) => ({
             topic: output.topic,
             key: output.key,
             value: this.serde.encode(output.topic, output.value),
           }));
+          return { encoded, rejected };
         });
         chunkState.mergeInto(state);
+        for (const { envelope, error } of rejected) {
+          deadLetters.push(this.deadLetter(envelope.record.topic, envelope.record.partition, envelope.message, error));
+        }
         for (const { topic, key, value } of encoded) {
           if (!outputsByTopic.has(topic)) outputsByTopic.set(topic, []);
           outputsByTopic.get(topic)!.push({ key, value });
@@ -349,7 +360,7 @@ export class StageRunner<State = never> {
   ): Promise<void> {
     const topicMessages = [...processed.outputsByTopic].map(([topic, messages]) => ({ topic, messages }));
     if (deadLetters.length > 0)
-      topicMessages.push({ topic: this.config.runner.STAGE_DLQ_TOPIC, messages: deadLetters });
+      topicMessages.push({ topic: this.config.runner.DLQ_TOPIC, messages: deadLetters });
     const changelog = processed.state.changelogRecords();
     if (changelog.length > 0) {
       topicMessages.push({ topic: changelogTopicOf(this.definition.name), messages: changelog });
@@ -418,7 +429,7 @@ export class StageRunner<State = never> {
     };
     return {
       key: message.key,
-      value: this.serde.encode(this.config.runner.STAGE_DLQ_TOPIC, deadLetter),
+      value: this.serde.encode(this.config.runner.DLQ_TOPIC, deadLetter),
       headers: { sourceTopic: topic, errorType },
     };
   }

@@ -82,11 +82,11 @@ test(
     await sendEvent('exam-b');
     await sendEvent('exam-none');
     const stage = spawnStage('fixture-lookup', {
-      FIXTURE_STAGE_NAME: uniqueName('it-lookup'),
+      STAGE_NAME: uniqueName('it-lookup'),
       FIXTURE_INPUT_TOPIC: input!,
       FIXTURE_TABLE_TOPIC: table!,
       FIXTURE_OUTPUT_TOPIC: output!,
-      STAGE_DLQ_TOPIC: dlq!,
+      DLQ_TOPIC: dlq!,
     });
     t.after(async () => {
       stage.child.kill('SIGTERM');

@@ -2,7 +2,6 @@ import { loadConfig, parsers, variable } from '../config.ts';
 
 /** Variables of the fixture stages (testing/stages.ts), set by the tests that spawn them. */
 export const fixtureSpec = {
-  FIXTURE_STAGE_NAME: variable(parsers.text, 'Stage name: consumer group and changelog are derived from it.'),
   FIXTURE_INPUT_TOPIC: variable(parsers.text, 'Topic the fixture reads.'),
   FIXTURE_OUTPUT_TOPIC: variable(parsers.text, 'Topic the copy fixture writes.', 'none'),
   FIXTURE_TABLE_TOPIC: variable(parsers.text, 'Table the lookup fixture reads (ExamPolicy by examId).', 'none'),

@@ -3,27 +3,32 @@ import type { ExamPolicy, SessionEvent } from '../contracts.ts';
 import type { StageDefinition } from '../stage/definition.ts';
 import { loadFixtureConfig } from './config.ts';
 
-/** A record the copy fixture refuses, to exercise dead-lettering of processing failures. */
+/** Records the copy fixture refuses: a poison one makes the handler throw, a rejected one it hands to reject(). */
 export const poisonDetail = 'poison';
+export const rejectedDetail = 'rejected';
 
 /** Copies every record of its input to its output, unchanged: exactly-once is checked on it. */
 export function copyStage(): StageDefinition {
   const config = loadFixtureConfig();
   return {
-    name: config.FIXTURE_STAGE_NAME,
+    name: 'fixture-copy',
     inputs: [config.FIXTURE_INPUT_TOPIC],
     outputs: [{ topic: config.FIXTURE_OUTPUT_TOPIC, schema: config.FIXTURE_SCHEMA }],
     delivery: 'exactly-once',
     stateful: false,
     open: () =>
       Promise.resolve({
-        processBatch: (records) =>
+        processBatch: (records, { reject }) =>
           Promise.resolve(
-            records.map(({ key, value }) => {
-              if ((value as { detail?: unknown }).detail === poisonDetail) {
-                throw new ProctoFlexError(`record of ${key} is poison`);
+            records.flatMap((record) => {
+              const { key, value } = record;
+              const { detail } = value as { detail?: unknown };
+              if (detail === poisonDetail) throw new ProctoFlexError(`record of ${key} is poison`);
+              if (detail === rejectedDetail) {
+                reject(record, new ProctoFlexError(`record of ${key} is rejected`));
+                return [];
               }
-              return { topic: config.FIXTURE_OUTPUT_TOPIC, key, value };
+              return [{ topic: config.FIXTURE_OUTPUT_TOPIC, key, value }];
             }),
           ),
       }),
@@ -34,7 +39,7 @@ export function copyStage(): StageDefinition {
 export function countStage(): StageDefinition<number> {
   const config = loadFixtureConfig();
   return {
-    name: config.FIXTURE_STAGE_NAME,
+    name: 'fixture-count',
     inputs: [config.FIXTURE_INPUT_TOPIC],
     outputs: [],
     delivery: 'exactly-once',
@@ -53,7 +58,7 @@ export function countStage(): StageDefinition<number> {
 export function lookupStage(): StageDefinition {
   const config = loadFixtureConfig();
   return {
-    name: config.FIXTURE_STAGE_NAME,
+    name: 'fixture-lookup',
     inputs: [config.FIXTURE_INPUT_TOPIC],
     tables: [config.FIXTURE_TABLE_TOPIC],
     outputs: [{ topic: config.FIXTURE_OUTPUT_TOPIC, schema: 'SessionEvent' }],

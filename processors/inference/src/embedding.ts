@@ -1,8 +1,14 @@
 import type { Box } from './geometry.ts';
 import type { DecodedImage } from './image.ts';
-import { runImageModel, type ModelSessions } from './models.ts';
+import { manifestEntry, runImageModel, type ModelSessions } from './models.ts';
 
 const embeddingSize = 224;
+
+/**
+ * Two descriptors at or above this similarity are one person; calibrated on long-range
+ * detections (models/manifest.json says how).
+ */
+export const identityThreshold = manifestEntry('face-embedding').identityThreshold!;
 
 /** A face to describe: the frame and the square around its landmarks (`Face.landmarkBox`). */
 export interface FaceCrop {

@@ -1,6 +1,7 @@
 export { inferenceSpec, loadInferenceConfig, type InferenceConfig } from './config.ts';
-export { ModelSessions, manifestEntry, readModel, type ModelName } from './models.ts';
+export { ModelSessions, manifestEntry, modelVersion, readModel, type ModelName } from './models.ts';
 export { decodeJpeg, type DecodedImage } from './image.ts';
+export { decodeFrames, type DecodedFrame } from './frames.ts';
 export { iou, nonMaxSuppression, type Box } from './geometry.ts';
 export {
   detectFaces,
@@ -11,7 +12,7 @@ export {
   type FaceRange,
   type HeadPose,
 } from './faces.ts';
-export { embedFaces, similarity, type FaceCrop } from './embedding.ts';
+export { embedFaces, identityThreshold, similarity, type FaceCrop } from './embedding.ts';
 export {
   detectObjects,
   watchedClasses,

@@ -18,6 +18,8 @@ interface ManifestEntry {
   readonly file: string;
   readonly sha256: string;
   readonly source: string;
+  /** face-embedding only: cosine similarity from which two faces are one person. */
+  readonly identityThreshold?: number;
 }
 
 const manifest = JSON.parse(readFileSync(repoPath('models/manifest.json'), 'utf8')) as {
@@ -26,6 +28,11 @@ const manifest = JSON.parse(readFileSync(repoPath('models/manifest.json'), 'utf8
 
 export function manifestEntry(name: ModelName): ManifestEntry {
   return manifest.models[name];
+}
+
+/** Names the exact model files behind a score, e.g. `face-detector.onnx@ddf6ba3f82f6+face-landmarks.onnx@…`. */
+export function modelVersion(names: readonly ModelName[]): string {
+  return names.map((name) => `${manifestEntry(name).file}@${manifestEntry(name).sha256.slice(0, 12)}`).join('+');
 }
 
 /** The model file's bytes, refused when they are not the ones the manifest names. */

@@ -1,0 +1,98 @@
+import { signal, type ExamPolicy, type ProcessSnapshot, type Signal } from '@proctoflex/core';
+import {
+  forbiddenApplications,
+  forbiddenDomains,
+  remoteAccessApplications,
+  virtualMachineGuestApplications,
+} from './catalogue.ts';
+
+/** An executable as the catalogue names it: last path component, lower case, no .exe/.app suffix. */
+export function canonicalApp(name: string): string {
+  const base = name.split(/[\\/]/).pop()!.trim().toLowerCase();
+  return base.replace(/\.(exe|app|appimage)$/, '');
+}
+
+/** A domain as allow-lists compare it: lower case, no scheme, port, path, trailing dot or www. */
+export function canonicalDomain(text: string): string {
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+    .replace(/[/?#].*$/, '')
+    .replace(/:\d+$/, '')
+    .replace(/\.$/, '')
+    .replace(/^www\./, '');
+}
+
+/** A domain is covered by a listed one when it is that domain or one of its subdomains. */
+const coveredBy = (domain: string, listed: readonly string[]) =>
+  listed.some((entry) => domain === entry || domain.endsWith(`.${entry}`));
+
+/** Alias (canonical) -> catalogue name. */
+function aliasIndex(catalogue: Record<string, readonly string[]>): Map<string, string> {
+  return new Map(
+    Object.entries(catalogue).flatMap(([name, aliases]) => [name, ...aliases].map((alias) => [canonicalApp(alias), name])),
+  );
+}
+
+const forbiddenIndex = aliasIndex(forbiddenApplications);
+const remoteAccessIndex = aliasIndex(remoteAccessApplications);
+const guestToolIndex = aliasIndex(virtualMachineGuestApplications);
+
+/** Catalogue names found among the snapshot's applications, sorted. */
+function found(apps: ReadonlySet<string>, index: Map<string, string>): string[] {
+  const names = new Set<string>();
+  for (const app of apps) {
+    const name = index.get(app);
+    if (name) names.add(name);
+  }
+  return [...names].sort();
+}
+
+/** The policy in force for the snapshot's exam, if any (a deleted exam has none). */
+export const policyInForce = (policy: ExamPolicy | undefined) => (policy && !policy.deleted ? policy : undefined);
+
+/**
+ * Every app-policy signal of one snapshot. Applications: the catalogue's forbidden ones the exam
+ * does not allow, remote-access tools (never allowed) and virtual-machine guest tools. Domains:
+ * with an exam allow-list, everything outside it; without one, the catalogue's forbidden sites.
+ */
+export function appPolicySignals(snapshot: ProcessSnapshot, policy: ExamPolicy | undefined): Signal[] {
+  const apps = new Set<string>();
+  for (const process of snapshot.processes) {
+    apps.add(canonicalApp(process.name));
+    if (process.executablePath) apps.add(canonicalApp(process.executablePath));
+  }
+  if (snapshot.foregroundApp) apps.add(canonicalApp(snapshot.foregroundApp));
+
+  const allowedApps = new Set(
+    (policy?.allowedApps ?? []).map((app) => forbiddenIndex.get(canonicalApp(app)) ?? canonicalApp(app)),
+  );
+  const forbiddenApps = found(apps, forbiddenIndex).filter((name) => !allowedApps.has(name));
+  const allowedDomains = (policy?.allowedDomains ?? []).map(canonicalDomain);
+  const domains = [...new Set(snapshot.browserDomains.map(canonicalDomain))].filter((domain) => domain !== '');
+  const forbiddenSites = domains
+    .filter((domain) =>
+      allowedDomains.length > 0 ? !coveredBy(domain, allowedDomains) : coveredBy(domain, forbiddenDomains),
+    )
+    .sort();
+  const remoteAccess = found(apps, remoteAccessIndex);
+  const virtualMachine = [...new Set([...snapshot.virtualMachineHints, ...found(apps, guestToolIndex)])].sort();
+  const policyMeasurements: Record<string, number> = policy ? { policyVersion: policy.version } : {};
+
+  return [
+    signal('forbidden_app', forbiddenApps.length > 0 ? 1 : 0, {
+      measurements: { processCount: snapshot.processes.length, ...policyMeasurements },
+      labels: forbiddenApps,
+    }),
+    signal('forbidden_domain', forbiddenSites.length > 0 ? 1 : 0, {
+      measurements: { domainCount: domains.length, ...policyMeasurements },
+      labels: forbiddenSites,
+    }),
+    signal('remote_access', remoteAccess.length > 0 ? 1 : 0, { labels: remoteAccess }),
+    signal('virtual_machine', virtualMachine.length > 0 ? 1 : 0, { labels: virtualMachine }),
+    signal('extra_display', snapshot.displays.length > 1 ? 1 : 0, {
+      measurements: { displayCount: snapshot.displays.length },
+    }),
+  ];
+}

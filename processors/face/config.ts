@@ -1,0 +1,17 @@
+import { loadConfig, parsers, topicsSpec, variable, type ConfigOf } from '@proctoflex/core';
+import { inferenceSpec } from '@proctoflex/inference';
+
+export const faceSpec = {
+  FRAMES_TOPIC: topicsSpec.FRAMES_TOPIC,
+  POLICIES_TOPIC: topicsSpec.POLICIES_TOPIC,
+  SCORES_TOPIC: topicsSpec.SCORES_TOPIC,
+  ...inferenceSpec,
+  FACE_IDENTITY_INTERVAL_MS: variable(
+    parsers.positiveInt,
+    "How often a session's face is compared with its enrolment photo; one comparison costs about four face detections.",
+    '10000',
+  ),
+};
+
+export type FaceConfig = ConfigOf<typeof faceSpec>;
+export const loadFaceConfig = () => loadConfig(faceSpec);

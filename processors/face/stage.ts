@@ -1,0 +1,105 @@
+import {
+  detectorScore,
+  type ExamPolicy,
+  type FrameCaptured,
+  type OutputRecord,
+  type SessionState,
+  type StageDefinition,
+} from '@proctoflex/core';
+import { decodeFrames, ModelSessions, modelVersion, similarity, type DecodedFrame } from '@proctoflex/inference';
+import { loadFaceConfig } from './config.ts';
+import { describeFaces, faceSignals, findFaces, identitySignal, limitsOf } from './detect.ts';
+
+/** What the face stage remembers of a session (in its changelog). */
+export interface FaceState {
+  /** Identity descriptor of the enrolment face: base64 of 1024 float32s. */
+  readonly reference: string | null;
+  /** captureTime of the frame last compared with the reference. */
+  readonly identityCheckedAt: number;
+}
+
+const noState: FaceState = { reference: null, identityCheckedAt: 0 };
+const encodeDescriptor = (descriptor: Float32Array) => Buffer.from(descriptor.buffer).toString('base64');
+const decodeDescriptor = (text: string) => {
+  const bytes = Buffer.from(text, 'base64');
+  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+};
+
+/**
+ * Scores every webcam frame for no face, several faces and looking away (limits from the
+ * exam's surveillance level), and, at most every FACE_IDENTITY_INTERVAL_MS per session, whether
+ * the face is the one of the session's enrolment frame. Screen frames are not scored.
+ */
+export function faceStage(): StageDefinition<FaceState> {
+  const config = loadFaceConfig();
+  const scoredBy = modelVersion(['face-detector-short-range', 'face-detector', 'face-landmarks', 'face-embedding']);
+  return {
+    name: 'face',
+    inputs: [config.FRAMES_TOPIC],
+    tables: [config.POLICIES_TOPIC],
+    outputs: [{ topic: config.SCORES_TOPIC, schema: 'DetectorScore' }],
+    delivery: 'exactly-once',
+    stateful: true,
+    batchMaxRecords: 32,
+    open: () => {
+      const models = new ModelSessions(config);
+      /** Frames whose face is compared with an enrolment (the enrolments themselves included). */
+      const identityFrames = (frames: DecodedFrame[], state: SessionState<FaceState>, faceCounts: number[]) => {
+        const sessions = new Map<string, FaceState>();
+        return frames.flatMap(({ frame }, index) => {
+          const session = sessions.get(frame.sessionId) ?? state.get(frame.sessionId) ?? noState;
+          if (faceCounts[index] !== 1) return [];
+          if (frame.enrolment) {
+            // The first frame after an enrolment is checked at once.
+            sessions.set(frame.sessionId, { reference: 'pending', identityCheckedAt: 0 });
+            return [index];
+          }
+          if (!session.reference || frame.captureTime - session.identityCheckedAt < config.FACE_IDENTITY_INTERVAL_MS)
+            return [];
+          sessions.set(frame.sessionId, { ...session, identityCheckedAt: frame.captureTime });
+          return [index];
+        });
+      };
+      return Promise.resolve({
+        async processBatch(records, { state, tables, reject, logger }) {
+          const webcam = records.filter((record) => (record.value as FrameCaptured).source === 'WEBCAM');
+          const frames = await decodeFrames(webcam, reject);
+          const faces = await findFaces(
+            models,
+            frames.map(({ image }) => image),
+          );
+          const checked = identityFrames(
+            frames,
+            state,
+            faces.map((list) => list.length),
+          );
+          const descriptors = await describeFaces(
+            models,
+            checked.map((index) => frames[index]!.image),
+          );
+          const descriptorOf = new Map(checked.map((frameIndex, index) => [frameIndex, descriptors[index]]));
+
+          return frames.map(({ frame }, index): OutputRecord => {
+            const policy = tables.get(config.POLICIES_TOPIC, frame.examId) as ExamPolicy | undefined;
+            const signals = faceSignals(faces[index]!, limitsOf(policy));
+            const descriptor = descriptorOf.get(index);
+            const session = state.get(frame.sessionId) ?? noState;
+            if (frame.enrolment) {
+              if (descriptor) state.set(frame.sessionId, { reference: encodeDescriptor(descriptor), identityCheckedAt: 0 });
+              else logger.warn({ sessionId: frame.sessionId, seq: frame.seq }, 'enrolment frame without exactly one face');
+            } else if (descriptor && session.reference) {
+              signals.push(identitySignal(similarity(descriptor, decodeDescriptor(session.reference))));
+              state.set(frame.sessionId, { ...session, identityCheckedAt: frame.captureTime });
+            }
+            return {
+              topic: config.SCORES_TOPIC,
+              key: frame.sessionId,
+              value: detectorScore(frame, config.FRAMES_TOPIC, 'FACE', scoredBy, signals),
+            };
+          });
+        },
+        close: () => models.close(),
+      });
+    },
+  };
+}
