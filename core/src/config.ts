@@ -102,7 +102,11 @@ export const topicsSpec = {
   SESSIONS_TOPIC: variable(parsers.text, 'Session events (SessionEvent).', 'proctor.sessions.v1'),
   POLICIES_TOPIC: variable(parsers.text, 'Exam policies, compacted, by examId (ExamPolicy).', 'proctor.policies.v1'),
   SCORES_TOPIC: variable(parsers.text, 'Detector scores of the processors (DetectorScore).', 'proctor.scores.v1'),
-  DLQ_TOPIC: variable(parsers.text, 'Records a stage could not process, with the reason (DeadLetter).', 'proctor.dlq.v1'),
+  DLQ_TOPIC: variable(
+    parsers.text,
+    'Records a stage could not process, with the reason (DeadLetter).',
+    'proctor.dlq.v1',
+  ),
 } satisfies ConfigSpec;
 
 /** Where `npm start` keeps the services it runs itself (infra/up, and tests that pause one). */

@@ -6,6 +6,57 @@ import { processesAt, sceneAt, soundAt, type Behaviour } from './behaviours.ts';
 import { frameSize, type Scene, type Sound } from './media.ts';
 import type { SimulationStats } from './stats.ts';
 
+export interface SimulatedMedia {
+  readonly frames: Record<Scene, Buffer>;
+  readonly sounds: Record<Sound, Buffer[]>;
+}
+
+/**
+ * What a desktop sends in second `tick` (1, 2, …) of its exam, `secondsIntoExam` in: 1 s of
+ * audio, every 2 s a webcam frame, every 5 s a process snapshot and a heartbeat.
+ */
+export function recordsOfSecond(
+  records: SessionRecords,
+  behaviour: Behaviour,
+  media: SimulatedMedia,
+  tick: number,
+  secondsIntoExam: number,
+  captureTime: number,
+): { kind: RecordKind; record: unknown }[] {
+  const sounds = media.sounds[soundAt(behaviour, secondsIntoExam)];
+  const batch: { kind: RecordKind; record: unknown }[] = [records.audio(sounds[tick % sounds.length]!, captureTime)];
+  if (tick % 2 === 0)
+    batch.push(records.frame(media.frames[sceneAt(behaviour, secondsIntoExam)], frameSize, captureTime));
+  if (tick % 5 === 0) {
+    const { processes, browserDomains } = processesAt(behaviour, secondsIntoExam);
+    batch.push(records.processes(processes, browserDomains, captureTime), records.event('HEARTBEAT', captureTime));
+  }
+  return batch;
+}
+
+/**
+ * A whole exam of one candidate as its desktop sends it (STARTED, the enrolment frame, then every
+ * second's records), with capture times from `startTime` on: the simulator's ground truth without
+ * waiting for the exam to pass in real time.
+ */
+export function scriptedSession(
+  claims: IngestClaims,
+  behaviour: Behaviour,
+  media: SimulatedMedia,
+  durationSeconds: number,
+  startTime: number,
+): { kind: RecordKind; record: unknown }[] {
+  const records = new SessionRecords(claims);
+  const session: { kind: RecordKind; record: unknown }[] = [
+    records.event('STARTED', startTime),
+    records.frame(media.frames.candidate, frameSize, startTime, true),
+  ];
+  for (let tick = 1; tick <= durationSeconds; tick += 1) {
+    session.push(...recordsOfSecond(records, behaviour, media, tick, tick, startTime + tick * 1000));
+  }
+  return [...session, records.event('ENDED', startTime + durationSeconds * 1000)];
+}
+
 interface PendingBatch {
   readonly batchId: number;
   readonly bytes: Buffer;
@@ -33,7 +84,7 @@ export class SimulatedCandidate {
     readonly behaviour: Behaviour,
     private readonly gatewayUrl: string,
     private readonly token: string,
-    private readonly media: { frames: Record<Scene, Buffer>; sounds: Record<Sound, Buffer[]> },
+    private readonly media: SimulatedMedia,
     private readonly stats: SimulationStats,
   ) {
     this.records = new SessionRecords(claims);
@@ -63,15 +114,7 @@ export class SimulatedCandidate {
   private everySecond(): void {
     this.tick += 1;
     const seconds = (Date.now() - this.startedAt) / 1000;
-    const sounds = this.media.sounds[soundAt(this.behaviour, seconds)];
-    const batch: { kind: RecordKind; record: unknown }[] = [this.records.audio(sounds[this.tick % sounds.length]!)];
-    if (this.tick % 2 === 0)
-      batch.push(this.records.frame(this.media.frames[sceneAt(this.behaviour, seconds)], frameSize));
-    if (this.tick % 5 === 0) {
-      const { processes, browserDomains } = processesAt(this.behaviour, seconds);
-      batch.push(this.records.processes(processes, browserDomains), this.records.event('HEARTBEAT'));
-    }
-    this.send(batch);
+    this.send(recordsOfSecond(this.records, this.behaviour, this.media, this.tick, seconds, Date.now()));
   }
 
   private send(records: { kind: RecordKind; record: unknown }[]): void {

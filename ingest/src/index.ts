@@ -3,3 +3,4 @@ export { Gateway } from './gateway.ts';
 export { IngestClient, IngestStream, IngestClientError, openStream, type Ack } from './client.ts';
 export { mintIngestToken, verifyIngestToken, type IngestClaims } from './token.ts';
 export { IngestRefusal, type RefusalReason } from './refusal.ts';
+export { SessionRecords } from './records.ts';

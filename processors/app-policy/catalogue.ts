@@ -28,7 +28,12 @@ export const remoteAccessApplications: Record<string, readonly string[]> = {
   teamviewer: ['teamviewer', 'teamviewer_service', 'teamviewerd', 'tv_w32', 'tv_x64'],
   anydesk: ['anydesk'],
   rustdesk: ['rustdesk'],
-  'chrome remote desktop': ['remoting_host', 'chrome-remote-desktop-host', 'remoting_desktop', 'remote_assistance_host'],
+  'chrome remote desktop': [
+    'remoting_host',
+    'chrome-remote-desktop-host',
+    'remoting_desktop',
+    'remote_assistance_host',
+  ],
   vnc: ['x11vnc', 'vncserver', 'xvnc', 'winvnc', 'tvnserver', 'vncserver-x11', 'vncserver-x11-core', 'wayvnc'],
   parsec: ['parsecd', 'parsec'],
   splashtop: ['splashtop', 'srserver', 'strwinclt'],

@@ -31,7 +31,9 @@ const coveredBy = (domain: string, listed: readonly string[]) =>
 /** Alias (canonical) -> catalogue name. */
 function aliasIndex(catalogue: Record<string, readonly string[]>): Map<string, string> {
   return new Map(
-    Object.entries(catalogue).flatMap(([name, aliases]) => [name, ...aliases].map((alias) => [canonicalApp(alias), name])),
+    Object.entries(catalogue).flatMap(([name, aliases]) =>
+      [name, ...aliases].map((alias) => [canonicalApp(alias), name]),
+    ),
   );
 }
 

@@ -22,7 +22,9 @@ export function appPolicyStage(): StageDefinition {
           Promise.resolve(
             records.map(({ value }) => {
               const snapshot = value as ProcessSnapshot;
-              const policy = policyInForce(tables.get(config.POLICIES_TOPIC, snapshot.examId) as ExamPolicy | undefined);
+              const policy = policyInForce(
+                tables.get(config.POLICIES_TOPIC, snapshot.examId) as ExamPolicy | undefined,
+              );
               return {
                 topic: config.SCORES_TOPIC,
                 key: snapshot.sessionId,

@@ -63,6 +63,11 @@ export function limitsOf(policy: ExamPolicy | undefined): LookingAwayLimits {
   return lookingAwayLimits[policy && !policy.deleted ? policy.surveillanceLevel : 'STANDARD'];
 }
 
+/** How far the head is turned, as a share of the limits: above 1 is looking away. */
+export function turnedAway(face: Face, limits: LookingAwayLimits): number {
+  return Math.max(Math.abs(face.pose.yaw) / limits.yawDegrees, Math.abs(face.pose.pitch) / limits.pitchDegrees);
+}
+
 const boxOf = (face: Face) => ({ label: 'face', score: face.score, ...face.box });
 const area = (face: Face) => face.box.width * face.box.height;
 
@@ -82,10 +87,9 @@ export function faceSignals(faces: readonly Face[], limits: LookingAwayLimits): 
   const candidate = [...faces].sort((a, b) => area(b) - area(a))[0];
   if (candidate) {
     const { yaw, pitch, roll } = candidate.pose;
-    const beyond = Math.max(Math.abs(yaw) / limits.yawDegrees, Math.abs(pitch) / limits.pitchDegrees);
     signals.push(
       // 0 up to 3/4 of the limit, 0.5 at the limit, 1 from 5/4 of it.
-      signal('looking_away', (beyond - 0.75) / 0.5, {
+      signal('looking_away', (turnedAway(candidate, limits) - 0.75) / 0.5, {
         measurements: {
           yawDegrees: yaw,
           pitchDegrees: pitch,

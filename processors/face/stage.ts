@@ -6,9 +6,24 @@ import {
   type SessionState,
   type StageDefinition,
 } from '@proctoflex/core';
-import { decodeFrames, ModelSessions, modelVersion, similarity, type DecodedFrame } from '@proctoflex/inference';
+import {
+  decodeFrames,
+  ModelSessions,
+  modelVersion,
+  similarity,
+  type DecodedFrame,
+  type Face,
+} from '@proctoflex/inference';
 import { loadFaceConfig } from './config.ts';
-import { describeFaces, faceSignals, findFaces, identitySignal, limitsOf } from './detect.ts';
+import {
+  describeFaces,
+  faceSignals,
+  findFaces,
+  identitySignal,
+  limitsOf,
+  turnedAway,
+  type LookingAwayLimits,
+} from './detect.ts';
 
 /** What the face stage remembers of a session (in its changelog). */
 export interface FaceState {
@@ -43,12 +58,21 @@ export function faceStage(): StageDefinition<FaceState> {
     batchMaxRecords: 32,
     open: () => {
       const models = new ModelSessions(config);
-      /** Frames whose face is compared with an enrolment (the enrolments themselves included). */
-      const identityFrames = (frames: DecodedFrame[], state: SessionState<FaceState>, faceCounts: number[]) => {
+      /**
+       * Frames whose face is compared with an enrolment (the enrolments themselves included): one
+       * face, turned no further than the limits (a profile does not describe a person reliably).
+       */
+      const identityFrames = (
+        frames: DecodedFrame[],
+        faces: Face[][],
+        state: SessionState<FaceState>,
+        limitsOfExam: (examId: string) => LookingAwayLimits,
+      ) => {
         const sessions = new Map<string, FaceState>();
         return frames.flatMap(({ frame }, index) => {
           const session = sessions.get(frame.sessionId) ?? state.get(frame.sessionId) ?? noState;
-          if (faceCounts[index] !== 1) return [];
+          const [face, ...others] = faces[index]!;
+          if (!face || others.length > 0 || turnedAway(face, limitsOfExam(frame.examId)) > 1) return [];
           if (frame.enrolment) {
             // The first frame after an enrolment is checked at once.
             sessions.set(frame.sessionId, { reference: 'pending', identityCheckedAt: 0 });
@@ -68,11 +92,9 @@ export function faceStage(): StageDefinition<FaceState> {
             models,
             frames.map(({ image }) => image),
           );
-          const checked = identityFrames(
-            frames,
-            state,
-            faces.map((list) => list.length),
-          );
+          const limitsOfExam = (examId: string) =>
+            limitsOf(tables.get(config.POLICIES_TOPIC, examId) as ExamPolicy | undefined);
+          const checked = identityFrames(frames, faces, state, limitsOfExam);
           const descriptors = await describeFaces(
             models,
             checked.map((index) => frames[index]!.image),
@@ -80,13 +102,14 @@ export function faceStage(): StageDefinition<FaceState> {
           const descriptorOf = new Map(checked.map((frameIndex, index) => [frameIndex, descriptors[index]]));
 
           return frames.map(({ frame }, index): OutputRecord => {
-            const policy = tables.get(config.POLICIES_TOPIC, frame.examId) as ExamPolicy | undefined;
-            const signals = faceSignals(faces[index]!, limitsOf(policy));
+            const signals = faceSignals(faces[index]!, limitsOfExam(frame.examId));
             const descriptor = descriptorOf.get(index);
             const session = state.get(frame.sessionId) ?? noState;
             if (frame.enrolment) {
-              if (descriptor) state.set(frame.sessionId, { reference: encodeDescriptor(descriptor), identityCheckedAt: 0 });
-              else logger.warn({ sessionId: frame.sessionId, seq: frame.seq }, 'enrolment frame without exactly one face');
+              if (descriptor)
+                state.set(frame.sessionId, { reference: encodeDescriptor(descriptor), identityCheckedAt: 0 });
+              else
+                logger.warn({ sessionId: frame.sessionId, seq: frame.seq }, 'enrolment frame without exactly one face');
             } else if (descriptor && session.reference) {
               signals.push(identitySignal(similarity(descriptor, decodeDescriptor(session.reference))));
               state.set(frame.sessionId, { ...session, identityCheckedAt: frame.captureTime });

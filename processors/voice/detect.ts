@@ -4,7 +4,9 @@ import { newVoiceStream, sampleRate, type VoiceActivity, type VoiceStream } from
 /** Why a chunk cannot be heard, or null when it can. */
 export function audioProblem(chunk: AudioChunk): InvalidRecordError | null {
   if (chunk.sampleRate !== sampleRate)
-    return new InvalidRecordError(`audio chunk ${chunk.seq} has ${chunk.sampleRate} Hz, the voice model takes ${sampleRate}`);
+    return new InvalidRecordError(
+      `audio chunk ${chunk.seq} has ${chunk.sampleRate} Hz, the voice model takes ${sampleRate}`,
+    );
   if (chunk.pcm.length === 0) return new InvalidRecordError(`audio chunk ${chunk.seq} is empty`);
   if (chunk.pcm.length % 2 !== 0)
     return new InvalidRecordError(`audio chunk ${chunk.seq} has ${chunk.pcm.length} bytes: not whole 16-bit samples`);
@@ -39,7 +41,8 @@ export interface StoredVoiceStream {
   readonly pending: string;
 }
 
-const toBase64 = (values: Float32Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
+const toBase64 = (values: Float32Array) =>
+  Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
 const fromBase64 = (text: string) => {
   const bytes = Buffer.from(text, 'base64');
   // Copied: Buffer.from may return a slice of a pool whose offset is not float-aligned.

@@ -359,8 +359,7 @@ export class StageRunner<State = never> {
     deadLetters: Message[],
   ): Promise<void> {
     const topicMessages = [...processed.outputsByTopic].map(([topic, messages]) => ({ topic, messages }));
-    if (deadLetters.length > 0)
-      topicMessages.push({ topic: this.config.runner.DLQ_TOPIC, messages: deadLetters });
+    if (deadLetters.length > 0) topicMessages.push({ topic: this.config.runner.DLQ_TOPIC, messages: deadLetters });
     const changelog = processed.state.changelogRecords();
     if (changelog.length > 0) {
       topicMessages.push({ topic: changelogTopicOf(this.definition.name), messages: changelog });

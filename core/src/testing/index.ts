@@ -10,6 +10,7 @@ import { readPartitionsToEnd } from '../read-to-end.ts';
 /** Shared helpers for integration tests, which run against the services infra/up started. */
 
 export { spawnStage, killStage, type StageProcess } from './stage-process.ts';
+export { TestPipeline, topicOfKind, type TopicVariable } from './pipeline.ts';
 
 export const servicesConfig = () => loadConfig(servicesSpec);
 

@@ -21,7 +21,12 @@ export async function decodeFrames(
       try {
         return { record, frame, image: await decodeJpeg(frame.jpeg) };
       } catch (error) {
-        reject(record, new InvalidRecordError(`frame ${frame.seq} is not a decodable JPEG: ${error instanceof Error ? error.message : String(error)}`));
+        reject(
+          record,
+          new InvalidRecordError(
+            `frame ${frame.seq} is not a decodable JPEG: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
         return null;
       }
     }),

@@ -1,0 +1,93 @@
+import { Partitioners, type Kafka } from 'kafkajs';
+import { servicesSpec, topicsSpec, loadConfig } from '../config.ts';
+import type { RecordKind } from '../contracts.ts';
+import { AvroSerde } from '../serde.ts';
+import { createTopics, pipelineTopics } from '../topics.ts';
+import { readTopicToEnd, uniqueName, withAdmin } from './index.ts';
+
+export type TopicVariable = keyof typeof topicsSpec;
+
+/** Where the gateway sends each kind of record. */
+export const topicOfKind: Record<RecordKind, TopicVariable> = {
+  FRAME: 'FRAMES_TOPIC',
+  AUDIO: 'AUDIO_TOPIC',
+  PROCESS: 'PROCESS_TOPIC',
+  SESSION: 'SESSIONS_TOPIC',
+};
+
+/**
+ * Every pipeline topic under fresh names (`topics` doubles as the environment that points a stage
+ * at them), with their schemas registered: a test's own copy of the pipeline.
+ */
+export class TestPipeline {
+  private constructor(
+    private readonly kafka: Kafka,
+    readonly topics: Record<TopicVariable, string>,
+    readonly serde: AvroSerde,
+  ) {}
+
+  static async create(kafka: Kafka, prefix: string, numPartitions = 3): Promise<TestPipeline> {
+    const name = uniqueName(prefix);
+    const topics = Object.fromEntries(
+      Object.keys(topicsSpec).map((variable) => [variable, `${name}.${variable.replace(/_TOPIC$/, '').toLowerCase()}`]),
+    ) as Record<TopicVariable, string>;
+    await withAdmin(kafka, (admin) =>
+      createTopics(
+        admin,
+        Object.entries(topics).map(([variable, topic]) => ({
+          topic,
+          numPartitions: variable === 'POLICIES_TOPIC' ? 1 : numPartitions,
+          configEntries: variable === 'POLICIES_TOPIC' ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        })),
+      ),
+    );
+    const serde = new AvroSerde(loadConfig(servicesSpec).SCHEMA_REGISTRY_URL);
+    for (const [variable, topic] of Object.entries(topics) as [TopicVariable, string][]) {
+      const schema = pipelineTopics.find(({ name }) => name === topicsSpec[variable].defaultValue)!.schema;
+      await serde.registerTopic({ name: topic, schema });
+    }
+    return new TestPipeline(kafka, topics, serde);
+  }
+
+  /** Produces `values` to the topic, each keyed by `keyOf` (its sessionId by default), Avro-encoded. */
+  async produce(
+    variable: TopicVariable,
+    values: readonly unknown[],
+    keyOf = (value: unknown) => (value as { sessionId: string }).sessionId,
+  ) {
+    const producer = this.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    try {
+      const topic = this.topics[variable];
+      await producer.send({
+        topic,
+        messages: values.map((value) => ({ key: keyOf(value), value: this.serde.encode(topic, value) })),
+      });
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  /** Records as a desktop sends them (ingest's SessionRecords), each to its kind's topic, in order. */
+  async produceSession(records: readonly { kind: RecordKind; record: unknown }[]) {
+    for (const kind of Object.keys(topicOfKind) as RecordKind[]) {
+      const values = records.filter((record) => record.kind === kind).map(({ record }) => record);
+      if (values.length > 0) await this.produce(topicOfKind[kind], values);
+    }
+  }
+
+  /** Every committed value of the topic, decoded. */
+  async read<T>(variable: TopicVariable): Promise<T[]> {
+    const messages = await readTopicToEnd(this.kafka, this.topics[variable]);
+    return Promise.all(messages.map(async (message) => (await this.serde.decode(message.value)) as T));
+  }
+
+  /** Removes the topics, and the changelogs of the stages named. */
+  async remove(changelogs: readonly string[] = []): Promise<void> {
+    await withAdmin(this.kafka, async (admin) => {
+      const existing = new Set(await admin.listTopics());
+      const topics = [...Object.values(this.topics), ...changelogs].filter((topic) => existing.has(topic));
+      await admin.deleteTopics({ topics });
+    });
+  }
+}

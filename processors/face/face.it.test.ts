@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import test from 'node:test';
+import { repoPath, type DeadLetter, type DetectorScore, type FrameCaptured } from '@proctoflex/core';
+import {
+  killStage,
+  spawnStage,
+  testKafka,
+  TestPipeline,
+  uniqueName,
+  waitForGroupCaughtUp,
+  waitUntil,
+  type StageProcess,
+} from '@proctoflex/core/testing';
+import { SessionRecords } from '@proctoflex/ingest';
+import { misbehaving, scriptedSession, sceneFrames, soundChunks, type Behaviour } from '@proctoflex/ingest/sim';
+
+const kafka = testKafka();
+const examSeconds = 50;
+
+/** The score of `signal` in a face score, or undefined when the frame did not evaluate it. */
+const scoreOf = (score: DetectorScore, signal: string) => score.signals.find(({ name }) => name === signal)?.score;
+
+async function runFaceStage(t: test.TestContext, pipeline: TestPipeline, env: Record<string, string> = {}) {
+  const stageName = uniqueName('it-face');
+  t.after(() => pipeline.remove([`proctor.state.${stageName}.v1`]));
+  const stage = spawnStage('face', { ...pipeline.topics, STAGE_NAME: stageName, ...env });
+  t.after(() => killStage(stage));
+  await stage.started;
+  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, pipeline.topics.FRAMES_TOPIC);
+  return stage;
+}
+
+test('each scripted behaviour shows its face signal while it misbehaves, and an honest candidate none', async (t) => {
+  const pipeline = await TestPipeline.create(kafka, 'it.face.sim');
+  const media = { frames: await sceneFrames(), sounds: soundChunks() };
+  const expected: Partial<Record<Behaviour, string>> = {
+    honest: undefined,
+    'looks-away': 'looking_away',
+    'second-person': 'several_faces',
+    leaves: 'no_face',
+    impostor: 'identity_mismatch',
+  };
+  const startTime = Date.now() - examSeconds * 1000;
+  const sessions = Object.keys(expected).map((behaviour) => ({
+    behaviour: behaviour as Behaviour,
+    claims: { sessionId: uniqueName('session'), examId: 'exam-face', candidateId: uniqueName('candidate') },
+  }));
+  for (const { behaviour, claims } of sessions) {
+    await pipeline.produceSession(scriptedSession(claims, behaviour, media, examSeconds, startTime));
+  }
+  await runFaceStage(t, pipeline, { FACE_IDENTITY_INTERVAL_MS: '4000' });
+
+  const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
+  const frames = (await pipeline.read<FrameCaptured>('FRAMES_TOPIC')).filter((frame) => !frame.enrolment);
+  assert.equal(scores.length, frames.length + sessions.length, 'every frame, enrolments included, is scored once');
+  const signals = ['no_face', 'several_faces', 'looking_away', 'identity_mismatch'];
+  for (const { behaviour, claims } of sessions) {
+    const own = scores.filter((score) => score.sessionId === claims.sessionId && score.sourceSeq > 1);
+    const inWindow = (score: DetectorScore) => misbehaving(behaviour, (score.captureTime - startTime) / 1000);
+    for (const signal of signals) {
+      const seen = own.filter((score) => (scoreOf(score, signal) ?? 0) >= 0.5);
+      if (signal === expected[behaviour]) {
+        const evaluated = own.filter((score) => inWindow(score) && scoreOf(score, signal) !== undefined);
+        assert.ok(evaluated.length >= 2, `${behaviour}: ${signal} evaluated in its window`);
+        assert.ok(
+          evaluated.every((score) => scoreOf(score, signal)! >= 0.5),
+          `${behaviour}: ${signal} on every frame of its window`,
+        );
+        assert.ok(seen.every(inWindow), `${behaviour}: ${signal} only while misbehaving`);
+      } else {
+        assert.deepEqual(
+          seen.map((score) => score.sourceSeq),
+          [],
+          `${behaviour}: no ${signal}`,
+        );
+      }
+    }
+  }
+});
+
+/** A photo of models/fixtures as a webcam frame, `second` seconds into the session. */
+function fixtureFrame(records: SessionRecords, file: string, second: number, enrolment = false) {
+  const jpeg = readFileSync(repoPath(`models/fixtures/${file}`));
+  return records.frame(jpeg, { width: 640, height: 480 }, Date.now() - 60_000 + second * 1000, enrolment).record;
+}
+
+test('identity: after an enrolment of person A, frames of B are mismatches and frames of A are not', async (t) => {
+  const pipeline = await TestPipeline.create(kafka, 'it.face.identity');
+  const claims = { sessionId: uniqueName('session'), examId: 'exam-face', candidateId: 'franck' };
+  const records = new SessionRecords(claims);
+  const sameFiles = ['franck_02045.jpg', 'franck_02159.jpg', 'franck_02221.jpg'];
+  const otherFiles = ['obama.jpg', 'audrey.jpg', 'cage.jpg'];
+  const frames = [
+    fixtureFrame(records, 'identity/franck_01829.jpg', 0, true),
+    ...[...sameFiles, ...otherFiles].map((file, index) => fixtureFrame(records, `identity/${file}`, index + 1)),
+  ];
+  // A screen capture is evidence only, and a corrupt JPEG cannot be read: neither stops the others.
+  const screen: FrameCaptured = {
+    ...records.frame(frames[1]!.jpeg, { width: 640, height: 480 }).record,
+    source: 'SCREEN',
+  };
+  const corrupt = records.frame(randomBytes(2000), { width: 640, height: 480 }).record;
+  await pipeline.produce('FRAMES_TOPIC', [...frames, screen, corrupt]);
+  // Every frame (a second apart) is compared with the enrolment.
+  await runFaceStage(t, pipeline, { FACE_IDENTITY_INTERVAL_MS: '1000' });
+
+  const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
+  assert.deepEqual(
+    scores.map((score) => score.sourceSeq),
+    frames.map((frame) => frame.seq),
+    'the screen and corrupt frames are not scored',
+  );
+  const mismatchOf = (seq: number) =>
+    scoreOf(
+      scores.find((score) => score.sourceSeq === seq)!,
+      'identity_mismatch',
+    );
+  assert.equal(mismatchOf(frames[0]!.seq), undefined, 'the enrolment is the reference');
+  for (const frame of frames.slice(1, 1 + sameFiles.length))
+    assert.ok(mismatchOf(frame.seq)! < 0.5, `A, seq ${frame.seq}`);
+  for (const frame of frames.slice(1 + sameFiles.length))
+    assert.ok(mismatchOf(frame.seq)! > 0.5, `B, seq ${frame.seq}`);
+
+  const deadLetters = await pipeline.read<DeadLetter>('DLQ_TOPIC');
+  assert.equal(deadLetters.length, 1);
+  assert.equal(deadLetters[0]!.sourceOffset, frames.length + 1);
+  assert.equal(deadLetters[0]!.errorType, 'InvalidRecordError');
+  assert.match(deadLetters[0]!.error, /is not a decodable JPEG/);
+});
+
+test('two face instances share the partitions; killing one loses no frame score', async (t) => {
+  const pipeline = await TestPipeline.create(kafka, 'it.face.scale', 6);
+  const stageName = uniqueName('it-face-scale');
+  t.after(() => pipeline.remove([`proctor.state.${stageName}.v1`]));
+  const frames = await sceneFrames();
+  const sessions = Array.from(
+    { length: 24 },
+    (_, index) =>
+      new SessionRecords({
+        sessionId: `session-${index}-${randomBytes(3).toString('hex')}`,
+        examId: 'exam-face',
+        candidateId: `candidate-${index}`,
+      }),
+  );
+  const values = sessions.flatMap((records) =>
+    Array.from(
+      { length: 25 },
+      (_, index) =>
+        records.frame(index % 5 === 4 ? frames['two-people'] : frames.candidate, { width: 640, height: 480 }).record,
+    ),
+  );
+  await pipeline.produce('FRAMES_TOPIC', values);
+
+  const env = { ...pipeline.topics, STAGE_NAME: stageName, STAGE_BATCH_MAX_RECORDS: '8' };
+  const instances: StageProcess[] = ['one', 'two'].map((id) => spawnStage('face', { ...env, STAGE_INSTANCE_ID: id }));
+  t.after(() => Promise.all(instances.map((instance) => killStage(instance))));
+  const ports = await Promise.all(instances.map((instance) => instance.started));
+  const assigned = async (port: number) => {
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    return Number(/^stage_assigned_partitions\{[^}]*\} (\d+)/m.exec(metrics)?.[1] ?? 0);
+  };
+  await waitUntil(kafka, 'both instances to own partitions', async () => {
+    const counts = await Promise.all(ports.map(assigned));
+    return counts.every((count) => count > 0);
+  });
+  await waitUntil(
+    kafka,
+    'a quarter of the frames to be scored',
+    async () => (await pipeline.read('SCORES_TOPIC')).length >= values.length / 4,
+  );
+  await killStage(instances[0]!);
+  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, pipeline.topics.FRAMES_TOPIC);
+
+  const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
+  const scored = scores.map((score) => `${score.sessionId}/${score.sourceSeq}`);
+  assert.equal(new Set(scored).size, scored.length, 'no frame is scored twice');
+  assert.deepEqual(
+    new Set(scored),
+    new Set(values.map((frame) => `${frame.sessionId}/${frame.seq}`)),
+    'every frame is scored',
+  );
+  const severalFaces = scores.filter((score) => scoreOf(score, 'several_faces')! >= 0.5).length;
+  assert.equal(severalFaces, values.length / 5, 'the two-people frames, and only they, show several faces');
+});
