@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import test from 'node:test';
+import type { DeadLetter, DetectorScore, FrameCaptured } from '@proctoflex/core';
+import {
+  killStage,
+  spawnStage,
+  testKafka,
+  TestPipeline,
+  uniqueName,
+  waitForGroupCaughtUp,
+} from '@proctoflex/core/testing';
+import { SessionRecords } from '@proctoflex/ingest';
+import { misbehaving, scriptedSession, sceneFrames, soundChunks, type Behaviour } from '@proctoflex/ingest/sim';
+
+const kafka = testKafka();
+const examSeconds = 50;
+const scoreOf = (score: DetectorScore, signal: string) => score.signals.find(({ name }) => name === signal)!.score;
+
+test('phones and second people are seen while the script shows them, every 2nd frame, and never for an honest candidate', async (t) => {
+  const pipeline = await TestPipeline.create(kafka, 'it.object');
+  const stageName = uniqueName('it-object');
+  t.after(() => pipeline.remove([`proctor.state.${stageName}.v1`]));
+  const media = { frames: await sceneFrames(), sounds: soundChunks() };
+  const expected: Partial<Record<Behaviour, string>> = {
+    honest: undefined,
+    phone: 'phone_visible',
+    'second-person': 'another_person',
+  };
+  const startTime = Date.now() - examSeconds * 1000;
+  const sessions = Object.keys(expected).map((behaviour) => ({
+    behaviour: behaviour as Behaviour,
+    claims: { sessionId: uniqueName('session'), examId: 'exam-object', candidateId: uniqueName('candidate') },
+  }));
+  for (const { behaviour, claims } of sessions) {
+    await pipeline.produceSession(scriptedSession(claims, behaviour, media, examSeconds, startTime));
+  }
+  // The first frame of a session is always scored: this one cannot be.
+  const corruptClaims = { sessionId: uniqueName('session'), examId: 'exam-object', candidateId: 'corrupt' };
+  const corrupt = new SessionRecords(corruptClaims).frame(randomBytes(500), { width: 640, height: 480 }).record;
+  await pipeline.produce('FRAMES_TOPIC', [corrupt]);
+
+  const stage = spawnStage('object', { ...pipeline.topics, STAGE_NAME: stageName, OBJECT_EVERY_NTH_FRAME: '2' });
+  t.after(() => killStage(stage));
+  await stage.started;
+  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, pipeline.topics.FRAMES_TOPIC);
+
+  const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
+  const frames = await pipeline.read<FrameCaptured>('FRAMES_TOPIC');
+  const signals = ['phone_visible', 'book_visible', 'laptop_visible', 'another_person'];
+  for (const { behaviour, claims } of sessions) {
+    const webcamFrames = frames.filter((frame) => frame.sessionId === claims.sessionId && !frame.enrolment);
+    const own = scores.filter((score) => score.sessionId === claims.sessionId);
+    assert.equal(own.length, Math.ceil(webcamFrames.length / 2), behaviour);
+    const inWindow = (score: DetectorScore) => misbehaving(behaviour, (score.captureTime - startTime) / 1000);
+    for (const signal of signals) {
+      const seen = own.filter((score) => scoreOf(score, signal) >= 0.5);
+      if (signal === expected[behaviour]) {
+        const inside = own.filter(inWindow);
+        assert.ok(inside.length >= 3, `${behaviour}: frames scored in its window`);
+        assert.ok(
+          inside.every((score) => scoreOf(score, signal) >= 0.5),
+          `${behaviour}: ${signal} in its window`,
+        );
+        assert.ok(seen.every(inWindow), `${behaviour}: ${signal} only while misbehaving`);
+      } else {
+        assert.deepEqual(
+          seen.map((score) => score.sourceSeq),
+          [],
+          `${behaviour}: no ${signal}`,
+        );
+      }
+    }
+  }
+  const deadLetters = await pipeline.read<DeadLetter>('DLQ_TOPIC');
+  assert.deepEqual(
+    deadLetters.map((letter) => letter.errorType),
+    ['InvalidRecordError'],
+  );
+});

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import type { AudioChunk, DeadLetter, DetectorScore } from '@proctoflex/core';
+import {
+  killStage,
+  spawnStage,
+  testKafka,
+  TestPipeline,
+  uniqueName,
+  waitForGroupCaughtUp,
+} from '@proctoflex/core/testing';
+import { SessionRecords } from '@proctoflex/ingest';
+import { misbehaving, scriptedSession, sceneFrames, soundChunks } from '@proctoflex/ingest/sim';
+
+const kafka = testKafka();
+const examSeconds = 50;
+const signalOf = (score: DetectorScore, name: string) => score.signals.find((signal) => signal.name === name)!;
+
+test('speech is heard while a scripted candidate talks, never from an honest one; bad chunks go to the DLQ', async (t) => {
+  const pipeline = await TestPipeline.create(kafka, 'it.voice');
+  const stageName = uniqueName('it-voice');
+  t.after(() => pipeline.remove([`proctor.state.${stageName}.v1`]));
+  const media = { frames: await sceneFrames(), sounds: soundChunks() };
+  const startTime = Date.now() - examSeconds * 1000;
+  const claimsOf = (candidateId: string) => ({ sessionId: uniqueName('session'), examId: 'exam-voice', candidateId });
+  const honest = claimsOf('honest');
+  const talks = claimsOf('talks');
+  await pipeline.produceSession(scriptedSession(honest, 'honest', media, examSeconds, startTime));
+  await pipeline.produceSession(scriptedSession(talks, 'talks', media, examSeconds, startTime));
+
+  // The same 6 s of speech in 1 s chunks and in 0.25 s chunks: the model hears one stream either way.
+  const speech = Buffer.concat(media.sounds.speech.slice(0, 6));
+  const whole = new SessionRecords(claimsOf('whole'));
+  const quarters = new SessionRecords(claimsOf('quarters'));
+  const split = (records: SessionRecords, bytes: number) =>
+    Array.from(
+      { length: speech.length / bytes },
+      (_, index) => records.audio(speech.subarray(index * bytes, (index + 1) * bytes)).record,
+    );
+  const wholeChunks = split(whole, 32_000);
+  const quarterChunks = split(quarters, 8_000);
+  // A chunk sent again after a reconnect is heard once; an empty or odd one cannot be heard.
+  const bad = new SessionRecords(claimsOf('bad'));
+  const empty = bad.audio(Buffer.alloc(0)).record;
+  const odd = bad.audio(Buffer.alloc(3)).record;
+  await pipeline.produce('AUDIO_TOPIC', [...wholeChunks, wholeChunks[2]!, ...quarterChunks, empty, odd]);
+
+  const stage = spawnStage('voice', { ...pipeline.topics, STAGE_NAME: stageName });
+  t.after(() => killStage(stage));
+  await stage.started;
+  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, pipeline.topics.AUDIO_TOPIC);
+  const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
+  const sessionScores = (sessionId: string) => scores.filter((score) => score.sessionId === sessionId);
+
+  assert.equal(sessionScores(honest.sessionId).length, examSeconds);
+  assert.deepEqual(
+    sessionScores(honest.sessionId).filter((score) => signalOf(score, 'speech').score >= 0.5),
+    [],
+    'an honest candidate is quiet',
+  );
+  const talking = sessionScores(talks.sessionId);
+  const inWindow = (score: DetectorScore) => misbehaving('talks', (score.captureTime - startTime) / 1000);
+  const heard = talking.filter((score) => signalOf(score, 'speech').score >= 0.5);
+  // A chunk's last samples are heard with the next chunk (windows are 32 ms): speech may end a second late.
+  const talkingOrJustDone = (score: DetectorScore) =>
+    inWindow(score) || misbehaving('talks', (score.captureTime - startTime) / 1000 - 1);
+  assert.ok(heard.every(talkingOrJustDone), 'speech only while the candidate talks');
+  const spokenSeconds = talking
+    .filter(inWindow)
+    .reduce((sum, score) => sum + signalOf(score, 'speech').measurements.speechSeconds!, 0);
+  assert.ok(spokenSeconds >= 10, `heard ${spokenSeconds} s of speech in the 20 s window`);
+  assert.ok(
+    scores.every((score) => signalOf(score, 'loud_noise').score < 0.5),
+    'nothing is loud',
+  );
+
+  // In milliseconds, so that sums of 32 ms windows compare exactly.
+  const total = (sessionId: string) =>
+    sessionScores(sessionId).reduce(
+      (sum, score) => sum + Math.round(signalOf(score, 'speech').measurements.speechSeconds! * 1000),
+      0,
+    );
+  assert.equal(sessionScores(whole.claims.sessionId).length, wholeChunks.length, 'the replayed chunk is dropped');
+  assert.ok(total(whole.claims.sessionId) > 3000);
+  assert.equal(
+    total(quarters.claims.sessionId),
+    total(whole.claims.sessionId),
+    'chunking does not change what is heard',
+  );
+
+  const deadLetters = await pipeline.read<DeadLetter>('DLQ_TOPIC');
+  const reasons = deadLetters.map((letter) => letter.error).sort();
+  assert.deepEqual(reasons, [
+    `audio chunk ${empty.seq} is empty`,
+    `audio chunk ${odd.seq} has 3 bytes: not whole 16-bit samples`,
+  ]);
+  const stored = await pipeline.read<AudioChunk>('AUDIO_TOPIC');
+  assert.equal(
+    scores.length + deadLetters.length + 1,
+    stored.length,
+    'every chunk is scored, dead-lettered or a replay',
+  );
+});
