@@ -51,15 +51,14 @@ function found(apps: ReadonlySet<string>, index: Map<string, string>): string[] 
   return [...names].sort();
 }
 
-/** The policy in force for the snapshot's exam, if any (a deleted exam has none). */
-export const policyInForce = (policy: ExamPolicy | undefined) => (policy && !policy.deleted ? policy : undefined);
-
 /**
  * Every app-policy signal of one snapshot. Applications: the catalogue's forbidden ones the exam
  * does not allow, remote-access tools (never allowed) and virtual-machine guest tools. Domains:
  * with an exam allow-list, everything outside it; without one, the catalogue's forbidden sites.
+ * A deleted exam's policy no longer applies.
  */
-export function appPolicySignals(snapshot: ProcessSnapshot, policy: ExamPolicy | undefined): Signal[] {
+export function appPolicySignals(snapshot: ProcessSnapshot, examPolicy: ExamPolicy | undefined): Signal[] {
+  const policy = examPolicy?.deleted ? undefined : examPolicy;
   const apps = new Set<string>();
   for (const process of snapshot.processes) {
     apps.add(canonicalApp(process.name));

@@ -1,7 +1,7 @@
 import { detectorScore, type ExamPolicy, type ProcessSnapshot, type StageDefinition } from '@proctoflex/core';
 import { catalogueVersion } from './catalogue.ts';
 import { loadAppPolicyConfig } from './config.ts';
-import { appPolicySignals, policyInForce } from './detect.ts';
+import { appPolicySignals } from './detect.ts';
 
 /**
  * Scores every process snapshot against its exam's policy, read as a table: a policy published
@@ -22,9 +22,7 @@ export function appPolicyStage(): StageDefinition {
           Promise.resolve(
             records.map(({ value }) => {
               const snapshot = value as ProcessSnapshot;
-              const policy = policyInForce(
-                tables.get(config.POLICIES_TOPIC, snapshot.examId) as ExamPolicy | undefined,
-              );
+              const policy = tables.get(config.POLICIES_TOPIC, snapshot.examId) as ExamPolicy | undefined;
               return {
                 topic: config.SCORES_TOPIC,
                 key: snapshot.sessionId,
