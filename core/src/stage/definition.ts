@@ -49,7 +49,7 @@ export interface BatchContext<State> {
    * Sends one record of the batch to the dead-letter topic with `error` as the reason, while the
    * rest of the batch goes on (a corrupt JPEG must not make its neighbours wait for a retry).
    */
-  reject(record: InputRecord, error: Error): void;
+  readonly reject: (record: InputRecord, error: Error) => void;
 }
 
 /** What a stage's code is: records in, records out. Nothing about offsets, transactions or retries. */
