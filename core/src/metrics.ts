@@ -7,3 +7,8 @@ export function createMetricsRegistry(component: string): Registry {
   collectDefaultMetrics({ register: registry });
   return registry;
 }
+
+/** The p-th percentile (0-100) of values sorted ascending, nearest rank; 0 for none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}

@@ -1,9 +1,5 @@
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { repoPath } from '@proctoflex/core';
-import { testKafka, withAdmin } from '@proctoflex/core/testing';
-import { createIngestTopics } from '../src/testing.ts';
+import { testKafka, TestPipeline } from '@proctoflex/core/testing';
+import { spawnGateway } from '../src/testing.ts';
 import { runSimulation } from '../sim/run.ts';
 import type { WindowReport } from '../sim/stats.ts';
 
@@ -16,51 +12,17 @@ import type { WindowReport } from '../sim/stats.ts';
 const steps = (process.argv[2] ?? '500,1000,1500,2000,2500').split(',').map(Number);
 const secondsPerStep = Number(process.argv[3] ?? '30');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const kafka = testKafka();
-const topics = await createIngestTopics(kafka, 'bench.ingest', 12);
-const secret = randomBytes(32).toString('hex');
-const port = await freePort();
-const gateway = spawn(process.execPath, ['--import', 'tsx', repoPath('ingest/src/bin/gateway.ts')], {
-  cwd: repoPath('.'),
-  env: {
-    // eslint-disable-next-line no-restricted-properties -- the gateway gets this environment plus the bench's
-    ...process.env,
-    LOG_LEVEL: 'error',
-    INGEST_TOKEN_SECRET: secret,
-    INGEST_PORT: String(port),
-    FRAMES_TOPIC: topics.FRAME,
-    AUDIO_TOPIC: topics.AUDIO,
-    PROCESS_TOPIC: topics.PROCESS,
-    SESSIONS_TOPIC: topics.SESSION,
-  },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
-const gatewayUrl = `http://127.0.0.1:${port}`;
-for (;;) {
-  const ready = await fetch(`${gatewayUrl}/readyz`).then(
-    (response) => response.ok,
-    () => false,
-  );
-  if (ready) break;
-  await new Promise((resolve) => setTimeout(resolve, 200));
-}
+const pipeline = await TestPipeline.create(kafka, 'bench.ingest', 12);
+const gateway = await spawnGateway(pipeline.topics);
 
 const rows: string[] = [];
 try {
   for (const candidates of steps) {
     const windows: WindowReport[] = [];
     const { unackedRecords } = await runSimulation({
-      gatewayUrl,
-      tokenSecret: secret,
+      gatewayUrl: gateway.url,
+      tokenSecret: gateway.secret,
       candidates,
       durationSeconds: secondsPerStep,
       examId: 'bench',
@@ -79,8 +41,8 @@ try {
     rows.push(row);
   }
 } finally {
-  gateway.kill('SIGTERM');
-  await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: Object.values(topics) }));
+  gateway.stop();
+  await pipeline.remove();
 }
 console.log(`\none gateway process, ${secondsPerStep} s per step (steady windows), Kafka on the same machine\n`);
 console.log('| candidates | records/s | MB/s | p50 ack ms | p99 ack ms | max ack ms | refusals | unacked at end |');

@@ -1,3 +1,5 @@
+import { percentile } from '@proctoflex/core';
+
 /** What a simulation achieved: rates, refusals and how long acks took, per measurement window. */
 export class SimulationStats {
   private totalSent = 0;
@@ -30,17 +32,15 @@ export class SimulationStats {
   /** The window that ends now, `seconds` long; the next one starts empty. */
   take(seconds: number) {
     const latencies = this.latenciesMs.sort((a, b) => a - b);
-    const percentile = (p: number) =>
-      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
     const report = {
       seconds,
       recordsPerSecond: Math.round(this.windowAcked / seconds),
       megabytesPerSecond: Number((this.windowBytes / seconds / 1e6).toFixed(1)),
       acks: latencies.length,
       ackLatencyMs: {
-        p50: Math.round(percentile(50)),
-        p95: Math.round(percentile(95)),
-        p99: Math.round(percentile(99)),
+        p50: Math.round(percentile(latencies, 50)),
+        p95: Math.round(percentile(latencies, 95)),
+        p99: Math.round(percentile(latencies, 99)),
         max: Math.round(latencies.at(-1) ?? 0),
       },
       unackedRecords: this.totalSent - this.totalAcked,

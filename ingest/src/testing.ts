@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { Kafka } from 'kafkajs';
-import { createLogger, createMetricsRegistry, createTopics } from '@proctoflex/core';
+import { createLogger, createMetricsRegistry, createTopics, repoPath } from '@proctoflex/core';
 import { testKafka, uniqueName, withAdmin } from '@proctoflex/core/testing';
 import { loadIngestConfig } from './config.ts';
 import { Gateway } from './gateway.ts';
@@ -53,4 +55,39 @@ export async function startTestGateway(overrides: Record<string, string> = {}) {
 
 export function newSessionClaims(): IngestClaims {
   return { sessionId: uniqueName('session'), examId: 'exam-it', candidateId: uniqueName('candidate') };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A gateway process, as `npm run ingest` runs it, with `env` (topic variables) on top of this
+ * process's environment; resolves once it is ready. For benchmarks that load it with the simulator.
+ */
+export async function spawnGateway(env: Record<string, string>) {
+  const secret = randomBytes(32).toString('hex');
+  const port = await freePort();
+  const gateway = spawn(process.execPath, ['--import', 'tsx', repoPath('ingest/src/bin/gateway.ts')], {
+    cwd: repoPath('.'),
+    // eslint-disable-next-line no-restricted-properties -- the gateway gets this environment plus the caller's
+    env: { ...process.env, LOG_LEVEL: 'error', INGEST_TOKEN_SECRET: secret, INGEST_PORT: String(port), ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    const ready = await fetch(`${url}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (gateway.exitCode !== null) throw new Error(`the gateway exited with ${gateway.exitCode}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { url, secret, stop: () => gateway.kill('SIGTERM') };
 }

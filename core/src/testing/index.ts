@@ -82,11 +82,12 @@ export async function waitUntil(
 }
 
 /** Resolves once `groupId` has committed offsets at the end of every partition of `topic`. */
-export function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topic: string): Promise<void> {
+export function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topic: string, timeoutMs?: number): Promise<void> {
   // A group never commits past the end, so equal totals mean every partition is caught up.
   return waitUntil(
     kafka,
     `${groupId} to catch up on ${topic}`,
     async (admin) => (await committedOffsetTotal(admin, groupId, topic)) >= (await endOffsetTotal(admin, topic)),
+    timeoutMs,
   );
 }
