@@ -1,15 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { RecordKind } from '@proctoflex/core';
 import { IngestClient, IngestClientError, type IngestStream } from '../src/client.ts';
 import { SessionRecords } from '../src/records.ts';
 import type { IngestClaims } from '../src/token.ts';
 import { processesAt, sceneAt, soundAt, type Behaviour } from './behaviours.ts';
-import { frameSize, type Scene, type Sound } from './media.ts';
+import { frameSize, simulatedMedia, type SimulatedMedia } from './media.ts';
 import type { SimulationStats } from './stats.ts';
-
-export interface SimulatedMedia {
-  readonly frames: Record<Scene, Buffer>;
-  readonly sounds: Record<Sound, Buffer[]>;
-}
 
 /**
  * What a desktop sends in second `tick` (1, 2, …) of its exam, `secondsIntoExam` in: 1 s of
@@ -55,6 +51,20 @@ export function scriptedSession(
     session.push(...recordsOfSecond(records, behaviour, media, tick, tick, startTime + tick * 1000));
   }
   return [...session, records.event('ENDED', startTime + durationSeconds * 1000)];
+}
+
+/**
+ * One candidate of `examId` per behaviour, each with a whole scripted exam (`scriptedSession`)
+ * that started `durationSeconds` ago: a past exam whose ground truth is known, for tests.
+ */
+export async function scriptedExam(examId: string, behaviours: readonly Behaviour[], durationSeconds: number) {
+  const media = await simulatedMedia();
+  const startTime = Date.now() - durationSeconds * 1000;
+  const candidates = behaviours.map((behaviour, index) => {
+    const claims = { sessionId: randomUUID(), examId, candidateId: `${behaviour}-${index + 1}` };
+    return { behaviour, claims, records: scriptedSession(claims, behaviour, media, durationSeconds, startTime) };
+  });
+  return { startTime, candidates };
 }
 
 interface PendingBatch {

@@ -51,3 +51,13 @@ export function soundChunks(): Record<Sound, Buffer[]> {
   };
   return { speech: pcmOf('speech.wav'), quiet: pcmOf('room-noise.wav') };
 }
+
+/** Everything a simulated desktop shows and plays. */
+export interface SimulatedMedia {
+  readonly frames: Record<Scene, Buffer>;
+  readonly sounds: Record<Sound, Buffer[]>;
+}
+
+export async function simulatedMedia(): Promise<SimulatedMedia> {
+  return { frames: await sceneFrames(), sounds: soundChunks() };
+}

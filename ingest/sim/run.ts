@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mintIngestToken } from '../src/token.ts';
 import { behaviours, misconductWindows, type Behaviour } from './behaviours.ts';
 import { SimulatedCandidate } from './candidate.ts';
-import { sceneFrames, soundChunks } from './media.ts';
+import { simulatedMedia } from './media.ts';
 import { SimulationStats, type WindowReport } from './stats.ts';
 
 export interface SimulationOptions {
@@ -30,7 +30,7 @@ function behaviourOf(index: number, forced?: Behaviour): Behaviour {
  * reporting a window every `reportEverySeconds`. Returns the ground truth: who did what, when.
  */
 export async function runSimulation(options: SimulationOptions) {
-  const media = { frames: await sceneFrames(), sounds: soundChunks() };
+  const media = await simulatedMedia();
   const stats = new SimulationStats();
   const candidates = Array.from({ length: options.candidates }, (_, index) => {
     const claims = { sessionId: randomUUID(), examId: options.examId, candidateId: `sim-candidate-${index + 1}` };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { DetectorScore, ExamPolicy, ProcessSnapshot, RunningProcess } from '@proctoflex/core';
 import {
+  examPolicy,
   killStage,
   spawnStage,
   testKafka,
@@ -10,30 +11,12 @@ import {
   waitForGroupCaughtUp,
   waitUntil,
 } from '@proctoflex/core/testing';
-import { SessionRecords } from '@proctoflex/ingest';
-import { misbehaving, scriptedSession, sceneFrames, soundChunks } from '@proctoflex/ingest/sim';
+import { SessionRecords, type IngestClaims } from '@proctoflex/ingest';
+import { misbehaving, scriptedExam } from '@proctoflex/ingest/sim';
 
 const kafka = testKafka();
 const examSeconds = 50;
 const signalOf = (score: DetectorScore, name: string) => score.signals.find((signal) => signal.name === name)!;
-
-function examPolicy(examId: string, version: number, allowed: Pick<ExamPolicy, 'allowedApps' | 'allowedDomains'>) {
-  const now = Date.now();
-  const policy: ExamPolicy = {
-    examId,
-    version,
-    updatedTime: now,
-    title: 'Linear algebra',
-    startTime: now - 3_600_000,
-    endTime: now + 3_600_000,
-    durationMinutes: 90,
-    surveillanceLevel: 'STANDARD',
-    ruleOverrides: [],
-    deleted: false,
-    ...allowed,
-  };
-  return policy;
-}
 
 async function startStage(t: test.TestContext, pipeline: TestPipeline) {
   const stageName = uniqueName('it-app-policy');
@@ -48,18 +31,11 @@ const byExam = (value: unknown) => (value as ExamPolicy).examId;
 test('a scripted forbidden app and site are flagged while they run, never for an honest candidate; 10,000 processes are scored', async (t) => {
   const pipeline = await TestPipeline.create(kafka, 'it.app-policy');
   t.after(() => pipeline.remove());
-  const media = { frames: await sceneFrames(), sounds: soundChunks() };
   const examId = uniqueName('exam');
-  await pipeline.produce(
-    'POLICIES_TOPIC',
-    [examPolicy(examId, 1, { allowedApps: [], allowedDomains: ['proctoflex.dev'] })],
-    byExam,
-  );
-  const startTime = Date.now() - examSeconds * 1000;
-  const honest = { sessionId: uniqueName('session'), examId, candidateId: 'honest' };
-  const cheat = { sessionId: uniqueName('session'), examId, candidateId: 'cheat' };
-  await pipeline.produceSession(scriptedSession(honest, 'honest', media, examSeconds, startTime));
-  await pipeline.produceSession(scriptedSession(cheat, 'forbidden-app', media, examSeconds, startTime));
+  await pipeline.produce('POLICIES_TOPIC', [examPolicy(examId, { allowedDomains: ['proctoflex.dev'] })], byExam);
+  const { startTime, candidates } = await scriptedExam(examId, ['honest', 'forbidden-app'], examSeconds);
+  for (const { records } of candidates) await pipeline.produceSession(records);
+  const [honest, cheat] = candidates.map(({ claims }) => claims) as [IngestClaims, IngestClaims];
   const crowded = new SessionRecords({ sessionId: uniqueName('session'), examId, candidateId: 'crowded' });
   const processes: RunningProcess[] = Array.from({ length: 10_000 }, (_, pid) => ({
     pid,
@@ -99,7 +75,7 @@ test("a policy published while a session runs changes that session's verdicts", 
   const pipeline = await TestPipeline.create(kafka, 'it.app-policy.change');
   t.after(() => pipeline.remove());
   const examId = uniqueName('exam');
-  await pipeline.produce('POLICIES_TOPIC', [examPolicy(examId, 1, { allowedApps: [], allowedDomains: [] })], byExam);
+  await pipeline.produce('POLICIES_TOPIC', [examPolicy(examId)], byExam);
   const records = new SessionRecords({ sessionId: uniqueName('session'), examId, candidateId: 'candidate' });
   const zoom: RunningProcess[] = [{ pid: 4242, name: 'zoom.us', executablePath: '/Applications/zoom.us.app' }];
   const snapshot = () => records.processes(zoom).record;
@@ -108,11 +84,7 @@ test("a policy published while a session runs changes that session's verdicts", 
   await waitForGroupCaughtUp(kafka, group, pipeline.topics.PROCESS_TOPIC);
 
   // The proctor allows Zoom; the candidate's client goes on sending snapshots every 200 ms.
-  await pipeline.produce(
-    'POLICIES_TOPIC',
-    [examPolicy(examId, 2, { allowedApps: ['Zoom'], allowedDomains: [] })],
-    byExam,
-  );
+  await pipeline.produce('POLICIES_TOPIC', [examPolicy(examId, { version: 2, allowedApps: ['Zoom'] })], byExam);
   await waitUntil(
     kafka,
     'a snapshot scored under the new policy',

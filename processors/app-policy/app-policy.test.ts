@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { ExamPolicy, ProcessSnapshot, RunningProcess } from '@proctoflex/core';
+import { examPolicy } from '@proctoflex/core/testing';
 import { appPolicySignals, canonicalApp, canonicalDomain } from './detect.ts';
 
 function snapshot(processNames: string[], extra: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
@@ -21,23 +22,7 @@ function snapshot(processNames: string[], extra: Partial<ProcessSnapshot> = {}):
   };
 }
 
-function policy(allowed: Partial<Pick<ExamPolicy, 'allowedApps' | 'allowedDomains' | 'deleted'>>): ExamPolicy {
-  return {
-    examId: 'exam-1',
-    version: 3,
-    updatedTime: 0,
-    title: 'Algebra',
-    startTime: 0,
-    endTime: 0,
-    durationMinutes: 60,
-    surveillanceLevel: 'STANDARD',
-    allowedApps: [],
-    allowedDomains: [],
-    ruleOverrides: [],
-    deleted: false,
-    ...allowed,
-  };
-}
+const policy = (changes: Partial<ExamPolicy>) => examPolicy('exam-1', { version: 3, ...changes });
 
 const verdicts = (found: ReturnType<typeof appPolicySignals>) =>
   Object.fromEntries(found.map((signal) => [signal.name, signal.labels]));

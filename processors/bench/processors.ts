@@ -51,7 +51,7 @@ async function live() {
     return {
       name,
       stageName,
-      process: spawnStage(name, { ...pipeline.topics, STAGE_NAME: stageName, LOG_LEVEL: 'warn' }),
+      process: spawnStage(name, { ...pipeline.topics, STAGE_NAME: stageName }),
     };
   });
   try {
@@ -102,7 +102,6 @@ async function replay(name: string, instances: number, env: Record<string, strin
       SCORES_TOPIC: scoresTopic,
       STAGE_NAME: stageName,
       STAGE_INSTANCE_ID: `replay-${index}`,
-      LOG_LEVEL: 'warn',
       ...env,
     }),
   );

@@ -14,7 +14,7 @@ import {
   type StageProcess,
 } from '@proctoflex/core/testing';
 import { SessionRecords } from '@proctoflex/ingest';
-import { misbehaving, scriptedSession, sceneFrames, soundChunks, type Behaviour } from '@proctoflex/ingest/sim';
+import { misbehaving, scriptedExam, sceneFrames, type Behaviour } from '@proctoflex/ingest/sim';
 
 const kafka = testKafka();
 const examSeconds = 50;
@@ -34,7 +34,6 @@ async function runFaceStage(t: test.TestContext, pipeline: TestPipeline, env: Re
 
 test('each scripted behaviour shows its face signal while it misbehaves, and an honest candidate none', async (t) => {
   const pipeline = await TestPipeline.create(kafka, 'it.face.sim');
-  const media = { frames: await sceneFrames(), sounds: soundChunks() };
   const expected: Partial<Record<Behaviour, string>> = {
     honest: undefined,
     'looks-away': 'looking_away',
@@ -42,21 +41,15 @@ test('each scripted behaviour shows its face signal while it misbehaves, and an 
     leaves: 'no_face',
     impostor: 'identity_mismatch',
   };
-  const startTime = Date.now() - examSeconds * 1000;
-  const sessions = Object.keys(expected).map((behaviour) => ({
-    behaviour: behaviour as Behaviour,
-    claims: { sessionId: uniqueName('session'), examId: 'exam-face', candidateId: uniqueName('candidate') },
-  }));
-  for (const { behaviour, claims } of sessions) {
-    await pipeline.produceSession(scriptedSession(claims, behaviour, media, examSeconds, startTime));
-  }
+  const { startTime, candidates } = await scriptedExam('exam-face', Object.keys(expected) as Behaviour[], examSeconds);
+  for (const { records } of candidates) await pipeline.produceSession(records);
   await runFaceStage(t, pipeline, { FACE_IDENTITY_INTERVAL_MS: '4000' });
 
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   const frames = (await pipeline.read<FrameCaptured>('FRAMES_TOPIC')).filter((frame) => !frame.enrolment);
-  assert.equal(scores.length, frames.length + sessions.length, 'every frame, enrolments included, is scored once');
+  assert.equal(scores.length, frames.length + candidates.length, 'every frame, enrolments included, is scored once');
   const signals = ['no_face', 'several_faces', 'looking_away', 'identity_mismatch'];
-  for (const { behaviour, claims } of sessions) {
+  for (const { behaviour, claims } of candidates) {
     const own = scores.filter((score) => score.sessionId === claims.sessionId && score.sourceSeq > 1);
     const inWindow = (score: DetectorScore) => misbehaving(behaviour, (score.captureTime - startTime) / 1000);
     for (const signal of signals) {

@@ -11,7 +11,7 @@ import {
   waitForGroupCaughtUp,
 } from '@proctoflex/core/testing';
 import { SessionRecords } from '@proctoflex/ingest';
-import { misbehaving, scriptedSession, sceneFrames, soundChunks, type Behaviour } from '@proctoflex/ingest/sim';
+import { misbehaving, scriptedExam, type Behaviour } from '@proctoflex/ingest/sim';
 
 const kafka = testKafka();
 const examSeconds = 50;
@@ -21,20 +21,17 @@ test('phones and second people are seen while the script shows them, every 2nd f
   const pipeline = await TestPipeline.create(kafka, 'it.object');
   const stageName = uniqueName('it-object');
   t.after(() => pipeline.remove([`proctor.state.${stageName}.v1`]));
-  const media = { frames: await sceneFrames(), sounds: soundChunks() };
   const expected: Partial<Record<Behaviour, string>> = {
     honest: undefined,
     phone: 'phone_visible',
     'second-person': 'another_person',
   };
-  const startTime = Date.now() - examSeconds * 1000;
-  const sessions = Object.keys(expected).map((behaviour) => ({
-    behaviour: behaviour as Behaviour,
-    claims: { sessionId: uniqueName('session'), examId: 'exam-object', candidateId: uniqueName('candidate') },
-  }));
-  for (const { behaviour, claims } of sessions) {
-    await pipeline.produceSession(scriptedSession(claims, behaviour, media, examSeconds, startTime));
-  }
+  const { startTime, candidates } = await scriptedExam(
+    'exam-object',
+    Object.keys(expected) as Behaviour[],
+    examSeconds,
+  );
+  for (const { records } of candidates) await pipeline.produceSession(records);
   // The first frame of a session is always scored: this one cannot be.
   const corruptClaims = { sessionId: uniqueName('session'), examId: 'exam-object', candidateId: 'corrupt' };
   const corrupt = new SessionRecords(corruptClaims).frame(randomBytes(500), { width: 640, height: 480 }).record;
@@ -48,7 +45,7 @@ test('phones and second people are seen while the script shows them, every 2nd f
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   const frames = await pipeline.read<FrameCaptured>('FRAMES_TOPIC');
   const signals = ['phone_visible', 'book_visible', 'laptop_visible', 'another_person'];
-  for (const { behaviour, claims } of sessions) {
+  for (const { behaviour, claims } of candidates) {
     const webcamFrames = frames.filter((frame) => frame.sessionId === claims.sessionId && !frame.enrolment);
     const own = scores.filter((score) => score.sessionId === claims.sessionId);
     assert.equal(own.length, Math.ceil(webcamFrames.length / 2), behaviour);

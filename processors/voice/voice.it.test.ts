@@ -9,8 +9,8 @@ import {
   uniqueName,
   waitForGroupCaughtUp,
 } from '@proctoflex/core/testing';
-import { SessionRecords } from '@proctoflex/ingest';
-import { misbehaving, scriptedSession, sceneFrames, soundChunks } from '@proctoflex/ingest/sim';
+import { SessionRecords, type IngestClaims } from '@proctoflex/ingest';
+import { misbehaving, scriptedExam, simulatedMedia } from '@proctoflex/ingest/sim';
 
 const kafka = testKafka();
 const examSeconds = 50;
@@ -20,16 +20,13 @@ test('speech is heard while a scripted candidate talks, never from an honest one
   const pipeline = await TestPipeline.create(kafka, 'it.voice');
   const stageName = uniqueName('it-voice');
   t.after(() => pipeline.remove([`proctor.state.${stageName}.v1`]));
-  const media = { frames: await sceneFrames(), sounds: soundChunks() };
-  const startTime = Date.now() - examSeconds * 1000;
+  const { startTime, candidates } = await scriptedExam('exam-voice', ['honest', 'talks'], examSeconds);
+  for (const { records } of candidates) await pipeline.produceSession(records);
+  const [honest, talks] = candidates.map(({ claims }) => claims) as [IngestClaims, IngestClaims];
   const claimsOf = (candidateId: string) => ({ sessionId: uniqueName('session'), examId: 'exam-voice', candidateId });
-  const honest = claimsOf('honest');
-  const talks = claimsOf('talks');
-  await pipeline.produceSession(scriptedSession(honest, 'honest', media, examSeconds, startTime));
-  await pipeline.produceSession(scriptedSession(talks, 'talks', media, examSeconds, startTime));
 
   // The same 6 s of speech in 1 s chunks and in 0.25 s chunks: the model hears one stream either way.
-  const speech = Buffer.concat(media.sounds.speech.slice(0, 6));
+  const speech = Buffer.concat((await simulatedMedia()).sounds.speech.slice(0, 6));
   const whole = new SessionRecords(claimsOf('whole'));
   const quarters = new SessionRecords(claimsOf('quarters'));
   const split = (records: SessionRecords, bytes: number) =>

@@ -1,29 +1,20 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { Partitioners } from 'kafkajs';
-import type { ExamPolicy, SessionEvent } from '../contracts.ts';
+import type { SessionEvent } from '../contracts.ts';
 import { AvroSerde } from '../serde.ts';
 import { createTopics } from '../topics.ts';
-import { readTopicToEnd, servicesConfig, spawnStage, testKafka, uniqueName, withAdmin } from '../testing/index.ts';
+import {
+  examPolicy,
+  readTopicToEnd,
+  servicesConfig,
+  spawnStage,
+  testKafka,
+  uniqueName,
+  withAdmin,
+} from '../testing/index.ts';
 
 const kafka = testKafka();
-
-function policy(examId: string, title: string, version: number): ExamPolicy {
-  return {
-    examId,
-    version,
-    updatedTime: Date.now(),
-    title,
-    startTime: Date.now(),
-    endTime: Date.now() + 3_600_000,
-    durationMinutes: 60,
-    surveillanceLevel: 'STANDARD',
-    allowedApps: [],
-    allowedDomains: [],
-    ruleOverrides: [],
-    deleted: false,
-  };
-}
 
 test(
   'a table is loaded before the first batch and its updates reach the running stage',
@@ -49,7 +40,7 @@ test(
       producer.send({
         topic: table!,
         acks: -1,
-        messages: [{ key: examId, value: serde.encode(table!, policy(examId, title, version)) }],
+        messages: [{ key: examId, value: serde.encode(table!, examPolicy(examId, { title, version })) }],
       });
     let seq = 0;
     const sendEvent = (examId: string) => {

@@ -11,6 +11,7 @@ import { readPartitionsToEnd } from '../read-to-end.ts';
 
 export { spawnStage, killStage, type StageProcess } from './stage-process.ts';
 export { TestPipeline, topicOfKind, type TopicVariable } from './pipeline.ts';
+export { examPolicy } from './policies.ts';
 
 export const servicesConfig = () => loadConfig(servicesSpec);
 
