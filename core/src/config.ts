@@ -19,11 +19,24 @@ export function variable<T>(schema: z.ZodType<T>, doc: string, defaultValue?: st
 
 /**
  * Parses every variable of `spec` from the environment at once. All problems are reported
- * together, each naming its variable, so one failed start shows everything to fix.
+ * together, each naming its variable, so one failed start shows everything to fix. Variables
+ * that start with `ownPrefix` (e.g. `FACE_`) but are not in the spec are refused: a typo must not
+ * silently leave a default in force.
  */
-export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
+export function loadConfig<S extends ConfigSpec>(
+  spec: S,
+  env: NodeJS.ProcessEnv = process.env,
+  ownPrefix?: string,
+): ConfigOf<S> {
   const config: Record<string, unknown> = {};
   const problems: string[] = [];
+  if (ownPrefix) {
+    const unknown = Object.keys(env).filter((name) => name.startsWith(ownPrefix) && !(name in spec));
+    for (const name of unknown) {
+      const known = Object.keys(spec).filter((candidate) => candidate.startsWith(ownPrefix));
+      problems.push(`${name} is not a variable of this process; its ${ownPrefix}* variables are ${known.join(', ')}`);
+    }
+  }
   for (const [name, { schema, defaultValue }] of Object.entries(spec)) {
     const raw = env[name] === undefined || env[name] === '' ? defaultValue : env[name];
     if (raw === undefined) {

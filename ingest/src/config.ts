@@ -68,7 +68,7 @@ export const ingestSpec = {
 export type IngestConfig = ConfigOf<typeof ingestSpec>;
 /** The gateway's configuration from the environment, with `overrides` (tests) on top. */
 export const loadIngestConfig = (overrides: Record<string, string> = {}) =>
-  loadConfig(ingestSpec, { ...process.env, ...overrides });
+  loadConfig(ingestSpec, { ...process.env, ...overrides }, 'INGEST_');
 
 /** Size limits of the protocol (the issue's contract with desktop clients). */
 export const limits = {

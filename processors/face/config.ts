@@ -14,4 +14,4 @@ export const faceSpec = {
 };
 
 export type FaceConfig = ConfigOf<typeof faceSpec>;
-export const loadFaceConfig = () => loadConfig(faceSpec);
+export const loadFaceConfig = () => loadConfig(faceSpec, undefined, 'FACE_');

@@ -13,4 +13,4 @@ export const objectSpec = {
 };
 
 export type ObjectConfig = ConfigOf<typeof objectSpec>;
-export const loadObjectConfig = () => loadConfig(objectSpec);
+export const loadObjectConfig = () => loadConfig(objectSpec, undefined, 'OBJECT_');

@@ -45,7 +45,7 @@ export type StageRunnerConfig = ConfigOf<typeof stageRunnerSpec>;
 
 /** The runner's variables; a stage's own default batch size (StageDefinition.batchMaxRecords) replaces 500. */
 export function loadStageRunnerConfig(env?: NodeJS.ProcessEnv, batchMaxRecords?: number): StageRunnerConfig {
-  if (batchMaxRecords === undefined) return loadConfig(stageRunnerSpec, env);
+  if (batchMaxRecords === undefined) return loadConfig(stageRunnerSpec, env, 'STAGE_');
   const batchVariable = { ...stageRunnerSpec.STAGE_BATCH_MAX_RECORDS, defaultValue: String(batchMaxRecords) };
-  return loadConfig({ ...stageRunnerSpec, STAGE_BATCH_MAX_RECORDS: batchVariable }, env);
+  return loadConfig({ ...stageRunnerSpec, STAGE_BATCH_MAX_RECORDS: batchVariable }, env, 'STAGE_');
 }

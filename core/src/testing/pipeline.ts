@@ -59,10 +59,20 @@ export class TestPipeline {
     await producer.connect();
     try {
       const topic = this.topics[variable];
-      await producer.send({
-        topic,
-        messages: values.map((value) => ({ key: keyOf(value), value: this.serde.encode(topic, value) })),
-      });
+      const messages = values.map((value) => ({ key: keyOf(value), value: this.serde.encode(topic, value) }));
+      // One request at most 4 MiB: the broker refuses larger ones (message.max.bytes).
+      let request: typeof messages = [];
+      let bytes = 0;
+      for (const message of messages) {
+        if (bytes + message.value.length > 4 * 1024 * 1024 && request.length > 0) {
+          await producer.send({ topic, messages: request });
+          request = [];
+          bytes = 0;
+        }
+        request.push(message);
+        bytes += message.value.length;
+      }
+      if (request.length > 0) await producer.send({ topic, messages: request });
     } finally {
       await producer.disconnect();
     }
