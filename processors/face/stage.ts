@@ -1,5 +1,6 @@
 import {
   detectorScore,
+  float32State,
   type ExamPolicy,
   type FrameCaptured,
   type OutputRecord,
@@ -34,11 +35,34 @@ export interface FaceState {
 }
 
 const noState: FaceState = { reference: null, identityCheckedAt: 0 };
-const encodeDescriptor = (descriptor: Float32Array) => Buffer.from(descriptor.buffer).toString('base64');
-const decodeDescriptor = (text: string) => {
-  const bytes = Buffer.from(text, 'base64');
-  return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
-};
+
+/**
+ * Frames whose face is compared with an enrolment (the enrolments themselves included): one face,
+ * turned no further than the limits (a profile does not describe a person reliably), at most
+ * every `intervalMs` per session.
+ */
+function identityFrames(
+  frames: readonly DecodedFrame[],
+  faces: readonly Face[][],
+  state: SessionState<FaceState>,
+  limitsOfExam: (examId: string) => LookingAwayLimits,
+  intervalMs: number,
+): number[] {
+  const sessions = new Map<string, FaceState>();
+  return frames.flatMap(({ frame }, index) => {
+    const session = sessions.get(frame.sessionId) ?? state.get(frame.sessionId) ?? noState;
+    const [face, ...others] = faces[index]!;
+    if (!face || others.length > 0 || turnedAway(face, limitsOfExam(frame.examId)) > 1) return [];
+    if (frame.enrolment) {
+      // The first frame after an enrolment is checked at once.
+      sessions.set(frame.sessionId, { reference: 'pending', identityCheckedAt: 0 });
+      return [index];
+    }
+    if (!session.reference || frame.captureTime - session.identityCheckedAt < intervalMs) return [];
+    sessions.set(frame.sessionId, { ...session, identityCheckedAt: frame.captureTime });
+    return [index];
+  });
+}
 
 /**
  * Scores every webcam frame for no face, several faces and looking away (limits from the
@@ -58,32 +82,6 @@ export function faceStage(): StageDefinition<FaceState> {
     batchMaxRecords: 32,
     open: () => {
       const models = new ModelSessions(config);
-      /**
-       * Frames whose face is compared with an enrolment (the enrolments themselves included): one
-       * face, turned no further than the limits (a profile does not describe a person reliably).
-       */
-      const identityFrames = (
-        frames: DecodedFrame[],
-        faces: Face[][],
-        state: SessionState<FaceState>,
-        limitsOfExam: (examId: string) => LookingAwayLimits,
-      ) => {
-        const sessions = new Map<string, FaceState>();
-        return frames.flatMap(({ frame }, index) => {
-          const session = sessions.get(frame.sessionId) ?? state.get(frame.sessionId) ?? noState;
-          const [face, ...others] = faces[index]!;
-          if (!face || others.length > 0 || turnedAway(face, limitsOfExam(frame.examId)) > 1) return [];
-          if (frame.enrolment) {
-            // The first frame after an enrolment is checked at once.
-            sessions.set(frame.sessionId, { reference: 'pending', identityCheckedAt: 0 });
-            return [index];
-          }
-          if (!session.reference || frame.captureTime - session.identityCheckedAt < config.FACE_IDENTITY_INTERVAL_MS)
-            return [];
-          sessions.set(frame.sessionId, { ...session, identityCheckedAt: frame.captureTime });
-          return [index];
-        });
-      };
       return Promise.resolve({
         async processBatch(records, { state, tables, reject, logger }) {
           const webcam = records.filter((record) => (record.value as FrameCaptured).source === 'WEBCAM');
@@ -94,7 +92,7 @@ export function faceStage(): StageDefinition<FaceState> {
           );
           const limitsOfExam = (examId: string) =>
             limitsOf(tables.get(config.POLICIES_TOPIC, examId) as ExamPolicy | undefined);
-          const checked = identityFrames(frames, faces, state, limitsOfExam);
+          const checked = identityFrames(frames, faces, state, limitsOfExam, config.FACE_IDENTITY_INTERVAL_MS);
           const descriptors = await describeFaces(
             models,
             checked.map((index) => frames[index]!.image),
@@ -107,11 +105,14 @@ export function faceStage(): StageDefinition<FaceState> {
             const session = state.get(frame.sessionId) ?? noState;
             if (frame.enrolment) {
               if (descriptor)
-                state.set(frame.sessionId, { reference: encodeDescriptor(descriptor), identityCheckedAt: 0 });
+                state.set(frame.sessionId, { reference: float32State.encode(descriptor), identityCheckedAt: 0 });
               else
-                logger.warn({ sessionId: frame.sessionId, seq: frame.seq }, 'enrolment frame without exactly one face');
+                logger.warn(
+                  { sessionId: frame.sessionId, seq: frame.seq },
+                  'the enrolment frame gives no reference: it needs one face, turned to the camera',
+                );
             } else if (descriptor && session.reference) {
-              signals.push(identitySignal(similarity(descriptor, decodeDescriptor(session.reference))));
+              signals.push(identitySignal(similarity(descriptor, float32State.decode(session.reference))));
               state.set(frame.sessionId, { ...session, identityCheckedAt: frame.captureTime });
             }
             return {

@@ -1,4 +1,4 @@
-import { InvalidRecordError, signal, type AudioChunk, type Signal } from '@proctoflex/core';
+import { float32State, InvalidRecordError, signal, type AudioChunk, type Signal } from '@proctoflex/core';
 import { newVoiceStream, sampleRate, type VoiceActivity, type VoiceStream } from '@proctoflex/inference';
 
 /** Why a chunk cannot be heard, or null when it can. */
@@ -41,19 +41,19 @@ export interface StoredVoiceStream {
   readonly pending: string;
 }
 
-const toBase64 = (values: Float32Array) =>
-  Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64');
-const fromBase64 = (text: string) => {
-  const bytes = Buffer.from(text, 'base64');
-  // Copied: Buffer.from may return a slice of a pool whose offset is not float-aligned.
-  return new Float32Array(new Uint8Array(bytes).buffer);
-};
-
 export function storeVoiceStream(stream: VoiceStream): StoredVoiceStream {
-  return { state: toBase64(stream.state), context: toBase64(stream.context), pending: toBase64(stream.pending) };
+  return {
+    state: float32State.encode(stream.state),
+    context: float32State.encode(stream.context),
+    pending: float32State.encode(stream.pending),
+  };
 }
 
 export function loadVoiceStream(stored: StoredVoiceStream | undefined): VoiceStream {
   if (!stored) return newVoiceStream();
-  return { state: fromBase64(stored.state), context: fromBase64(stored.context), pending: fromBase64(stored.pending) };
+  return {
+    state: float32State.decode(stored.state),
+    context: float32State.decode(stored.context),
+    pending: float32State.decode(stored.pending),
+  };
 }

@@ -41,6 +41,14 @@ export interface Tables {
   get(topic: string, key: string): unknown;
 }
 
+/** Float32Arrays (model state, descriptors) in a state value, which must survive JSON: base64 of their bytes. */
+export const float32State = {
+  encode: (values: Float32Array): string =>
+    Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64'),
+  // Copied: a decoded Buffer may be a slice of a pool at an offset floats cannot start at.
+  decode: (text: string): Float32Array => new Float32Array(new Uint8Array(Buffer.from(text, 'base64')).buffer),
+};
+
 export interface BatchContext<State> {
   readonly state: SessionState<State>;
   readonly tables: Tables;
