@@ -79,7 +79,7 @@ export function faceStage(): StageDefinition<FaceState> {
     outputs: [{ topic: config.SCORES_TOPIC, schema: 'DetectorScore' }],
     delivery: 'exactly-once',
     stateful: true,
-    batchMaxRecords: 32,
+    batchMaxRecords: 16,
     open: () => {
       const models = new ModelSessions(config);
       return Promise.resolve({

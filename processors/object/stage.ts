@@ -21,7 +21,7 @@ export function objectStage(): StageDefinition<ObjectState> {
     outputs: [{ topic: config.SCORES_TOPIC, schema: 'DetectorScore' }],
     delivery: 'exactly-once',
     stateful: true,
-    batchMaxRecords: 16,
+    batchMaxRecords: 4,
     open: () => {
       const models = new ModelSessions(config);
       return Promise.resolve({
