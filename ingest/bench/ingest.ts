@@ -42,7 +42,7 @@ try {
   }
 } finally {
   gateway.stop();
-  await pipeline.remove();
+  await pipeline.close();
 }
 console.log(`\none gateway process, ${secondsPerStep} s per step (steady windows), Kafka on the same machine\n`);
 console.log('| candidates | records/s | MB/s | p50 ack ms | p99 ack ms | max ack ms | refusals | unacked at end |');

@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { DetectorScore, ExamPolicy, ProcessSnapshot, RunningProcess } from '@proctoflex/core';
-import {
-  examPolicy,
-  killStage,
-  spawnStage,
-  testKafka,
-  TestPipeline,
-  uniqueName,
-  waitForGroupCaughtUp,
-  waitUntil,
-} from '@proctoflex/core/testing';
+import { examPolicy, testKafka, TestPipeline, uniqueName, waitUntil } from '@proctoflex/core/testing';
 import { SessionRecords, type IngestClaims } from '@proctoflex/ingest';
 import { misbehaving, scriptedExam } from '@proctoflex/ingest/sim';
 
@@ -18,19 +9,11 @@ const kafka = testKafka();
 const examSeconds = 50;
 const signalOf = (score: DetectorScore, name: string) => score.signals.find((signal) => signal.name === name)!;
 
-async function startStage(t: test.TestContext, pipeline: TestPipeline) {
-  const stageName = uniqueName('it-app-policy');
-  const stage = spawnStage('app-policy', { ...pipeline.topics, STAGE_NAME: stageName });
-  t.after(() => killStage(stage));
-  await stage.started;
-  return `proctoflex.${stageName}`;
-}
-
 const byExam = (value: unknown) => (value as ExamPolicy).examId;
 
 test('a scripted forbidden app and site are flagged while they run, never for an honest candidate; 10,000 processes are scored', async (t) => {
   const pipeline = await TestPipeline.create(kafka, 'it.app-policy');
-  t.after(() => pipeline.remove());
+  t.after(() => pipeline.close());
   const examId = uniqueName('exam');
   await pipeline.produce('POLICIES_TOPIC', [examPolicy(examId, { allowedDomains: ['proctoflex.dev'] })], byExam);
   const { startTime, candidates } = await scriptedExam(examId, ['honest', 'forbidden-app'], examSeconds);
@@ -45,8 +28,7 @@ test('a scripted forbidden app and site are flagged while they run, never for an
   const huge = crowded.processes(processes, ['exam.proctoflex.dev']).record;
   await pipeline.produce('PROCESS_TOPIC', [huge]);
 
-  const group = await startStage(t, pipeline);
-  await waitForGroupCaughtUp(kafka, group, pipeline.topics.PROCESS_TOPIC);
+  await pipeline.processAll('app-policy', 'PROCESS_TOPIC');
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   const snapshots = await pipeline.read<ProcessSnapshot>('PROCESS_TOPIC');
   assert.equal(scores.length, snapshots.length, 'every snapshot is scored');
@@ -73,15 +55,14 @@ test('a scripted forbidden app and site are flagged while they run, never for an
 
 test("a policy published while a session runs changes that session's verdicts", async (t) => {
   const pipeline = await TestPipeline.create(kafka, 'it.app-policy.change');
-  t.after(() => pipeline.remove());
+  t.after(() => pipeline.close());
   const examId = uniqueName('exam');
   await pipeline.produce('POLICIES_TOPIC', [examPolicy(examId)], byExam);
   const records = new SessionRecords({ sessionId: uniqueName('session'), examId, candidateId: 'candidate' });
   const zoom: RunningProcess[] = [{ pid: 4242, name: 'zoom.us', executablePath: '/Applications/zoom.us.app' }];
   const snapshot = () => records.processes(zoom).record;
   await pipeline.produce('PROCESS_TOPIC', [snapshot()]);
-  const group = await startStage(t, pipeline);
-  await waitForGroupCaughtUp(kafka, group, pipeline.topics.PROCESS_TOPIC);
+  const stageName = await pipeline.processAll('app-policy', 'PROCESS_TOPIC');
 
   // The proctor allows Zoom; the candidate's client goes on sending snapshots every 200 ms.
   await pipeline.produce('POLICIES_TOPIC', [examPolicy(examId, { version: 2, allowedApps: ['Zoom'] })], byExam);
@@ -96,7 +77,7 @@ test("a policy published while a session runs changes that session's verdicts", 
     },
     30_000,
   );
-  await waitForGroupCaughtUp(kafka, group, pipeline.topics.PROCESS_TOPIC);
+  await pipeline.caughtUp(stageName, 'PROCESS_TOPIC');
 
   const verdicts = (await pipeline.read<DetectorScore>('SCORES_TOPIC')).map((score) =>
     signalOf(score, 'forbidden_app'),

@@ -2,11 +2,9 @@ import { percentile, type DetectorScore } from '@proctoflex/core';
 import {
   killStage,
   readTopicToEnd,
-  spawnStage,
   testKafka,
   TestPipeline,
   uniqueName,
-  waitForGroupCaughtUp,
   withAdmin,
   type TopicVariable,
 } from '@proctoflex/core/testing';
@@ -33,7 +31,6 @@ const inputOf: Record<string, TopicVariable> = {
 
 const kafka = testKafka();
 const pipeline = await TestPipeline.create(kafka, 'bench.processors', 12);
-const groupOf = (stageName: string) => `proctoflex.${stageName}`;
 const summary = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
@@ -46,14 +43,10 @@ async function readScores(topic: string): Promise<DetectorScore[]> {
 
 async function live() {
   const gateway = await spawnGateway(pipeline.topics);
-  const stages = Object.keys(inputOf).map((name) => {
-    const stageName = uniqueName(`bench-${name}`);
-    return {
-      name,
-      stageName,
-      process: spawnStage(name, { ...pipeline.topics, STAGE_NAME: stageName }),
-    };
-  });
+  const stages = Object.keys(inputOf).map((name) => ({
+    name,
+    ...pipeline.spawnStage(name, {}, uniqueName(`bench-${name}`)),
+  }));
   try {
     await Promise.all(stages.map((stage) => stage.process.started));
     await runSimulation({
@@ -70,7 +63,7 @@ async function live() {
     const catchUpSeconds = new Map<string, number>();
     await Promise.all(
       stages.map(async ({ name, stageName }) => {
-        await waitForGroupCaughtUp(kafka, groupOf(stageName), pipeline.topics[inputOf[name]!], 1_800_000);
+        await pipeline.caughtUp(stageName, inputOf[name]!, 1_800_000);
         catchUpSeconds.set(name, (Date.now() - loadEnded) / 1000);
       }),
     );
@@ -96,25 +89,22 @@ async function replay(name: string, instances: number, env: Record<string, strin
   const stageName = uniqueName(`bench-replay-${name}`);
   const scoresTopic = `${stageName}.scores`;
   await withAdmin(kafka, (admin) => createTopics(admin, [{ topic: scoresTopic, numPartitions: 12 }]));
-  const processes = Array.from({ length: instances }, (_, index) =>
-    spawnStage(name, {
-      ...pipeline.topics,
-      SCORES_TOPIC: scoresTopic,
-      STAGE_NAME: stageName,
-      STAGE_INSTANCE_ID: `replay-${index}`,
-      ...env,
-    }),
+  const processes = Array.from(
+    { length: instances },
+    (_, index) =>
+      pipeline.spawnStage(name, { SCORES_TOPIC: scoresTopic, STAGE_INSTANCE_ID: `replay-${index}`, ...env }, stageName)
+        .process,
   );
   try {
     await Promise.all(processes.map((process) => process.started));
-    await waitForGroupCaughtUp(kafka, groupOf(stageName), pipeline.topics[inputOf[name]!], 1_800_000);
+    await pipeline.caughtUp(stageName, inputOf[name]!, 1_800_000);
     const scores = await readScores(scoresTopic);
     const times = scores.map((score) => score.processedTime);
     const rate = scores.length / ((Math.max(...times) - Math.min(...times)) / 1000);
     console.log(`| ${name} | ${instances} | ${scores.length} | ${rate.toFixed(1)} |`);
   } finally {
     await Promise.all(processes.map((process) => killStage(process)));
-    await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [scoresTopic, `proctor.state.${stageName}.v1`] }));
+    await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [scoresTopic] }));
   }
 }
 
@@ -128,8 +118,5 @@ try {
   await replay('object', 1, { OBJECT_EVERY_NTH_FRAME: '1' });
   await replay('voice', 1);
 } finally {
-  const stateTopics = (await withAdmin(kafka, (admin) => admin.listTopics())).filter((topic) =>
-    topic.startsWith('proctor.state.bench-'),
-  );
-  await pipeline.remove(stateTopics);
+  await pipeline.close();
 }

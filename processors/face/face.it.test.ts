@@ -3,16 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import test from 'node:test';
 import { repoPath, type DeadLetter, type DetectorScore, type FrameCaptured } from '@proctoflex/core';
-import {
-  killStage,
-  spawnStage,
-  testKafka,
-  TestPipeline,
-  uniqueName,
-  waitForGroupCaughtUp,
-  waitUntil,
-  type StageProcess,
-} from '@proctoflex/core/testing';
+import { killStage, testKafka, TestPipeline, uniqueName, waitUntil } from '@proctoflex/core/testing';
 import { SessionRecords } from '@proctoflex/ingest';
 import { misbehaving, scriptedExam, sceneFrames, type Behaviour } from '@proctoflex/ingest/sim';
 
@@ -22,18 +13,9 @@ const examSeconds = 50;
 /** The score of `signal` in a face score, or undefined when the frame did not evaluate it. */
 const scoreOf = (score: DetectorScore, signal: string) => score.signals.find(({ name }) => name === signal)?.score;
 
-async function runFaceStage(t: test.TestContext, pipeline: TestPipeline, env: Record<string, string> = {}) {
-  const stageName = uniqueName('it-face');
-  t.after(() => pipeline.remove([`proctor.state.${stageName}.v1`]));
-  const stage = spawnStage('face', { ...pipeline.topics, STAGE_NAME: stageName, ...env });
-  t.after(() => killStage(stage));
-  await stage.started;
-  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, pipeline.topics.FRAMES_TOPIC);
-  return stage;
-}
-
 test('each scripted behaviour shows its face signal while it misbehaves, and an honest candidate none', async (t) => {
   const pipeline = await TestPipeline.create(kafka, 'it.face.sim');
+  t.after(() => pipeline.close());
   const expected: Partial<Record<Behaviour, string>> = {
     honest: undefined,
     'looks-away': 'looking_away',
@@ -43,7 +25,7 @@ test('each scripted behaviour shows its face signal while it misbehaves, and an 
   };
   const { startTime, candidates } = await scriptedExam('exam-face', Object.keys(expected) as Behaviour[], examSeconds);
   for (const { records } of candidates) await pipeline.produceSession(records);
-  await runFaceStage(t, pipeline, { FACE_IDENTITY_INTERVAL_MS: '4000' });
+  await pipeline.processAll('face', 'FRAMES_TOPIC', { FACE_IDENTITY_INTERVAL_MS: '4000' });
 
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   const frames = (await pipeline.read<FrameCaptured>('FRAMES_TOPIC')).filter((frame) => !frame.enrolment);
@@ -81,6 +63,7 @@ function fixtureFrame(records: SessionRecords, file: string, second: number, enr
 
 test('identity: after an enrolment of person A, frames of B are mismatches and frames of A are not', async (t) => {
   const pipeline = await TestPipeline.create(kafka, 'it.face.identity');
+  t.after(() => pipeline.close());
   const claims = { sessionId: uniqueName('session'), examId: 'exam-face', candidateId: 'franck' };
   const records = new SessionRecords(claims);
   const sameFiles = ['franck_02045.jpg', 'franck_02159.jpg', 'franck_02221.jpg'];
@@ -97,7 +80,7 @@ test('identity: after an enrolment of person A, frames of B are mismatches and f
   const corrupt = records.frame(randomBytes(2000), { width: 640, height: 480 }).record;
   await pipeline.produce('FRAMES_TOPIC', [...frames, screen, corrupt]);
   // Every frame (a second apart) is compared with the enrolment.
-  await runFaceStage(t, pipeline, { FACE_IDENTITY_INTERVAL_MS: '1000' });
+  await pipeline.processAll('face', 'FRAMES_TOPIC', { FACE_IDENTITY_INTERVAL_MS: '1000' });
 
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   assert.deepEqual(
@@ -125,8 +108,7 @@ test('identity: after an enrolment of person A, frames of B are mismatches and f
 
 test('two face instances share the partitions; killing one loses no frame score', async (t) => {
   const pipeline = await TestPipeline.create(kafka, 'it.face.scale', 6);
-  const stageName = uniqueName('it-face-scale');
-  t.after(() => pipeline.remove([`proctor.state.${stageName}.v1`]));
+  t.after(() => pipeline.close());
   const frames = await sceneFrames();
   const sessions = Array.from(
     { length: 24 },
@@ -146,9 +128,10 @@ test('two face instances share the partitions; killing one loses no frame score'
   );
   await pipeline.produce('FRAMES_TOPIC', values);
 
-  const env = { ...pipeline.topics, STAGE_NAME: stageName, STAGE_BATCH_MAX_RECORDS: '8' };
-  const instances: StageProcess[] = ['one', 'two'].map((id) => spawnStage('face', { ...env, STAGE_INSTANCE_ID: id }));
-  t.after(() => Promise.all(instances.map((instance) => killStage(instance))));
+  const stageName = uniqueName('it-face-scale');
+  const instances = ['one', 'two'].map(
+    (id) => pipeline.spawnStage('face', { STAGE_BATCH_MAX_RECORDS: '8', STAGE_INSTANCE_ID: id }, stageName).process,
+  );
   const ports = await Promise.all(instances.map((instance) => instance.started));
   const assigned = async (port: number) => {
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -164,7 +147,7 @@ test('two face instances share the partitions; killing one loses no frame score'
     async () => (await pipeline.read('SCORES_TOPIC')).length >= values.length / 4,
   );
   await killStage(instances[0]!);
-  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, pipeline.topics.FRAMES_TOPIC);
+  await pipeline.caughtUp(stageName, 'FRAMES_TOPIC');
 
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   const scored = scores.map((score) => `${score.sessionId}/${score.sourceSeq}`);

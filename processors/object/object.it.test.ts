@@ -2,14 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import test from 'node:test';
 import type { DeadLetter, DetectorScore, FrameCaptured } from '@proctoflex/core';
-import {
-  killStage,
-  spawnStage,
-  testKafka,
-  TestPipeline,
-  uniqueName,
-  waitForGroupCaughtUp,
-} from '@proctoflex/core/testing';
+import { testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
 import { SessionRecords } from '@proctoflex/ingest';
 import { misbehaving, scriptedExam, type Behaviour } from '@proctoflex/ingest/sim';
 
@@ -19,8 +12,7 @@ const scoreOf = (score: DetectorScore, signal: string) => score.signals.find(({ 
 
 test('phones and second people are seen while the script shows them, every 2nd frame, and never for an honest candidate', async (t) => {
   const pipeline = await TestPipeline.create(kafka, 'it.object');
-  const stageName = uniqueName('it-object');
-  t.after(() => pipeline.remove([`proctor.state.${stageName}.v1`]));
+  t.after(() => pipeline.close());
   const expected: Partial<Record<Behaviour, string>> = {
     honest: undefined,
     phone: 'phone_visible',
@@ -37,10 +29,7 @@ test('phones and second people are seen while the script shows them, every 2nd f
   const corrupt = new SessionRecords(corruptClaims).frame(randomBytes(500), { width: 640, height: 480 }).record;
   await pipeline.produce('FRAMES_TOPIC', [corrupt]);
 
-  const stage = spawnStage('object', { ...pipeline.topics, STAGE_NAME: stageName, OBJECT_EVERY_NTH_FRAME: '2' });
-  t.after(() => killStage(stage));
-  await stage.started;
-  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, pipeline.topics.FRAMES_TOPIC);
+  await pipeline.processAll('object', 'FRAMES_TOPIC', { OBJECT_EVERY_NTH_FRAME: '2' });
 
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   const frames = await pipeline.read<FrameCaptured>('FRAMES_TOPIC');

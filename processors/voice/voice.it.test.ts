@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { AudioChunk, DeadLetter, DetectorScore } from '@proctoflex/core';
-import {
-  killStage,
-  spawnStage,
-  testKafka,
-  TestPipeline,
-  uniqueName,
-  waitForGroupCaughtUp,
-} from '@proctoflex/core/testing';
+import { testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
 import { SessionRecords, type IngestClaims } from '@proctoflex/ingest';
 import { misbehaving, scriptedExam, simulatedMedia } from '@proctoflex/ingest/sim';
 
@@ -18,8 +11,7 @@ const signalOf = (score: DetectorScore, name: string) => score.signals.find((sig
 
 test('speech is heard while a scripted candidate talks, never from an honest one; bad chunks go to the DLQ', async (t) => {
   const pipeline = await TestPipeline.create(kafka, 'it.voice');
-  const stageName = uniqueName('it-voice');
-  t.after(() => pipeline.remove([`proctor.state.${stageName}.v1`]));
+  t.after(() => pipeline.close());
   const { startTime, candidates } = await scriptedExam('exam-voice', ['honest', 'talks'], examSeconds);
   for (const { records } of candidates) await pipeline.produceSession(records);
   const [honest, talks] = candidates.map(({ claims }) => claims) as [IngestClaims, IngestClaims];
@@ -42,10 +34,7 @@ test('speech is heard while a scripted candidate talks, never from an honest one
   const odd = bad.audio(Buffer.alloc(3)).record;
   await pipeline.produce('AUDIO_TOPIC', [...wholeChunks, wholeChunks[2]!, ...quarterChunks, empty, odd]);
 
-  const stage = spawnStage('voice', { ...pipeline.topics, STAGE_NAME: stageName });
-  t.after(() => killStage(stage));
-  await stage.started;
-  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, pipeline.topics.AUDIO_TOPIC);
+  await pipeline.processAll('voice', 'AUDIO_TOPIC');
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   const sessionScores = (sessionId: string) => scores.filter((score) => score.sessionId === sessionId);
 

@@ -3,7 +3,8 @@ import { servicesSpec, topicsSpec, loadConfig } from '../config.ts';
 import type { RecordKind } from '../contracts.ts';
 import { AvroSerde } from '../serde.ts';
 import { createTopics, pipelineTopics } from '../topics.ts';
-import { readTopicToEnd, uniqueName, withAdmin } from './index.ts';
+import { readTopicToEnd, uniqueName, waitForGroupCaughtUp, withAdmin } from './index.ts';
+import { killStage, spawnStage, type StageProcess } from './stage-process.ts';
 
 export type TopicVariable = keyof typeof topicsSpec;
 
@@ -20,6 +21,8 @@ export const topicOfKind: Record<RecordKind, TopicVariable> = {
  * at them), with their schemas registered: a test's own copy of the pipeline.
  */
 export class TestPipeline {
+  private readonly stages: { stageName: string; process: StageProcess }[] = [];
+
   private constructor(
     private readonly kafka: Kafka,
     readonly topics: Record<TopicVariable, string>,
@@ -92,8 +95,37 @@ export class TestPipeline {
     return Promise.all(messages.map(async (message) => (await this.serde.decode(message.value)) as T));
   }
 
-  /** Removes the topics, and the changelogs of the stages named. */
-  async remove(changelogs: readonly string[] = []): Promise<void> {
+  /**
+   * Runs stage `name` as its own process (`npm run stage`) on these topics, with `env` on top,
+   * under `stageName` (its group is proctoflex.<stageName>); close() kills it.
+   */
+  spawnStage(name: string, env: Record<string, string> = {}, stageName = uniqueName(`it-${name}`)) {
+    const stage = { stageName, process: spawnStage(name, { ...this.topics, STAGE_NAME: stageName, ...env }) };
+    this.stages.push(stage);
+    return stage;
+  }
+
+  /** Resolves once the stages named `stageName` have committed the end of the topic. */
+  caughtUp(stageName: string, variable: TopicVariable, timeoutMs?: number): Promise<void> {
+    return waitForGroupCaughtUp(this.kafka, `proctoflex.${stageName}`, this.topics[variable], timeoutMs);
+  }
+
+  /**
+   * Runs stage `name` until it has processed everything in its `input` topic (it goes on
+   * running); resolves with its stage name.
+   */
+  async processAll(name: string, input: TopicVariable, env: Record<string, string> = {}): Promise<string> {
+    const { stageName, process } = this.spawnStage(name, env);
+    await process.started;
+    await this.caughtUp(stageName, input);
+    return stageName;
+  }
+
+  /** Kills the stages it ran and removes the topics, their changelogs included. */
+  async close(): Promise<void> {
+    await Promise.all(this.stages.map(({ process }) => killStage(process)));
+    // Instances of one stage share a changelog; a topic named twice makes the request invalid.
+    const changelogs = new Set(this.stages.map(({ stageName }) => `proctor.state.${stageName}.v1`));
     await withAdmin(this.kafka, async (admin) => {
       const existing = new Set(await admin.listTopics());
       const topics = [...Object.values(this.topics), ...changelogs].filter((topic) => existing.has(topic));
