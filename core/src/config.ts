@@ -115,6 +115,8 @@ export const topicsSpec = {
   SESSIONS_TOPIC: variable(parsers.text, 'Session events (SessionEvent).', 'proctor.sessions.v1'),
   POLICIES_TOPIC: variable(parsers.text, 'Exam policies, compacted, by examId (ExamPolicy).', 'proctor.policies.v1'),
   SCORES_TOPIC: variable(parsers.text, 'Detector scores of the processors (DetectorScore).', 'proctor.scores.v1'),
+  RISK_TOPIC: variable(parsers.text, 'Per-session risk over time (RiskUpdate).', 'proctor.risk.v1'),
+  ALERTS_TOPIC: variable(parsers.text, 'Alerts opened, updated and closed (AlertEvent).', 'proctor.alerts.v1'),
   DLQ_TOPIC: variable(
     parsers.text,
     'Records a stage could not process, with the reason (DeadLetter).',

@@ -11,6 +11,7 @@ export const stages: Record<string, () => Promise<StageDefinition<any>>> = {
   object: async () => (await import('@proctoflex/object')).objectStage(),
   voice: async () => (await import('@proctoflex/voice')).voiceStage(),
   'app-policy': async () => (await import('@proctoflex/app-policy')).appPolicyStage(),
+  risk: async () => (await import('@proctoflex/risk')).riskStage(),
   // Fixtures of the runtime's own tests and benchmark (core/src/testing/stages.ts).
   'fixture-copy': async () => (await import('./testing/stages.ts')).copyStage(),
   'fixture-count': async () => (await import('./testing/stages.ts')).countStage(),

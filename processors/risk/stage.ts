@@ -1,0 +1,65 @@
+import type { DetectorScore, ExamPolicy, OutputRecord, SessionEvent, StageDefinition } from '@proctoflex/core';
+import { loadRiskConfig } from './config.ts';
+import { applyScore, endSession, newSessionRisk, type Emitted, type SessionRisk } from './engine.ts';
+import { rulesFor } from './rules.ts';
+
+/**
+ * Turns the processors' scores into each session's risk (proctor.risk.v1) and alerts
+ * (proctor.alerts.v1) under its exam's rules (the policies table), on capture time. A session's
+ * rules state is its changelog value, so a restarted instance goes on where the last one stopped.
+ */
+export function riskStage(): StageDefinition<SessionRisk> {
+  const config = loadRiskConfig();
+  const options = {
+    escalateAfterMs: config.RISK_ESCALATE_AFTER_MS,
+    updateEveryMs: config.RISK_UPDATE_EVERY_MS,
+    decayHalfLifeMs: config.RISK_DECAY_HALF_LIFE_MS,
+  };
+  return {
+    name: 'risk',
+    inputs: [config.SCORES_TOPIC, config.SESSIONS_TOPIC],
+    tables: [config.POLICIES_TOPIC],
+    outputs: [
+      { topic: config.RISK_TOPIC, schema: 'RiskUpdate' },
+      { topic: config.ALERTS_TOPIC, schema: 'AlertEvent' },
+    ],
+    delivery: 'exactly-once',
+    stateful: true,
+    open: () =>
+      Promise.resolve({
+        processBatch(records, { state, tables }) {
+          // Working copies: the committed state must not change unless the batch commits.
+          const sessions = new Map<string, SessionRisk>();
+          const sessionOf = (value: { sessionId: string; examId: string; candidateId: string }) => {
+            let session = sessions.get(value.sessionId);
+            if (!session) {
+              const stored = state.get(value.sessionId);
+              session = stored ? structuredClone(stored) : newSessionRisk(value.examId, value.candidateId);
+              sessions.set(value.sessionId, session);
+            }
+            return session;
+          };
+          const outputs: OutputRecord[] = [];
+          const emit = ({ alerts, risks }: Emitted) => {
+            for (const alert of alerts)
+              outputs.push({ topic: config.ALERTS_TOPIC, key: alert.sessionId, value: alert });
+            for (const risk of risks) outputs.push({ topic: config.RISK_TOPIC, key: risk.sessionId, value: risk });
+          };
+          for (const { topic, value } of records) {
+            const { examId } = value as { examId: string };
+            const rules = rulesFor(tables.get(config.POLICIES_TOPIC, examId) as ExamPolicy | undefined);
+            if (topic === config.SCORES_TOPIC) {
+              const score = value as DetectorScore;
+              emit(applyScore(sessionOf(score), score, rules, options));
+            } else {
+              const event = value as SessionEvent;
+              if (event.type === 'ENDED')
+                emit(endSession(sessionOf(event), event.sessionId, event.captureTime, rules, options));
+            }
+          }
+          for (const [sessionId, session] of sessions) state.set(sessionId, session);
+          return Promise.resolve(outputs);
+        },
+      }),
+  };
+}
