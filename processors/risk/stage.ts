@@ -1,7 +1,7 @@
 import type { DetectorScore, ExamPolicy, OutputRecord, SessionEvent, StageDefinition } from '@proctoflex/core';
 import { loadRiskConfig } from './config.ts';
 import { applyScore, endSession, newSessionRisk, type Emitted, type SessionRisk } from './engine.ts';
-import { rulesFor } from './rules.ts';
+import { rulesFor, type Rule } from './rules.ts';
 
 /**
  * Turns the processors' scores into each session's risk (proctor.risk.v1) and alerts
@@ -45,9 +45,14 @@ export function riskStage(): StageDefinition<SessionRisk> {
               outputs.push({ topic: config.ALERTS_TOPIC, key: alert.sessionId, value: alert });
             for (const risk of risks) outputs.push({ topic: config.RISK_TOPIC, key: risk.sessionId, value: risk });
           };
+          const rulesOfExam = new Map<string, Rule[]>();
           for (const { topic, value } of records) {
             const { examId } = value as { examId: string };
-            const rules = rulesFor(tables.get(config.POLICIES_TOPIC, examId) as ExamPolicy | undefined);
+            let rules = rulesOfExam.get(examId);
+            if (!rules) {
+              rules = rulesFor(tables.get(config.POLICIES_TOPIC, examId) as ExamPolicy | undefined);
+              rulesOfExam.set(examId, rules);
+            }
             if (topic === config.SCORES_TOPIC) {
               const score = value as DetectorScore;
               emit(applyScore(sessionOf(score), score, rules, options));
