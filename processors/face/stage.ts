@@ -32,14 +32,16 @@ export interface FaceState {
   readonly reference: string | null;
   /** captureTime of the frame last compared with the reference. */
   readonly identityCheckedAt: number;
+  /** The last comparison was a mismatch: the next frames are compared at once, to confirm or clear it. */
+  readonly suspect: boolean;
 }
 
-const noState: FaceState = { reference: null, identityCheckedAt: 0 };
+const noState: FaceState = { reference: null, identityCheckedAt: 0, suspect: false };
 
 /**
  * Frames whose face is compared with an enrolment (the enrolments themselves included): one face,
  * turned no further than the limits (a profile does not describe a person reliably), at most
- * every `intervalMs` per session.
+ * every `intervalMs` per session, or every frame while the last comparison was a mismatch.
  */
 function identityFrames(
   frames: readonly DecodedFrame[],
@@ -55,10 +57,11 @@ function identityFrames(
     if (!face || others.length > 0 || turnedAway(face, limitsOfExam(frame.examId)) > 1) return [];
     if (frame.enrolment) {
       // The first frame after an enrolment is checked at once.
-      sessions.set(frame.sessionId, { reference: 'pending', identityCheckedAt: 0 });
+      sessions.set(frame.sessionId, { reference: 'pending', identityCheckedAt: 0, suspect: false });
       return [index];
     }
-    if (!session.reference || frame.captureTime - session.identityCheckedAt < intervalMs) return [];
+    if (!session.reference) return [];
+    if (!session.suspect && frame.captureTime - session.identityCheckedAt < intervalMs) return [];
     sessions.set(frame.sessionId, { ...session, identityCheckedAt: frame.captureTime });
     return [index];
   });
@@ -105,15 +108,24 @@ export function faceStage(): StageDefinition<FaceState> {
             const session = state.get(frame.sessionId) ?? noState;
             if (frame.enrolment) {
               if (descriptor)
-                state.set(frame.sessionId, { reference: float32State.encode(descriptor), identityCheckedAt: 0 });
+                state.set(frame.sessionId, {
+                  reference: float32State.encode(descriptor),
+                  identityCheckedAt: 0,
+                  suspect: false,
+                });
               else
                 logger.warn(
                   { sessionId: frame.sessionId, seq: frame.seq },
                   'the enrolment frame gives no reference: it needs one face, turned to the camera',
                 );
             } else if (descriptor && session.reference) {
-              signals.push(identitySignal(similarity(descriptor, float32State.decode(session.reference))));
-              state.set(frame.sessionId, { ...session, identityCheckedAt: frame.captureTime });
+              const identity = identitySignal(similarity(descriptor, float32State.decode(session.reference)));
+              signals.push(identity);
+              state.set(frame.sessionId, {
+                ...session,
+                identityCheckedAt: frame.captureTime,
+                suspect: identity.score >= 0.5,
+              });
             }
             return {
               topic: config.SCORES_TOPIC,
