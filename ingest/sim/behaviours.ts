@@ -14,6 +14,12 @@ export const behaviours = [
 ] as const;
 export type Behaviour = (typeof behaviours)[number];
 
+/** The simulator's mix: 6 in 10 candidates honest, the others cycling through the misbehaviours. */
+export function behaviourOf(candidateIndex: number): Behaviour {
+  const misbehaviours = behaviours.filter((behaviour) => behaviour !== 'honest');
+  return candidateIndex % 10 < 6 ? 'honest' : misbehaviours[candidateIndex % misbehaviours.length]!;
+}
+
 /**
  * Every minute of the exam a misbehaving candidate misbehaves from second 20 to second 40:
  * longer than any rule's persistence (no face 10 s, looking away 8 s, speech 5 s in 30 s).

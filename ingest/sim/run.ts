@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mintIngestToken } from '../src/token.ts';
-import { behaviours, misconductWindows, type Behaviour } from './behaviours.ts';
+import { behaviourOf, misconductWindows, type Behaviour } from './behaviours.ts';
 import { SimulatedCandidate } from './candidate.ts';
 import { simulatedMedia } from './media.ts';
 import { SimulationStats, type WindowReport } from './stats.ts';
@@ -19,12 +19,6 @@ export interface SimulationOptions {
   readonly onReport: (report: WindowReport) => void;
 }
 
-function behaviourOf(index: number, forced?: Behaviour): Behaviour {
-  if (forced) return forced;
-  const misbehaviours = behaviours.filter((behaviour) => behaviour !== 'honest');
-  return index % 10 < 6 ? 'honest' : misbehaviours[index % misbehaviours.length]!;
-}
-
 /**
  * Runs `candidates` simulated desktops against a gateway for `durationSeconds` after the ramp,
  * reporting a window every `reportEverySeconds`. Returns the ground truth: who did what, when.
@@ -37,7 +31,7 @@ export async function runSimulation(options: SimulationOptions) {
     const token = mintIngestToken(options.tokenSecret, claims, options.durationSeconds + 3600);
     return new SimulatedCandidate(
       claims,
-      behaviourOf(index, options.behaviour),
+      options.behaviour ?? behaviourOf(index),
       options.gatewayUrl,
       token,
       media,
