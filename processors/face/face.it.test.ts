@@ -160,3 +160,22 @@ test('two face instances share the partitions; killing one loses no frame score'
   const severalFaces = scores.filter((score) => scoreOf(score, 'several_faces')! >= 0.5).length;
   assert.equal(severalFaces, values.length / 5, 'the two-people frames, and only they, show several faces');
 });
+
+test('batch size changes no score: an impostor is confirmed the same way one frame at a time or 16', async (t) => {
+  const { candidates } = await scriptedExam('exam-face', ['impostor'], 100);
+  const scoresWithBatch = async (batch: string) => {
+    const pipeline = await TestPipeline.create(kafka, 'it.face.batch');
+    t.after(() => pipeline.close());
+    await pipeline.produceSession(candidates[0]!.records);
+    await pipeline.processAll('face', 'FRAMES_TOPIC', { STAGE_BATCH_MAX_RECORDS: batch });
+    // Rounded: a model's float results move in the last digits with the batch it runs in.
+    return (await pipeline.read<DetectorScore>('SCORES_TOPIC')).map(({ sourceSeq, signals }) => ({
+      sourceSeq,
+      signals: signals.map(({ name, score }) => `${name} ${score.toFixed(2)}`),
+    }));
+  };
+  const [one, sixteen] = await Promise.all([scoresWithBatch('1'), scoresWithBatch('16')]);
+  assert.deepEqual(one, sixteen);
+  const mismatches = one.filter(({ signals }) => signals.includes('identity_mismatch 1.00'));
+  assert.ok(mismatches.length >= 6, `${mismatches.length} mismatches: each window is confirmed frame by frame`);
+});

@@ -1,6 +1,8 @@
 import {
   detectorScore,
   float32State,
+  type Logger,
+  type Signal,
   type ExamPolicy,
   type FrameCaptured,
   type OutputRecord,
@@ -39,38 +41,88 @@ export interface FaceState {
 const noState: FaceState = { reference: null, identityCheckedAt: 0, suspect: false };
 
 /**
- * Frames whose face is compared with an enrolment (the enrolments themselves included): one face,
- * turned no further than the limits (a profile does not describe a person reliably), at most
- * every `intervalMs` per session, or every frame while the last comparison was a mismatch.
+ * Compares faces with the session's enrolment, frame by frame in each session's order, exactly
+ * as if the frames came one at a time, but with one embedding call per round for every session
+ * that has a frame to compare: the enrolment itself, then at most one frame every `intervalMs`,
+ * or every frame while the last comparison was a mismatch (to confirm or clear it quickly). Only
+ * a single face turned within the limits is compared (a profile describes a person poorly).
+ * Updates each session's state; returns the identity signal of every frame compared.
  */
-function identityFrames(
+async function checkIdentities(
+  models: ModelSessions,
   frames: readonly DecodedFrame[],
   faces: readonly Face[][],
   state: SessionState<FaceState>,
   limitsOfExam: (examId: string) => LookingAwayLimits,
   intervalMs: number,
-): number[] {
-  const sessions = new Map<string, FaceState>();
-  return frames.flatMap(({ frame }, index) => {
-    const session = sessions.get(frame.sessionId) ?? state.get(frame.sessionId) ?? noState;
+  logger: Logger,
+): Promise<Map<number, Signal>> {
+  const framesOf = new Map<string, number[]>();
+  frames.forEach(({ frame }, index) =>
+    framesOf.set(frame.sessionId, [...(framesOf.get(frame.sessionId) ?? []), index]),
+  );
+  const comparable = (index: number) => {
     const [face, ...others] = faces[index]!;
-    if (!face || others.length > 0 || turnedAway(face, limitsOfExam(frame.examId)) > 1) return [];
-    if (frame.enrolment) {
-      // The first frame after an enrolment is checked at once.
-      sessions.set(frame.sessionId, { reference: 'pending', identityCheckedAt: 0, suspect: false });
-      return [index];
-    }
-    if (!session.reference) return [];
-    if (!session.suspect && frame.captureTime - session.identityCheckedAt < intervalMs) return [];
-    sessions.set(frame.sessionId, { ...session, identityCheckedAt: frame.captureTime });
-    return [index];
-  });
+    return (
+      face !== undefined && others.length === 0 && turnedAway(face, limitsOfExam(frames[index]!.frame.examId)) <= 1
+    );
+  };
+  const due = (index: number) => {
+    const { frame } = frames[index]!;
+    const session = state.get(frame.sessionId) ?? noState;
+    if (!comparable(index)) return false;
+    if (frame.enrolment) return true;
+    return (
+      session.reference !== null && (session.suspect || frame.captureTime - session.identityCheckedAt >= intervalMs)
+    );
+  };
+  const signals = new Map<number, Signal>();
+  for (;;) {
+    // Each session's next frame to compare; the frames before it need none.
+    const round = [...framesOf.values()].flatMap((indices) => {
+      while (indices.length > 0 && !due(indices[0]!)) indices.shift();
+      return indices.length > 0 ? [indices.shift()!] : [];
+    });
+    if (round.length === 0) return signals;
+    const descriptors = await describeFaces(
+      models,
+      round.map((index) => frames[index]!.image),
+    );
+    round.forEach((index, position) => {
+      const { frame } = frames[index]!;
+      const descriptor = descriptors[position];
+      const session = state.get(frame.sessionId) ?? noState;
+      if (frame.enrolment) {
+        if (descriptor) {
+          state.set(frame.sessionId, {
+            reference: float32State.encode(descriptor),
+            identityCheckedAt: 0,
+            suspect: false,
+          });
+        } else {
+          logger.warn(
+            { sessionId: frame.sessionId, seq: frame.seq },
+            'the enrolment frame gives no reference: it needs one face, turned to the camera',
+          );
+        }
+      } else if (descriptor) {
+        const identity = identitySignal(similarity(descriptor, float32State.decode(session.reference!)));
+        signals.set(index, identity);
+        state.set(frame.sessionId, {
+          ...session,
+          identityCheckedAt: frame.captureTime,
+          suspect: identity.score >= 0.5,
+        });
+      }
+    });
+  }
 }
 
 /**
  * Scores every webcam frame for no face, several faces and looking away (limits from the
- * exam's surveillance level), and, at most every FACE_IDENTITY_INTERVAL_MS per session, whether
- * the face is the one of the session's enrolment frame. Screen frames are not scored.
+ * exam's surveillance level), and, at most every FACE_IDENTITY_INTERVAL_MS per session (every
+ * frame while a mismatch is being confirmed), whether the face is the one of the session's
+ * enrolment frame. Screen frames are not scored. Batching changes no score.
  */
 export function faceStage(): StageDefinition<FaceState> {
   const config = loadFaceConfig();
@@ -95,38 +147,19 @@ export function faceStage(): StageDefinition<FaceState> {
           );
           const limitsOfExam = (examId: string) =>
             limitsOf(tables.get(config.POLICIES_TOPIC, examId) as ExamPolicy | undefined);
-          const checked = identityFrames(frames, faces, state, limitsOfExam, config.FACE_IDENTITY_INTERVAL_MS);
-          const descriptors = await describeFaces(
+          const identities = await checkIdentities(
             models,
-            checked.map((index) => frames[index]!.image),
+            frames,
+            faces,
+            state,
+            limitsOfExam,
+            config.FACE_IDENTITY_INTERVAL_MS,
+            logger,
           );
-          const descriptorOf = new Map(checked.map((frameIndex, index) => [frameIndex, descriptors[index]]));
-
           return frames.map(({ frame }, index): OutputRecord => {
             const signals = faceSignals(faces[index]!, limitsOfExam(frame.examId));
-            const descriptor = descriptorOf.get(index);
-            const session = state.get(frame.sessionId) ?? noState;
-            if (frame.enrolment) {
-              if (descriptor)
-                state.set(frame.sessionId, {
-                  reference: float32State.encode(descriptor),
-                  identityCheckedAt: 0,
-                  suspect: false,
-                });
-              else
-                logger.warn(
-                  { sessionId: frame.sessionId, seq: frame.seq },
-                  'the enrolment frame gives no reference: it needs one face, turned to the camera',
-                );
-            } else if (descriptor && session.reference) {
-              const identity = identitySignal(similarity(descriptor, float32State.decode(session.reference)));
-              signals.push(identity);
-              state.set(frame.sessionId, {
-                ...session,
-                identityCheckedAt: frame.captureTime,
-                suspect: identity.score >= 0.5,
-              });
-            }
+            const identity = identities.get(index);
+            if (identity) signals.push(identity);
             return {
               topic: config.SCORES_TOPIC,
               key: frame.sessionId,
