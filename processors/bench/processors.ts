@@ -6,7 +6,7 @@ import {
   TestPipeline,
   uniqueName,
   withAdmin,
-  type TopicVariable,
+  processorInputs,
 } from '@proctoflex/core/testing';
 import { createTopics } from '@proctoflex/core';
 import { runSimulation } from '@proctoflex/ingest/sim';
@@ -22,12 +22,6 @@ import { spawnGateway } from '../../ingest/src/testing.ts';
  */
 const candidates = Number(process.argv[2] ?? '100');
 const seconds = Number(process.argv[3] ?? '60');
-const inputOf: Record<string, TopicVariable> = {
-  face: 'FRAMES_TOPIC',
-  object: 'FRAMES_TOPIC',
-  voice: 'AUDIO_TOPIC',
-  'app-policy': 'PROCESS_TOPIC',
-};
 
 const kafka = testKafka();
 const pipeline = await TestPipeline.create(kafka, 'bench.processors', 12);
@@ -43,7 +37,7 @@ async function readScores(topic: string): Promise<DetectorScore[]> {
 
 async function live() {
   const gateway = await spawnGateway(pipeline.topics);
-  const stages = Object.keys(inputOf).map((name) => ({
+  const stages = Object.keys(processorInputs).map((name) => ({
     name,
     ...pipeline.spawnStage(name, {}, uniqueName(`bench-${name}`)),
   }));
@@ -63,7 +57,7 @@ async function live() {
     const catchUpSeconds = new Map<string, number>();
     await Promise.all(
       stages.map(async ({ name, stageName }) => {
-        await pipeline.caughtUp(stageName, inputOf[name]!, 1_800_000);
+        await pipeline.caughtUp(stageName, processorInputs[name]!, 1_800_000);
         catchUpSeconds.set(name, (Date.now() - loadEnded) / 1000);
       }),
     );
@@ -97,7 +91,7 @@ async function replay(name: string, instances: number, env: Record<string, strin
   );
   try {
     await Promise.all(processes.map((process) => process.started));
-    await pipeline.caughtUp(stageName, inputOf[name]!, 1_800_000);
+    await pipeline.caughtUp(stageName, processorInputs[name]!, 1_800_000);
     const scores = await readScores(scoresTopic);
     const times = scores.map((score) => score.processedTime);
     const rate = scores.length / ((Math.max(...times) - Math.min(...times)) / 1000);

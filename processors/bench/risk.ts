@@ -1,13 +1,6 @@
 import { Partitioners } from 'kafkajs';
 import { percentile, signal, type AlertEvent, type Detector, type DetectorScore } from '@proctoflex/core';
-import {
-  examPolicy,
-  readTopicToEnd,
-  testKafka,
-  TestPipeline,
-  uniqueName,
-  type TopicVariable,
-} from '@proctoflex/core/testing';
+import { examPolicy, readTopicToEnd, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
 import { behaviourOf, misbehaving, scriptedExam, type Behaviour } from '@proctoflex/ingest/sim';
 
 /**
@@ -147,14 +140,8 @@ async function accuracy() {
     ] as Behaviour[];
     const { candidates: exam } = await scriptedExam('bench', behaviours, examMinutes * 60);
     for (const { records } of exam) await pipeline.produceSession(records);
-    const processors: [string, TopicVariable][] = [
-      ['face', 'FRAMES_TOPIC'],
-      ['object', 'FRAMES_TOPIC'],
-      ['voice', 'AUDIO_TOPIC'],
-      ['app-policy', 'PROCESS_TOPIC'],
-    ];
     const started = Date.now();
-    await Promise.all(processors.map(([name, input]) => pipeline.processAll(name, input)));
+    await pipeline.scoreAll();
     const risk = await pipeline.processAll('risk', 'SCORES_TOPIC');
     await pipeline.caughtUp(risk, 'SESSIONS_TOPIC');
     const alerts = (await pipeline.read<AlertEvent>('ALERTS_TOPIC')).filter((alert) => alert.action === 'OPENED');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { AlertEvent } from '@proctoflex/core';
-import { examPolicy, testKafka, TestPipeline, uniqueName, type TopicVariable } from '@proctoflex/core/testing';
+import { examPolicy, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
 import { scriptedExam, type Behaviour } from '@proctoflex/ingest/sim';
 
 const kafka = testKafka();
@@ -28,13 +28,7 @@ test('end to end: the four processors and the risk stage raise each scripted mis
   const { candidates } = await scriptedExam(examId, behaviours, 120);
   for (const { records } of candidates) await pipeline.produceSession(records);
 
-  const processors: [string, TopicVariable][] = [
-    ['face', 'FRAMES_TOPIC'],
-    ['object', 'FRAMES_TOPIC'],
-    ['voice', 'AUDIO_TOPIC'],
-    ['app-policy', 'PROCESS_TOPIC'],
-  ];
-  await Promise.all(processors.map(([name, input]) => pipeline.processAll(name, input)));
+  await pipeline.scoreAll();
   const risk = await pipeline.processAll('risk', 'SCORES_TOPIC');
   await pipeline.caughtUp(risk, 'SESSIONS_TOPIC');
 

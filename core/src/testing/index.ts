@@ -10,7 +10,7 @@ import { readPartitionsToEnd } from '../read-to-end.ts';
 /** Shared helpers for integration tests, which run against the services infra/up started. */
 
 export { spawnStage, killStage, type StageProcess } from './stage-process.ts';
-export { TestPipeline, topicOfKind, type TopicVariable } from './pipeline.ts';
+export { processorInputs, TestPipeline, topicOfKind, type TopicVariable } from './pipeline.ts';
 export { examPolicy } from './policies.ts';
 
 export const servicesConfig = () => loadConfig(servicesSpec);

@@ -16,6 +16,14 @@ export const topicOfKind: Record<RecordKind, TopicVariable> = {
   SESSION: 'SESSIONS_TOPIC',
 };
 
+/** The processors (core/src/stages.ts) and the topic each scores. */
+export const processorInputs: Record<string, TopicVariable> = {
+  face: 'FRAMES_TOPIC',
+  object: 'FRAMES_TOPIC',
+  voice: 'AUDIO_TOPIC',
+  'app-policy': 'PROCESS_TOPIC',
+};
+
 /**
  * Every pipeline topic under fresh names (`topics` doubles as the environment that points a stage
  * at them), with their schemas registered: a test's own copy of the pipeline.
@@ -119,6 +127,11 @@ export class TestPipeline {
     await process.started;
     await this.caughtUp(stageName, input);
     return stageName;
+  }
+
+  /** Runs the four processors, side by side, until each has scored everything in its input. */
+  async scoreAll(): Promise<void> {
+    await Promise.all(Object.entries(processorInputs).map(([name, input]) => this.processAll(name, input)));
   }
 
   /** Kills the stages it ran and removes the topics, their changelogs included. */
