@@ -16,6 +16,11 @@ export const riskSpec = {
     'An open alert is sent again with its new evidence at most this often (capture time).',
     '10000',
   ),
+  RISK_HEARTBEAT_TIMEOUT_MS: variable(
+    parsers.positiveInt,
+    'A session whose client sent nothing for this long (heartbeats come every 5 s) gets a client_disconnected alert.',
+    '20000',
+  ),
   RISK_DECAY_HALF_LIFE_MS: variable(
     parsers.positiveInt,
     "After its alert closed, a rule's share of the risk score halves every this long.",

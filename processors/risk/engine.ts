@@ -9,7 +9,7 @@ import type {
   RiskUpdate,
   ScoreRef,
 } from '@proctoflex/core';
-import type { Rule, Trigger } from './rules.ts';
+import { disconnectRule, type Rule, type Trigger } from './rules.ts';
 
 /** One observation of a rule's signal, as the rule's trigger remembers it. */
 interface Sample {
@@ -57,6 +57,10 @@ export interface SessionRisk {
   level: RiskLevel | null;
   /** Capture time of the session's ENDED event: scores that arrive after it still count up to then. */
   endedAt: number | null;
+  /** The session's last event (heartbeat or other): its seq, capture time and Kafka timestamp. */
+  lastEvent: { seq: number; captureTime: number; timestamp: number } | null;
+  /** The client_disconnected alert while the client is silent. */
+  disconnected: OpenAlert | null;
 }
 
 export interface Emitted {
@@ -72,13 +76,26 @@ export interface EngineOptions {
   readonly updateEveryMs: number;
   /** A closed alert's points halve every this long. */
   readonly decayHalfLifeMs: number;
+  /** Silent this long (processing time, since the last event reached Kafka), a client counts as disconnected. */
+  readonly heartbeatTimeoutMs: number;
 }
 
 const severities: readonly AlertSeverity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const maxEvidence = 20;
 
 export function newSessionRisk(examId: string, candidateId: string): SessionRisk {
-  return { examId, candidateId, rules: {}, lastSeqs: {}, now: 0, riskEmittedAt: 0, level: null, endedAt: null };
+  return {
+    examId,
+    candidateId,
+    rules: {},
+    lastSeqs: {},
+    now: 0,
+    riskEmittedAt: 0,
+    level: null,
+    endedAt: null,
+    lastEvent: null,
+    disconnected: null,
+  };
 }
 
 /** Same session, rule and first supporting record: same alert, however often it is computed. */
@@ -242,6 +259,8 @@ export function endSession(
   session.endedAt = endTime;
   session.now = Math.max(session.now, endTime);
   const alerts = closeOpenAlerts(session, sessionId, endTime, rules);
+  if (session.disconnected) alerts.push(disconnectEvent(session, sessionId, session.disconnected, 'CLOSED', endTime));
+  session.disconnected = null;
   return { alerts, risks: riskUpdates(session, sessionId, rules, options, true) };
 }
 
@@ -275,6 +294,96 @@ function closeOpenAlerts(session: SessionRisk, sessionId: string, endTime: numbe
   return alerts;
 }
 
+function disconnectEvent(
+  session: SessionRisk,
+  sessionId: string,
+  alert: OpenAlert,
+  action: AlertEvent['action'],
+  eventTime: number,
+): AlertEvent {
+  const seconds = Math.round((eventTime - alert.startTime) / 1000);
+  return {
+    alertId: alert.alertId,
+    sessionId,
+    examId: session.examId,
+    candidateId: session.candidateId,
+    rule: disconnectRule.name,
+    action,
+    revision: alert.revision++,
+    severity: alert.severity,
+    description: `${disconnectRule.phrase} for ${seconds} s`,
+    startSeq: alert.startSeq,
+    startTime: alert.startTime,
+    eventTime,
+    endTime: action === 'CLOSED' ? eventTime : null,
+    evidence: alert.evidence,
+    scores: [],
+  };
+}
+
+/**
+ * A session event (heartbeat, focus, start) reached the stage, sent to Kafka at `timestamp`: the
+ * client is alive, and a client_disconnected alert closes at the event's capture time.
+ */
+export function heardFrom(
+  session: SessionRisk,
+  sessionId: string,
+  event: { seq: number; captureTime: number },
+  timestamp: number,
+  rules: readonly Rule[],
+  options: EngineOptions,
+): Emitted {
+  if (session.lastEvent && event.seq <= session.lastEvent.seq) return { alerts: [], risks: [] };
+  session.lastEvent = { seq: event.seq, captureTime: event.captureTime, timestamp };
+  const alert = session.disconnected;
+  if (!alert) return { alerts: [], risks: [] };
+  session.disconnected = null;
+  const alerts = [disconnectEvent(session, sessionId, alert, 'CLOSED', event.captureTime)];
+  return { alerts, risks: riskUpdates(session, sessionId, rules, options, true) };
+}
+
+/** A running session not yet known to be disconnected whose last event is older than the timeout. */
+export function newlySilent(session: SessionRisk, now: number, options: EngineOptions): boolean {
+  const last = session.lastEvent;
+  return (
+    last !== null &&
+    session.endedAt === null &&
+    session.disconnected === null &&
+    now - last.timestamp > options.heartbeatTimeoutMs
+  );
+}
+
+/**
+ * At processing time `now`: a running session whose last event reached Kafka more than the
+ * heartbeat timeout ago gets a client_disconnected alert (its id names that last event, so a
+ * restart that sees the same silence opens the same alert).
+ */
+export function checkSilence(
+  session: SessionRisk,
+  sessionId: string,
+  now: number,
+  rules: readonly Rule[],
+  options: EngineOptions,
+): Emitted {
+  const last = session.lastEvent;
+  if (!last || !newlySilent(session, now, options)) return { alerts: [], risks: [] };
+  session.disconnected = {
+    alertId: alertIdOf(sessionId, disconnectRule.name, last.seq),
+    startSeq: last.seq,
+    startTime: last.captureTime,
+    sourceTopic: 'proctor.sessions.v1',
+    revision: 0,
+    severity: disconnectRule.severity,
+    sentAt: now,
+    evidence: [{ topic: 'proctor.sessions.v1', seq: last.seq, captureTime: last.captureTime }],
+    scores: [],
+    labels: [],
+  };
+  const eventTime = last.captureTime + (now - last.timestamp);
+  const alerts = [disconnectEvent(session, sessionId, session.disconnected, 'OPENED', eventTime)];
+  return { alerts, risks: riskUpdates(session, sessionId, rules, options, true) };
+}
+
 const levelOf = (riskScore: number): RiskLevel => (riskScore >= 60 ? 'HIGH' : riskScore >= 30 ? 'MEDIUM' : 'LOW');
 
 /** A risk update when a second (event time) has passed since the last, the level changed, or `force`. */
@@ -296,6 +405,7 @@ function riskUpdates(
           : rule.weight * 0.5 ** ((session.now - state.closedAt) / options.decayHalfLifeMs);
       return points >= 0.1 ? [{ rule: rule.name, points: Math.round(points * 10) / 10 }] : [];
     })
+    .concat(session.disconnected ? [{ rule: disconnectRule.name, points: disconnectRule.weight }] : [])
     .sort((a, b) => b.points - a.points);
   const riskScore = Math.min(100, Math.round(contributions.reduce((sum, { points }) => sum + points, 0) * 10) / 10);
   const level = levelOf(riskScore);

@@ -130,3 +130,35 @@ test('killed mid-way, replayed, or uploaded late: the same alerts with the same 
   const uploadedLate = (await replayed.read<AlertEvent>('ALERTS_TOPIC')).filter((alert) => alert.sessionId === late);
   assert.deepEqual(summary(uploadedLate), summary(onTime));
 });
+
+test('a client that goes silent gets a client_disconnected alert while it is silent, closed when it is back', async (t) => {
+  const pipeline = await TestPipeline.create(kafka, 'it.risk.silence');
+  t.after(() => pipeline.close());
+  const examId = uniqueName('exam');
+  const quiet = uniqueName('s');
+  const chatty = uniqueName('s');
+  const event = (sessionId: string, seq: number, type: SessionEvent['type'] = 'HEARTBEAT'): SessionEvent => ({
+    ...ended(sessionId, examId, 0),
+    seq,
+    captureTime: Date.now(),
+    type,
+  });
+  await pipeline.produce('SESSIONS_TOPIC', [event(quiet, 0, 'STARTED'), event(chatty, 0, 'STARTED')]);
+  const stageName = await pipeline.processAll('risk', 'SESSIONS_TOPIC', { RISK_HEARTBEAT_TIMEOUT_MS: '3000' });
+  const alertsOf = async (sessionId: string) =>
+    summary((await pipeline.read<AlertEvent>('ALERTS_TOPIC')).filter((alert) => alert.sessionId === sessionId));
+
+  // The chatty client keeps sending heartbeats; the quiet one sends nothing more.
+  let seq = 1;
+  await waitUntil(kafka, 'the quiet client to be found disconnected', async () => {
+    await pipeline.produce('SESSIONS_TOPIC', [event(chatty, seq++)]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return (await alertsOf(quiet)).length > 0;
+  });
+  assert.match((await alertsOf(quiet))[0]!, /^client_disconnected OPENED .* MEDIUM$/);
+  await pipeline.produce('SESSIONS_TOPIC', [event(quiet, 1)]);
+  await pipeline.caughtUp(stageName, 'SESSIONS_TOPIC');
+  await waitUntil(kafka, 'the disconnection to close', async () => (await alertsOf(quiet)).length === 2);
+  assert.match((await alertsOf(quiet))[1]!, /^client_disconnected CLOSED /);
+  assert.deepEqual(await alertsOf(chatty), [], 'a client that keeps talking is never disconnected');
+});

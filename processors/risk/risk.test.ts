@@ -3,10 +3,15 @@ import test from 'node:test';
 import type { AlertEvent, Detector, DetectorScore, RiskUpdate, SurveillanceLevel } from '@proctoflex/core';
 import { signal } from '@proctoflex/core';
 import { examPolicy } from '@proctoflex/core/testing';
-import { alertIdOf, applyScore, endSession, newSessionRisk } from './engine.ts';
+import { alertIdOf, applyScore, checkSilence, endSession, heardFrom, newSessionRisk } from './engine.ts';
 import { rulesFor } from './rules.ts';
 
-const options = { escalateAfterMs: 60_000, updateEveryMs: 10_000, decayHalfLifeMs: 120_000 };
+const options = {
+  escalateAfterMs: 60_000,
+  updateEveryMs: 10_000,
+  decayHalfLifeMs: 120_000,
+  heartbeatTimeoutMs: 20_000,
+};
 const t0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 
 /** A detector score of `name` at `second` of the session, seq growing with time. */
@@ -206,4 +211,26 @@ test('an ended session closes its open alerts; scores that arrive later count up
     ['phone_visible', 'OPENED', 2, 'HIGH'],
     ['phone_visible', 'CLOSED', 12, 'HIGH'],
   ]);
+});
+
+test('a client silent past the heartbeat timeout is disconnected once, until it is heard from again', () => {
+  const rules = rulesFor(undefined);
+  const session = newSessionRisk('exam-1', 'candidate-1');
+  const heartbeat = (seq: number, second: number) =>
+    heardFrom(session, 'session-1', { seq, captureTime: t0 + second * 1000 }, t0 + second * 1000 + 30, rules, options);
+  heartbeat(1, 0);
+  heartbeat(2, 5);
+  assert.deepEqual(checkSilence(session, 'session-1', t0 + 25_000, rules, options).alerts, [], 'silent 20 s: not yet');
+  const opened = checkSilence(session, 'session-1', t0 + 26_000, rules, options);
+  // On the client's clock: its last capture time plus the silence since that event reached Kafka.
+  assert.deepEqual(summary(opened.alerts), [['client_disconnected', 'OPENED', 25.97, 'MEDIUM']]);
+  assert.equal(opened.alerts[0]!.alertId, alertIdOf('session-1', 'client_disconnected', 2));
+  assert.equal(opened.risks[0]!.riskScore, 15);
+  assert.deepEqual(checkSilence(session, 'session-1', t0 + 40_000, rules, options).alerts, [], 'opened once');
+  assert.deepEqual(heartbeat(2, 5).alerts, [], 'a replayed event says nothing');
+  const closed = heartbeat(3, 61);
+  assert.deepEqual(summary(closed.alerts), [['client_disconnected', 'CLOSED', 61, 'MEDIUM']]);
+  assert.equal(closed.alerts[0]!.description, 'No word from the desktop client for 56 s');
+  endSession(session, 'session-1', t0 + 62_000, rules, options);
+  assert.deepEqual(checkSilence(session, 'session-1', t0 + 200_000, rules, options).alerts, [], 'ended: never');
 });

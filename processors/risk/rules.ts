@@ -167,6 +167,14 @@ export const ruleDefaults: readonly RuleDefaults[] = [
   })),
 ];
 
+/** Raised by silence, not by a detector: the desktop client sent nothing for the heartbeat timeout. */
+export const disconnectRule = {
+  name: 'client_disconnected',
+  weight: 15,
+  severity: 'MEDIUM',
+  phrase: 'No word from the desktop client',
+} as const;
+
 /** The rules in force for an exam: its level's defaults with its overrides (STANDARD without a policy). */
 export function rulesFor(policy: ExamPolicy | undefined): Rule[] {
   const exam = policy?.deleted ? undefined : policy;

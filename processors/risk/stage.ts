@@ -1,6 +1,15 @@
-import type { DetectorScore, ExamPolicy, OutputRecord, SessionEvent, StageDefinition } from '@proctoflex/core';
+import type { DetectorScore, ExamPolicy, OutputRecord, SessionEvent, StageDefinition, Tables } from '@proctoflex/core';
 import { loadRiskConfig } from './config.ts';
-import { applyScore, endSession, newSessionRisk, type Emitted, type SessionRisk } from './engine.ts';
+import {
+  applyScore,
+  checkSilence,
+  endSession,
+  heardFrom,
+  newlySilent,
+  newSessionRisk,
+  type Emitted,
+  type SessionRisk,
+} from './engine.ts';
 import { rulesFor, type Rule } from './rules.ts';
 
 /**
@@ -14,7 +23,14 @@ export function riskStage(): StageDefinition<SessionRisk> {
     escalateAfterMs: config.RISK_ESCALATE_AFTER_MS,
     updateEveryMs: config.RISK_UPDATE_EVERY_MS,
     decayHalfLifeMs: config.RISK_DECAY_HALF_LIFE_MS,
+    heartbeatTimeoutMs: config.RISK_HEARTBEAT_TIMEOUT_MS,
   };
+  const rulesOf = (tables: Tables, examId: string) =>
+    rulesFor(tables.get(config.POLICIES_TOPIC, examId) as ExamPolicy | undefined);
+  const outputsOf = ({ alerts, risks }: Emitted): OutputRecord[] => [
+    ...alerts.map((alert) => ({ topic: config.ALERTS_TOPIC, key: alert.sessionId, value: alert })),
+    ...risks.map((risk) => ({ topic: config.RISK_TOPIC, key: risk.sessionId, value: risk })),
+  ];
   return {
     name: 'risk',
     inputs: [config.SCORES_TOPIC, config.SESSIONS_TOPIC],
@@ -25,6 +41,7 @@ export function riskStage(): StageDefinition<SessionRisk> {
     ],
     delivery: 'exactly-once',
     stateful: true,
+    tickIntervalMs: 1000,
     open: () =>
       Promise.resolve({
         processBatch(records, { state, tables }) {
@@ -40,29 +57,38 @@ export function riskStage(): StageDefinition<SessionRisk> {
             return session;
           };
           const outputs: OutputRecord[] = [];
-          const emit = ({ alerts, risks }: Emitted) => {
-            for (const alert of alerts)
-              outputs.push({ topic: config.ALERTS_TOPIC, key: alert.sessionId, value: alert });
-            for (const risk of risks) outputs.push({ topic: config.RISK_TOPIC, key: risk.sessionId, value: risk });
-          };
           const rulesOfExam = new Map<string, Rule[]>();
-          for (const { topic, value } of records) {
+          for (const { topic, value, timestamp } of records) {
             const { examId } = value as { examId: string };
             let rules = rulesOfExam.get(examId);
             if (!rules) {
-              rules = rulesFor(tables.get(config.POLICIES_TOPIC, examId) as ExamPolicy | undefined);
+              rules = rulesOf(tables, examId);
               rulesOfExam.set(examId, rules);
             }
             if (topic === config.SCORES_TOPIC) {
               const score = value as DetectorScore;
-              emit(applyScore(sessionOf(score), score, rules, options));
+              outputs.push(...outputsOf(applyScore(sessionOf(score), score, rules, options)));
             } else {
               const event = value as SessionEvent;
+              const session = sessionOf(event);
+              outputs.push(...outputsOf(heardFrom(session, event.sessionId, event, timestamp, rules, options)));
               if (event.type === 'ENDED')
-                emit(endSession(sessionOf(event), event.sessionId, event.captureTime, rules, options));
+                outputs.push(...outputsOf(endSession(session, event.sessionId, event.captureTime, rules, options)));
             }
           }
           for (const [sessionId, session] of sessions) state.set(sessionId, session);
+          return Promise.resolve(outputs);
+        },
+        /** Silence shows only in processing time: sessions read to the end whose client went quiet. */
+        tick({ state, tables, now, sessionsCaughtUp }) {
+          const outputs: OutputRecord[] = [];
+          for (const sessionId of sessionsCaughtUp(config.SESSIONS_TOPIC)) {
+            const stored = state.get(sessionId)!;
+            if (!newlySilent(stored, now, options)) continue;
+            const session = structuredClone(stored);
+            outputs.push(...outputsOf(checkSilence(session, sessionId, now, rulesOf(tables, session.examId), options)));
+            state.set(sessionId, session);
+          }
           return Promise.resolve(outputs);
         },
       }),

@@ -9,6 +9,8 @@ export interface InputRecord<Value = unknown> {
   readonly offset: string;
   /** The Kafka key: the sessionId (examId on proctor.policies.v1). */
   readonly key: string | null;
+  /** The record's Kafka timestamp: when its producer (the gateway, a stage) sent it, epoch ms. */
+  readonly timestamp: number;
   readonly value: Value;
 }
 
@@ -60,6 +62,16 @@ export interface BatchContext<State> {
   readonly reject: (record: InputRecord, error: Error) => void;
 }
 
+/** What a tick sees: every session this instance owns, at processing time `now`. */
+export interface TickContext<State> {
+  readonly state: SessionState<State>;
+  /** The sessions whose partition of `topic` this instance has read to its end (not behind). */
+  readonly sessionsCaughtUp: (topic: string) => string[];
+  readonly tables: Tables;
+  readonly logger: Logger;
+  readonly now: number;
+}
+
 /** What a stage's code is: records in, records out. Nothing about offsets, transactions or retries. */
 export interface StageHandler<State = never> {
   /**
@@ -68,6 +80,11 @@ export interface StageHandler<State = never> {
    * error makes the runner retry the records one by one and dead-letter those that still fail.
    */
   processBatch(records: InputRecord[], context: BatchContext<State>): Promise<OutputRecord[]>;
+  /**
+   * Called every StageDefinition.tickIntervalMs between batches, for what only the absence of
+   * records shows (a silent client). Its outputs and state changes commit like a batch's.
+   */
+  tick?(context: TickContext<State>): Promise<OutputRecord[]>;
   /** Releases what open() acquired (models, database clients). */
   close?(): Promise<void>;
 }
@@ -99,6 +116,8 @@ export interface StageDefinition<State = never> {
    * fewer, since a batch is one model call and its records wait for the whole of it.
    */
   readonly batchMaxRecords?: number;
+  /** How often (processing time) the handler's tick runs; exactly-once stages only. */
+  readonly tickIntervalMs?: number;
   /** Keeps per-session state in the compacted changelog proctor.state.<name>.v1. */
   readonly stateful: boolean;
   /** Builds the handler once per process: loads models, opens clients, reads its config. */

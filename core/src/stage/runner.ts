@@ -66,6 +66,9 @@ export class StageRunner<State = never> {
   private server?: Server;
   private pending: PendingBatch[] = [];
   private lingerTimer?: NodeJS.Timeout;
+  private tickTimer?: NodeJS.Timeout;
+  /** `topic:partition` of the partitions whose last fetched batch reached the end. */
+  private readonly caughtUp = new Set<string>();
   private flushing = Promise.resolve();
   private heartbeat: () => Promise<void> = () => Promise.resolve();
   private joined = false;
@@ -182,6 +185,12 @@ export class StageRunner<State = never> {
       partitionsConsumedConcurrently: maxPartitionsPerFlush,
       eachBatch: (payload) => this.onBatch(payload),
     });
+    if (this.handler.tick && definition.tickIntervalMs) {
+      if (!this.exactlyOnce) throw new Error(`stage ${definition.name}: a tick needs exactly-once delivery`);
+      this.tickTimer = setInterval(() => {
+        if (this.ready) this.flushing = this.flushing.then(() => this.tick());
+      }, definition.tickIntervalMs);
+    }
     this.logger.info({ inputs: definition.inputs, httpPort: port }, 'stage started');
   }
 
@@ -189,6 +198,7 @@ export class StageRunner<State = never> {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    clearInterval(this.tickTimer);
     this.scheduleFlush(0);
     await this.consumer?.disconnect();
     await this.flushing;
@@ -205,6 +215,8 @@ export class StageRunner<State = never> {
     const owned = new Set(Object.values(assignment).flat());
     this.metrics.assignedPartitions.set(Object.values(assignment).reduce((sum, list) => sum + list.length, 0));
     this.joined = true;
+    // Until a batch says otherwise, a (re)assigned partition may be behind.
+    this.caughtUp.clear();
     if (!this.definition.stateful) return;
     this.store.retainPartitions(owned);
     for (const partition of this.restores.keys()) if (!owned.has(partition)) this.restores.delete(partition);
@@ -225,6 +237,9 @@ export class StageRunner<State = never> {
     const { batch } = payload;
     this.heartbeat = () => payload.heartbeat();
     this.metrics.consumerLag.set({ topic: batch.topic, partition: batch.partition }, Number(batch.offsetLag()));
+    const position = `${batch.topic}:${batch.partition}`;
+    if (Number(batch.offsetLag()) === 0) this.caughtUp.add(position);
+    else this.caughtUp.delete(position);
     await this.restores.get(batch.partition);
     const envelopes: Envelope[] = [];
     const deadLetters: Message[] = [];
@@ -238,6 +253,7 @@ export class StageRunner<State = never> {
             partition: batch.partition,
             offset: message.offset,
             key: message.key?.toString() ?? null,
+            timestamp: Number(message.timestamp),
             value,
           },
           message,
@@ -289,6 +305,36 @@ export class StageRunner<State = never> {
       for (const batch of batches) batch.done.reject(error);
       // Lost partitions: KafkaJS rejoins, and whoever owns them now re-reads them from the last commit.
       if (isMembershipError(error)) this.logger.warn({ err: error }, 'batch dropped: the group rebalanced');
+      else this.fail(error);
+    }
+  }
+
+  /** Runs the handler's tick and commits what it emitted and changed, like a batch without inputs. */
+  private async tick(): Promise<void> {
+    try {
+      const partitionOf = this.store.partitions();
+      const state = new StagedState<State>(this.store, partitionOf);
+      const outputs = await this.handler!.tick!({
+        state,
+        tables: this.tableView,
+        logger: this.logger,
+        now: Date.now(),
+        sessionsCaughtUp: (topic) =>
+          [...partitionOf].filter(([, partition]) => this.caughtUp.has(`${topic}:${partition}`)).map(([id]) => id),
+      });
+      if (outputs.length === 0 && state.changes.size === 0) return;
+      const outputsByTopic = new Map<string, Message[]>();
+      for (const output of outputs) {
+        if (!outputsByTopic.has(output.topic)) outputsByTopic.set(output.topic, []);
+        outputsByTopic
+          .get(output.topic)!
+          .push({ key: output.key, value: this.serde.encode(output.topic, output.value) });
+      }
+      await this.commit([], { outputsByTopic, state }, []);
+      this.store.apply(state.changes);
+      for (const [topic, messages] of outputsByTopic) this.metrics.recordsOut.inc({ topic }, messages.length);
+    } catch (error) {
+      if (isMembershipError(error)) this.logger.warn({ err: error }, 'tick dropped: the group rebalanced');
       else this.fail(error);
     }
   }
@@ -382,7 +428,7 @@ export class StageRunner<State = never> {
       const transaction: Transaction = await this.producer!.transaction();
       try {
         if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages, acks: -1 });
-        await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: offsets });
+        if (offsets.length > 0) await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: offsets });
         // Still a member? KafkaJS offset commits carry no group generation (KIP-447), so this
         // check is what keeps an instance the group gave up on from committing what others redo.
         await this.heartbeat();

@@ -25,6 +25,11 @@ export class StateStore<State> {
     return this.entries.get(sessionId)?.value;
   }
 
+  /** Every session held, with its partition. */
+  partitions(): Map<string, number> {
+    return new Map([...this.entries].map(([sessionId, { partition }]) => [sessionId, partition]));
+  }
+
   /** Forgets the sessions of partitions this instance no longer owns. */
   retainPartitions(owned: ReadonlySet<number>): void {
     for (const [sessionId, entry] of this.entries) {
