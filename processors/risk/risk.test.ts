@@ -234,3 +234,32 @@ test('a client silent past the heartbeat timeout is disconnected once, until it 
   endSession(session, 'session-1', t0 + 62_000, rules, options);
   assert.deepEqual(checkSilence(session, 'session-1', t0 + 200_000, rules, options).alerts, [], 'ended: never');
 });
+
+test('every rule at every level: just short of its trigger no alert, at its trigger exactly one', () => {
+  const levels: SurveillanceLevel[] = ['LOW', 'STANDARD', 'STRICT'];
+  for (const level of levels) {
+    for (const rule of rulesFor(examPolicy('exam-1', { surveillanceLevel: level }))) {
+      const { trigger } = rule;
+      const sample = (second: number, present: boolean) =>
+        score(rule.detector, rule.signal, second, present ? 1 : 0, {
+          measurements: { speechSeconds: present ? 1 : 0 },
+        });
+      const scoresOf = (presence: boolean[]) => presence.map((present, second) => sample(second, present));
+      const times = (count: number, present = true) => Array.from({ length: count }, () => present);
+      const [short, enough] =
+        trigger.kind === 'persists'
+          ? [times(trigger.seconds), times(trigger.seconds + 1)]
+          : trigger.kind === 'ofLast'
+            ? [[...times(trigger.count - 1), ...times(trigger.of - trigger.count + 1, false)], times(trigger.count)]
+            : trigger.kind === 'consecutive'
+              ? [[...times(trigger.count - 1), false, ...times(trigger.count - 1)], times(trigger.count)]
+              : trigger.kind === 'amountWithin'
+                ? [times(trigger.seconds - 1), times(trigger.seconds)]
+                : [[false], [true]];
+      const opened = (presence: boolean[]) =>
+        run(level, scoresOf(presence)).alerts.filter((alert) => alert.action === 'OPENED' && alert.rule === rule.name);
+      assert.equal(opened(short).length, 0, `${level} ${rule.name}: short of ${JSON.stringify(trigger)}`);
+      assert.equal(opened(enough).length, 1, `${level} ${rule.name}: ${JSON.stringify(trigger)}`);
+    }
+  }
+});
