@@ -67,6 +67,7 @@ export class StageRunner<State = never> {
   private pending: PendingBatch[] = [];
   private lingerTimer?: NodeJS.Timeout;
   private tickTimer?: NodeJS.Timeout;
+  private tickQueued = false;
   /** `topic:partition` of the partitions whose last fetched batch reached the end. */
   private readonly caughtUp = new Set<string>();
   private flushing = Promise.resolve();
@@ -188,7 +189,13 @@ export class StageRunner<State = never> {
     if (this.handler.tick && definition.tickIntervalMs) {
       if (!this.exactlyOnce) throw new Error(`stage ${definition.name}: a tick needs exactly-once delivery`);
       this.tickTimer = setInterval(() => {
-        if (this.ready) this.flushing = this.flushing.then(() => this.tick());
+        // One tick waits behind the batches at most: under load they must not pile up.
+        if (!this.ready || this.tickQueued) return;
+        this.tickQueued = true;
+        this.flushing = this.flushing.then(() => {
+          this.tickQueued = false;
+          return this.tick();
+        });
       }, definition.tickIntervalMs);
     }
     this.logger.info({ inputs: definition.inputs, httpPort: port }, 'stage started');
