@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import pg from 'pg';
 import { loadConfig, localServicesSpec, servicesSpec } from '../config.ts';
 import { createKafka } from '../kafka.ts';
 import { createLogger } from '../logger.ts';
+import { migratePostgres } from '../migrations.ts';
+import { repoPath } from '../paths.ts';
 import { readPartitionsToEnd } from '../read-to-end.ts';
 
 /** Shared helpers for integration tests, which run against the services infra/up started. */
@@ -91,4 +94,34 @@ export function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topic: strin
     async (admin) => (await committedOffsetTotal(admin, groupId, topic)) >= (await endOffsetTotal(admin, topic)),
     timeoutMs,
   );
+}
+
+/**
+ * A PostgreSQL database of its own with the pipeline's migrations applied: `url` points a
+ * process at it; drop() removes it.
+ */
+export async function createTestDatabase(prefix: string) {
+  const { DATABASE_URL } = servicesConfig();
+  const database = uniqueName(prefix);
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const url = new URL(DATABASE_URL);
+  url.pathname = `/${database}`;
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  const client = await pool.connect();
+  try {
+    await migratePostgres(client, repoPath('infra/postgres/migrations'));
+  } finally {
+    client.release();
+  }
+  return {
+    url: url.toString(),
+    pool,
+    drop: async () => {
+      await pool.end();
+      await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
 }
