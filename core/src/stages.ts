@@ -14,6 +14,7 @@ export const stages: Record<string, () => Promise<StageDefinition<any>>> = {
   risk: async () => (await import('@proctoflex/risk')).riskStage(),
   // Sinks (sinks/*).
   'alerts-sink': async () => (await import('@proctoflex/sink-postgres')).alertsSinkStage(),
+  'clickhouse-sink': async () => (await import('@proctoflex/sink-clickhouse')).clickHouseSinkStage(),
   // Fixtures of the runtime's own tests and benchmark (core/src/testing/stages.ts).
   'fixture-copy': async () => (await import('./testing/stages.ts')).copyStage(),
   'fixture-count': async () => (await import('./testing/stages.ts')).countStage(),

@@ -6,7 +6,8 @@ import pg from 'pg';
 import { loadConfig, localServicesSpec, servicesSpec } from '../config.ts';
 import { createKafka } from '../kafka.ts';
 import { createLogger } from '../logger.ts';
-import { migratePostgres } from '../migrations.ts';
+import { createClickHouse, withClickHouseDatabase } from '../databases.ts';
+import { migrateClickHouse, migratePostgres } from '../migrations.ts';
 import { repoPath } from '../paths.ts';
 import { readPartitionsToEnd } from '../read-to-end.ts';
 
@@ -122,6 +123,26 @@ export async function createTestDatabase(prefix: string) {
       await pool.end();
       await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
       await admin.end();
+    },
+  };
+}
+
+/** A ClickHouse database of its own with the analytics migrations applied; drop() removes it. */
+export async function createTestClickHouse(prefix: string) {
+  const { CLICKHOUSE_URL } = servicesConfig();
+  const database = uniqueName(prefix);
+  const server = createClickHouse(CLICKHOUSE_URL);
+  await server.command({ query: `CREATE DATABASE ${database}` });
+  const url = withClickHouseDatabase(CLICKHOUSE_URL, database);
+  const client = createClickHouse(url);
+  await migrateClickHouse(client, repoPath('infra/clickhouse/migrations'));
+  return {
+    url,
+    client,
+    drop: async () => {
+      await client.close();
+      await server.command({ query: `DROP DATABASE ${database}` });
+      await server.close();
     },
   };
 }
