@@ -12,3 +12,5 @@ export * from './main.ts';
 export * from './scores.ts';
 export type * from './contracts.ts';
 export * from './stage/definition.ts';
+export { isConnectionFailure } from './retry.ts';
+export * from './policies.ts';

@@ -12,6 +12,18 @@ export function isRetriable(error: unknown): boolean {
 }
 
 /**
+ * Whether a database client's error is the connection's (refused, reset, timed out), not the
+ * data's: sinks turn these into ServiceUnavailableError so that the batch is retried.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    (typeof code === 'string' && /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH)$/.test(code)) ||
+    (typeof message === 'string' && /timeout|socket hang up/i.test(message))
+  );
+}
+
+/**
  * Runs `operation` until it succeeds, waiting 100 ms, 200 ms, … up to 5 s between attempts while
  * `shouldRetry` accepts its errors; any other error is thrown at once.
  */

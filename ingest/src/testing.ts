@@ -1,45 +1,21 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import type { Kafka } from 'kafkajs';
-import { createLogger, createMetricsRegistry, createTopics, repoPath } from '@proctoflex/core';
-import { testKafka, uniqueName, withAdmin } from '@proctoflex/core/testing';
+import { createLogger, createMetricsRegistry, repoPath, type RecordKind } from '@proctoflex/core';
+import { testKafka, TestPipeline, topicOfKind, uniqueName } from '@proctoflex/core/testing';
 import { loadIngestConfig } from './config.ts';
 import { Gateway } from './gateway.ts';
 import { mintIngestToken, type IngestClaims } from './token.ts';
 
-/** Fresh topics for the four record kinds, named after `prefix`. */
-export async function createIngestTopics(kafka: Kafka, prefix: string, numPartitions: number) {
-  const name = uniqueName(prefix);
-  const topics = {
-    FRAME: `${name}.frames`,
-    AUDIO: `${name}.audio`,
-    PROCESS: `${name}.process`,
-    SESSION: `${name}.sessions`,
-  };
-  await withAdmin(kafka, (admin) =>
-    createTopics(
-      admin,
-      Object.values(topics).map((topic) => ({ topic, numPartitions })),
-    ),
-  );
-  return topics;
-}
-
-/** A gateway in this process on its own topics (3 partitions each), for integration tests. */
+/** A gateway in this process on its own pipeline topics (3 partitions each), for integration tests; `topics` by record kind. */
 export async function startTestGateway(overrides: Record<string, string> = {}) {
   const kafka = testKafka();
-  const topics = await createIngestTopics(kafka, 'it.ingest', 3);
+  const pipeline = await TestPipeline.create(kafka, 'it.ingest');
+  const topics = Object.fromEntries(
+    Object.entries(topicOfKind).map(([kind, variable]) => [kind, pipeline.topics[variable]]),
+  ) as Record<RecordKind, string>;
   const secret = randomBytes(32).toString('hex');
-  const config = loadIngestConfig({
-    INGEST_TOKEN_SECRET: secret,
-    INGEST_PORT: '0',
-    FRAMES_TOPIC: topics.FRAME,
-    AUDIO_TOPIC: topics.AUDIO,
-    PROCESS_TOPIC: topics.PROCESS,
-    SESSIONS_TOPIC: topics.SESSION,
-    ...overrides,
-  });
+  const config = loadIngestConfig({ INGEST_TOKEN_SECRET: secret, INGEST_PORT: '0', ...pipeline.topics, ...overrides });
   const gateway = new Gateway(config, createLogger('ingest', 'warn'), createMetricsRegistry('ingest'));
   const port = await gateway.start();
   return {
@@ -49,7 +25,10 @@ export async function startTestGateway(overrides: Record<string, string> = {}) {
     secret,
     baseUrl: `http://127.0.0.1:${port}`,
     token: (claims: IngestClaims, ttlSeconds = 600) => mintIngestToken(secret, claims, ttlSeconds),
-    stop: () => gateway.stop(),
+    stop: async () => {
+      await gateway.stop();
+      await pipeline.close();
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { signal, type ExamPolicy, type ProcessSnapshot, type Signal } from '@proctoflex/core';
+import { policyInForce, signal, type ExamPolicy, type ProcessSnapshot, type Signal } from '@proctoflex/core';
 import {
   forbiddenApplications,
   forbiddenDomains,
@@ -58,7 +58,7 @@ function found(apps: ReadonlySet<string>, index: Map<string, string>): string[] 
  * A deleted exam's policy no longer applies.
  */
 export function appPolicySignals(snapshot: ProcessSnapshot, examPolicy: ExamPolicy | undefined): Signal[] {
-  const policy = examPolicy?.deleted ? undefined : examPolicy;
+  const policy = policyInForce(examPolicy);
   const apps = new Set<string>();
   for (const process of snapshot.processes) {
     apps.add(canonicalApp(process.name));

@@ -1,5 +1,13 @@
 import { Partitioners } from 'kafkajs';
-import { percentile, signal, type AlertEvent, type Detector, type DetectorScore } from '@proctoflex/core';
+import {
+  detectorScore,
+  percentile,
+  signal,
+  type AlertEvent,
+  type Detector,
+  type DetectorScore,
+  type Signal,
+} from '@proctoflex/core';
 import { examPolicy, readTopicToEnd, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
 import { behaviourOf, misbehaving, scriptedExam, type Behaviour } from '@proctoflex/ingest/sim';
 
@@ -22,18 +30,11 @@ const kafka = testKafka();
 /** What the processors would score for a candidate behaving so, `second` into the exam. */
 function simulatedScores(sessionId: string, behaviour: Behaviour, second: number, now: number): DetectorScore[] {
   const doing = (misbehaviour: Behaviour) => (behaviour === misbehaviour && misbehaving(behaviour, second) ? 1 : 0);
-  const score = (detector: Detector, sourceTopic: string, signals: ReturnType<typeof signal>[]): DetectorScore => ({
-    sessionId,
-    examId: 'bench',
-    candidateId: sessionId,
-    sourceTopic,
-    sourceSeq: second * 4 + ['FACE', 'OBJECT', 'VOICE', 'APP_POLICY'].indexOf(detector),
-    captureTime: now,
-    processedTime: now,
-    detector,
-    modelVersion: 'bench',
-    signals,
-  });
+  const score = (detector: Detector, sourceTopic: string, signals: Signal[]) => {
+    const seq = second * 4 + ['FACE', 'OBJECT', 'VOICE', 'APP_POLICY'].indexOf(detector);
+    const input = { sessionId, examId: 'bench', candidateId: sessionId, seq, captureTime: now };
+    return detectorScore(input, sourceTopic, detector, 'bench', signals);
+  };
   const scores = [
     score('VOICE', 'proctor.audio.v1', [
       signal('speech', doing('talks') * 0.9, { measurements: { speechSeconds: doing('talks') } }),

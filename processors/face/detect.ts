@@ -1,4 +1,4 @@
-import { signal, type ExamPolicy, type Signal, type SurveillanceLevel } from '@proctoflex/core';
+import { policyInForce, signal, type ExamPolicy, type Signal, type SurveillanceLevel } from '@proctoflex/core';
 import {
   defaultFaceOptions,
   detectFaces,
@@ -60,7 +60,7 @@ export const lookingAwayLimits: Record<SurveillanceLevel, LookingAwayLimits> = {
 };
 
 export function limitsOf(policy: ExamPolicy | undefined): LookingAwayLimits {
-  return lookingAwayLimits[policy && !policy.deleted ? policy.surveillanceLevel : 'STANDARD'];
+  return lookingAwayLimits[policyInForce(policy)?.surveillanceLevel ?? 'STANDARD'];
 }
 
 /** How far the head is turned, as a share of the limits: above 1 is looking away. */

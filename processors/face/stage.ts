@@ -58,9 +58,10 @@ async function checkIdentities(
   logger: Logger,
 ): Promise<Map<number, Signal>> {
   const framesOf = new Map<string, number[]>();
-  frames.forEach(({ frame }, index) =>
-    framesOf.set(frame.sessionId, [...(framesOf.get(frame.sessionId) ?? []), index]),
-  );
+  frames.forEach(({ frame }, index) => {
+    if (!framesOf.has(frame.sessionId)) framesOf.set(frame.sessionId, []);
+    framesOf.get(frame.sessionId)!.push(index);
+  });
   const comparable = (index: number) => {
     const [face, ...others] = faces[index]!;
     return (

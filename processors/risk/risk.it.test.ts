@@ -1,24 +1,22 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { signal, type AlertEvent, type DetectorScore, type RiskUpdate, type SessionEvent } from '@proctoflex/core';
+import { detectorScore, signal, type AlertEvent, type RiskUpdate, type SessionEvent } from '@proctoflex/core';
 import { examPolicy, killStage, testKafka, TestPipeline, uniqueName, waitUntil } from '@proctoflex/core/testing';
 
 const kafka = testKafka();
 const t0 = Date.now() - 3_600_000;
 
 function faceScores(sessionId: string, examId: string, noFace: (second: number) => boolean, seconds: number) {
-  return Array.from({ length: seconds }, (_, second): DetectorScore => ({
+  const input = (second: number) => ({
     sessionId,
     examId,
     candidateId: `candidate-of-${sessionId}`,
-    sourceTopic: 'proctor.frames.v1',
-    sourceSeq: second,
+    seq: second,
     captureTime: t0 + second * 1000,
-    processedTime: t0 + second * 1000 + 80,
-    detector: 'FACE',
-    modelVersion: 'test',
-    signals: [signal('no_face', noFace(second) ? 1 : 0)],
-  }));
+  });
+  return Array.from({ length: seconds }, (_, second) =>
+    detectorScore(input(second), 'proctor.frames.v1', 'FACE', 'test', [signal('no_face', noFace(second) ? 1 : 0)]),
+  );
 }
 
 function ended(sessionId: string, examId: string, second: number): SessionEvent {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { AlertEvent, Detector, DetectorScore, RiskUpdate, SurveillanceLevel } from '@proctoflex/core';
-import { signal } from '@proctoflex/core';
+import { detectorScore, signal } from '@proctoflex/core';
 import { examPolicy } from '@proctoflex/core/testing';
 import { alertIdOf, applyScore, checkSilence, endSession, heardFrom, newSessionRisk } from './engine.ts';
 import { rulesFor } from './rules.ts';
@@ -22,18 +22,15 @@ function score(
   value: number,
   details: { measurements?: Record<string, number>; labels?: string[] } = {},
 ): DetectorScore {
-  return {
+  const input = {
     sessionId: 'session-1',
     examId: 'exam-1',
     candidateId: 'candidate-1',
-    sourceTopic: detector === 'VOICE' ? 'proctor.audio.v1' : 'proctor.frames.v1',
-    sourceSeq: Math.round(second * 10),
+    seq: Math.round(second * 10),
     captureTime: t0 + second * 1000,
-    processedTime: t0 + second * 1000 + 50,
-    detector,
-    modelVersion: 'test',
-    signals: [signal(name, value, details)],
   };
+  const sourceTopic = detector === 'VOICE' ? 'proctor.audio.v1' : 'proctor.frames.v1';
+  return detectorScore(input, sourceTopic, detector, 'test', [signal(name, value, details)]);
 }
 
 /** Runs scores through one session under a level's rules; every alert event and risk update. */

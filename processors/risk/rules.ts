@@ -1,4 +1,10 @@
-import type { AlertSeverity, Detector, ExamPolicy, SurveillanceLevel } from '@proctoflex/core';
+import {
+  policyInForce,
+  type AlertSeverity,
+  type Detector,
+  type ExamPolicy,
+  type SurveillanceLevel,
+} from '@proctoflex/core';
 
 /** When a rule's signal counts as misconduct, judged on the detector's observations in capture order. */
 export type Trigger =
@@ -177,7 +183,7 @@ export const disconnectRule = {
 
 /** The rules in force for an exam: its level's defaults with its overrides (STANDARD without a policy). */
 export function rulesFor(policy: ExamPolicy | undefined): Rule[] {
-  const exam = policy?.deleted ? undefined : policy;
+  const exam = policyInForce(policy);
   const level = exam?.surveillanceLevel ?? 'STANDARD';
   return ruleDefaults.flatMap(({ triggers, ...defaults }) => {
     const override = exam?.ruleOverrides.find((candidate) => candidate.rule === defaults.name);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { signal, type DetectorScore } from '@proctoflex/core';
+import { detectorScore, signal, type DetectorScore } from '@proctoflex/core';
 import { createTestClickHouse, testKafka, TestPipeline } from '@proctoflex/core/testing';
 
 const kafka = testKafka();
@@ -10,21 +10,17 @@ function scores(sessions: number, perSession: number): DetectorScore[] {
   return Array.from({ length: sessions * perSession }, (_, index) => {
     const session = index % sessions;
     const seq = Math.floor(index / sessions);
-    return {
+    const input = {
       sessionId: `session-${session}`,
       examId: 'exam-ch',
       candidateId: `candidate-${session}`,
-      sourceTopic: 'proctor.audio.v1',
-      sourceSeq: seq,
+      seq,
       captureTime: t0 + seq * 1000,
-      processedTime: t0 + seq * 1000 + 40,
-      detector: 'VOICE',
-      modelVersion: 'silero',
-      signals: [
-        signal('speech', seq % 7 === 0 ? 0.9 : 0.1, { measurements: { speechSeconds: 0.2 } }),
-        signal('loud_noise', 0),
-      ],
     };
+    return detectorScore(input, 'proctor.audio.v1', 'VOICE', 'silero', [
+      signal('speech', seq % 7 === 0 ? 0.9 : 0.1, { measurements: { speechSeconds: 0.2 } }),
+      signal('loud_noise', 0),
+    ]);
   });
 }
 

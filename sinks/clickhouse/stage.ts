@@ -1,15 +1,12 @@
-import { createClickHouse, ServiceUnavailableError, type DetectorScore, type StageDefinition } from '@proctoflex/core';
+import {
+  createClickHouse,
+  isConnectionFailure,
+  ServiceUnavailableError,
+  type DetectorScore,
+  type StageDefinition,
+} from '@proctoflex/core';
 import { loadClickHouseSinkConfig } from './config.ts';
 import { signalRows } from './rows.ts';
-
-/** Failures of the connection, not of the data: ClickHouse is away or slow, retry. */
-function isUnavailable(error: unknown): boolean {
-  const { code, message } = error as { code?: string; message?: string };
-  return (
-    /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH)$/.test(code ?? '') ||
-    /timeout|socket hang up/i.test(message ?? '')
-  );
-}
 
 /**
  * Writes every detector score into ClickHouse `signals`, one row per signal, one insert per
@@ -34,7 +31,8 @@ export function clickHouseSinkStage(): StageDefinition {
           try {
             await client.insert({ table: 'signals', values, format: 'JSONEachRow' });
           } catch (error) {
-            if (isUnavailable(error)) throw new ServiceUnavailableError('ClickHouse did not take the batch', error);
+            if (isConnectionFailure(error))
+              throw new ServiceUnavailableError('ClickHouse did not take the batch', error);
             throw error;
           }
           return [];

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ServiceUnavailableError, type AlertEvent, type StageDefinition } from '@proctoflex/core';
+import { isConnectionFailure, ServiceUnavailableError, type AlertEvent, type StageDefinition } from '@proctoflex/core';
 import { loadAlertsSinkConfig } from './config.ts';
 
 /** The channel the API listens on for alerts to push to proctors (payload: AlertNotice JSON). */
@@ -35,8 +35,8 @@ ON CONFLICT (alert_id, revision) DO NOTHING`;
 
 /** Connection-level failures (class 08, 57P0x shutdowns, sockets): PostgreSQL is away, retry. */
 function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? '';
-  return code.startsWith('08') || code.startsWith('57P') || /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT)$/.test(code);
+  const { code } = error as { code?: unknown };
+  return (typeof code === 'string' && /^(08|57P)/.test(code)) || isConnectionFailure(error);
 }
 
 /**

@@ -11,7 +11,13 @@ import { isRetriable, retryWhile } from '../retry.ts';
 import { AvroSerde } from '../serde.ts';
 import { ensureTopics } from '../topics.ts';
 import type { StageRunnerConfig } from './config.ts';
-import { changelogTopicOf, type InputRecord, type StageDefinition, type StageHandler } from './definition.ts';
+import {
+  changelogTopicOf,
+  type InputRecord,
+  type OutputRecord,
+  type StageDefinition,
+  type StageHandler,
+} from './definition.ts';
 import { startOperationsServer } from './http.ts';
 import { createStageMetrics, type StageMetrics } from './metrics.ts';
 import { StagedState, StateStore } from './state.ts';
@@ -45,6 +51,21 @@ const membershipErrors = new Set([
   'UNKNOWN_MEMBER_ID',
 ]);
 const isMembershipError = (error: unknown) => membershipErrors.has((error as { type?: string }).type ?? '');
+interface EncodedOutput {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly value: Buffer;
+}
+
+/** Appends each output to its topic's messages in `byTopic`; returns `byTopic`. */
+function addByTopic(byTopic: Map<string, Message[]>, outputs: EncodedOutput[]): Map<string, Message[]> {
+  for (const { topic, key, value } of outputs) {
+    if (!byTopic.has(topic)) byTopic.set(topic, []);
+    byTopic.get(topic)!.push({ key, value });
+  }
+  return byTopic;
+}
+
 /** Lets timers and sockets run (heartbeats above all) between long stretches of work. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -316,6 +337,11 @@ export class StageRunner<State = never> {
     }
   }
 
+  /** Outputs in the wire format, with the schema registered for their topic. */
+  private encode(outputs: OutputRecord[]): EncodedOutput[] {
+    return outputs.map(({ topic, key, value }) => ({ topic, key, value: this.serde.encode(topic, value) }));
+  }
+
   /** Runs the handler's tick and commits what it emitted and changed, like a batch without inputs. */
   private async tick(): Promise<void> {
     try {
@@ -330,13 +356,7 @@ export class StageRunner<State = never> {
           [...partitionOf].filter(([, partition]) => this.caughtUp.has(`${topic}:${partition}`)).map(([id]) => id),
       });
       if (outputs.length === 0 && state.changes.size === 0) return;
-      const outputsByTopic = new Map<string, Message[]>();
-      for (const output of outputs) {
-        if (!outputsByTopic.has(output.topic)) outputsByTopic.set(output.topic, []);
-        outputsByTopic
-          .get(output.topic)!
-          .push({ key: output.key, value: this.serde.encode(output.topic, output.value) });
-      }
+      const outputsByTopic = addByTopic(new Map(), this.encode(outputs));
       await this.commit([], { outputsByTopic, state }, []);
       this.store.apply(state.changes);
       for (const [topic, messages] of outputsByTopic) this.metrics.recordsOut.inc({ topic }, messages.length);
@@ -369,21 +389,13 @@ export class StageRunner<State = never> {
             { state: chunkState, tables: this.tableView, logger: this.logger, reject },
           );
           this.metrics.handlerSeconds.observe((performance.now() - started) / 1000);
-          const encoded = outputs.map((output) => ({
-            topic: output.topic,
-            key: output.key,
-            value: this.serde.encode(output.topic, output.value),
-          }));
-          return { encoded, rejected };
+          return { encoded: this.encode(outputs), rejected };
         });
         chunkState.mergeInto(state);
         for (const { envelope, error } of rejected) {
           deadLetters.push(this.deadLetter(envelope.record.topic, envelope.record.partition, envelope.message, error));
         }
-        for (const { topic, key, value } of encoded) {
-          if (!outputsByTopic.has(topic)) outputsByTopic.set(topic, []);
-          outputsByTopic.get(topic)!.push({ key, value });
-        }
+        addByTopic(outputsByTopic, encoded);
       } catch (error) {
         if (chunk.length === 1) {
           const { record, message } = chunk[0]!;
