@@ -1,22 +1,76 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 
+/** What partitionEnds needs of KafkaJS's internal cluster client. */
+interface UncommittedCluster {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  addTargetTopic(topic: string): Promise<void>;
+  findTopicPartitionMetadata(topic: string): { partitionId: number }[];
+  fetchTopicsOffset(
+    topics: { topic: string; fromBeginning: boolean; partitions: { partition: number }[] }[],
+  ): Promise<{ partitions: { partition: number; offset: string }[] }[]>;
+}
+
+const readUncommitted = 0;
+
 /**
- * Whether a fetched batch brings a reader to the end of its partition: past both the end the
- * reader started with and the high watermark this fetch reported (see readPartitionsToEnd).
+ * The first and next offset of every partition of `topic`, read_uncommitted. KafkaJS's admin
+ * only asks read_committed, which answers the last stable offset: 0 for a partition whose first
+ * transaction has committed but whose markers are still being written, so such a partition
+ * looks empty. KafkaJS offers no public read_uncommitted offset lookup, hence its cluster factory.
  */
-export function reachedEnd(startEnd: number, batch: { lastOffset: string; highWatermark: string }): boolean {
-  return Number(batch.lastOffset) + 1 >= Math.max(startEnd, Number(batch.highWatermark));
+export async function partitionEnds(kafka: Kafka, topic: string): Promise<Map<number, { low: number; high: number }>> {
+  const factory = Object.getOwnPropertySymbols(kafka).find(
+    (symbol) => symbol.description === 'private:Kafka:createCluster',
+  );
+  if (!factory) throw new Error('this KafkaJS version has no cluster factory: pin kafkajs 2.2');
+  const createCluster = (kafka as unknown as Record<symbol, (options: object) => UncommittedCluster>)[factory]!;
+  const cluster = createCluster({ allowAutoTopicCreation: false, isolationLevel: readUncommitted });
+  await cluster.connect();
+  try {
+    await cluster.addTargetTopic(topic);
+    const partitions = cluster.findTopicPartitionMetadata(topic).map(({ partitionId }) => ({ partition: partitionId }));
+    const offsets = async (fromBeginning: boolean) =>
+      new Map(
+        (await cluster.fetchTopicsOffset([{ topic, fromBeginning, partitions }]))[0]!.partitions.map(
+          ({ partition, offset }) => [partition, Number(offset)],
+        ),
+      );
+    const [low, high] = await Promise.all([offsets(true), offsets(false)]);
+    return new Map([...high].map(([partition, next]) => [partition, { low: low.get(partition) ?? 0, high: next }]));
+  } finally {
+    await cluster.disconnect();
+  }
 }
 
 /**
- * Reads the given partitions of `topic` from the beginning up to their end, read_committed,
- * passing each record to `onRecord` once per position. "The end" is the high watermark the
- * fetches report, not the last stable offset: a transaction committed a moment ago may still
- * be writing its markers, and its records must not be missed. A partition whose last stable
- * offset is 0 is taken as empty: KafkaJS cannot ask for the high watermark, so a first
- * transaction still open there (a crashed producer's, until it times out) hides what others
- * committed after it.
+ * The partitions a reader from the beginning must wait for, with the offset it must pass: the
+ * high watermark when the read began. A read_committed reader passes it only once every
+ * transaction written before then has its markers, so it has read all they committed.
+ */
+export async function endsToReach(
+  kafka: Kafka,
+  topic: string,
+  partitions: readonly number[] | 'all' = 'all',
+): Promise<Map<number, number>> {
+  const ends = await partitionEnds(kafka, topic);
+  return new Map(
+    [...ends]
+      .filter(([partition, { low, high }]) => high > low && (partitions === 'all' || partitions.includes(partition)))
+      .map(([partition, { high }]) => [partition, high]),
+  );
+}
+
+/** Whether a fetched batch (KafkaJS END_BATCH_PROCESS; its lastOffset counts markers and aborted records) reaches `end`. */
+export function reachedEnd(end: number, batch: { lastOffset: string }): boolean {
+  return Number(batch.lastOffset) + 1 >= end;
+}
+
+/**
+ * Reads the given partitions of `topic` from the beginning up to their end when the call began
+ * (see endsToReach), read_committed, passing each record to `onRecord` once per position. A
+ * transaction still open there (a crashed producer's, until it is fenced or times out) is waited for.
  */
 export async function readPartitionsToEnd(
   kafka: Kafka,
@@ -25,15 +79,8 @@ export async function readPartitionsToEnd(
   onRecord: (partition: number, message: KafkaMessage) => void,
   timeoutMs = 120_000,
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const stableEnds = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const end = new Map(
-    stableEnds
-      .filter(({ partition }) => partitions === 'all' || partitions.includes(partition))
-      .map(({ partition, high }) => [partition, Number(high)]),
-  );
-  const pending = new Set([...end].filter(([, offset]) => offset > 0).map(([partition]) => partition));
+  const end = await endsToReach(kafka, topic, partitions);
+  const pending = new Set(end.keys());
   if (pending.size === 0) return;
   const lastOffsetRead = new Map<number, number>();
   const consumer = kafka.consumer({ groupId: `read-to-end.${topic}.${randomBytes(6).toString('hex')}` });
@@ -48,7 +95,8 @@ export async function readPartitionsToEnd(
       );
       // Also emitted for batches that held only transaction markers or aborted records.
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        if (reachedEnd(end.get(payload.partition) ?? 0, payload)) pending.delete(payload.partition);
+        const partitionEnd = end.get(payload.partition);
+        if (partitionEnd !== undefined && reachedEnd(partitionEnd, payload)) pending.delete(payload.partition);
         if (pending.size === 0) {
           clearTimeout(timer);
           resolve();

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { detectorScore, signal, type AlertEvent, type RiskUpdate, type SessionEvent } from '@proctoflex/core';
-import { examPolicy, killStage, testKafka, TestPipeline, uniqueName, waitUntil } from '@proctoflex/core/testing';
+import {
+  committedOffsetTotal,
+  examPolicy,
+  killStage,
+  testKafka,
+  TestPipeline,
+  uniqueName,
+  waitUntil,
+} from '@proctoflex/core/testing';
 
 const kafka = testKafka();
 const t0 = Date.now() - 3_600_000;
@@ -95,9 +103,16 @@ test('killed mid-way, replayed, or uploaded late: the same alerts with the same 
   await pipeline.produce('SCORES_TOPIC', scores);
 
   const stageName = uniqueName('it-risk-kill');
-  const first = pipeline.spawnStage('risk', { STAGE_INSTANCE_ID: 'one', STAGE_BATCH_MAX_RECORDS: '200' }, stageName);
+  // Small fetches make small transactions, so that the kill finds work done and work to do.
+  const first = pipeline.spawnStage('risk', { STAGE_INSTANCE_ID: 'one', STAGE_FETCH_MAX_BYTES: '32768' }, stageName);
   await first.process.started;
-  await waitUntil(kafka, 'some alerts', async () => (await pipeline.read('ALERTS_TOPIC')).length >= 300);
+  await waitUntil(
+    kafka,
+    'a tenth of the scores processed',
+    async (admin) =>
+      (await committedOffsetTotal(admin, `proctoflex.${stageName}`, pipeline.topics.SCORES_TOPIC)) >=
+      scores.length / 10,
+  );
   await killStage(first.process);
   const beforeKill = (await pipeline.read('ALERTS_TOPIC')).length;
   // Restarted under the same id, it fences the dead one's open transaction and goes on from the commit.

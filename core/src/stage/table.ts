@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { DecodeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { reachedEnd } from '../read-to-end.ts';
+import { endsToReach, reachedEnd } from '../read-to-end.ts';
 import type { AvroSerde } from '../serde.ts';
 
 /**
@@ -29,12 +29,7 @@ export class TableReader {
   /** Resolves once everything committed to the topic before the call has been read (as readPartitionsToEnd). */
   async load(timeoutMs = 120_000): Promise<void> {
     await this.stop(); // a retried load starts over
-    const admin = this.kafka.admin();
-    await admin.connect();
-    const offsets = await admin.fetchTopicOffsets(this.topic).finally(() => admin.disconnect());
-    const behind = new Map(
-      offsets.filter(({ high }) => Number(high) > 0).map(({ partition, high }) => [partition, Number(high)]),
-    );
+    const behind = await endsToReach(this.kafka, this.topic);
     // A group of its own per reader: every instance reads every partition.
     this.consumer = this.kafka.consumer({
       groupId: `proctoflex.table.${this.topic}.${randomBytes(6).toString('hex')}`,

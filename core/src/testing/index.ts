@@ -9,7 +9,7 @@ import { createLogger } from '../logger.ts';
 import { createClickHouse, withClickHouseDatabase } from '../databases.ts';
 import { migrateClickHouse, migratePostgres } from '../migrations.ts';
 import { repoPath } from '../paths.ts';
-import { readPartitionsToEnd } from '../read-to-end.ts';
+import { partitionEnds, readPartitionsToEnd } from '../read-to-end.ts';
 
 /** Shared helpers for integration tests, which run against the services infra/up started. */
 
@@ -88,11 +88,14 @@ export async function waitUntil(
 
 /** Resolves once `groupId` has committed offsets at the end of every partition of `topic`. */
 export function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topic: string, timeoutMs?: number): Promise<void> {
-  // A group never commits past the end, so equal totals mean every partition is caught up.
+  // A group never commits past the end, so equal totals mean every partition is caught up. The
+  // end is the high watermark: the last transaction into `topic` may still be writing its markers.
+  const highTotal = async () =>
+    [...(await partitionEnds(kafka, topic)).values()].reduce((sum, { high }) => sum + high, 0);
   return waitUntil(
     kafka,
     `${groupId} to catch up on ${topic}`,
-    async (admin) => (await committedOffsetTotal(admin, groupId, topic)) >= (await endOffsetTotal(admin, topic)),
+    async (admin) => (await committedOffsetTotal(admin, groupId, topic)) >= (await highTotal()),
     timeoutMs,
   );
 }
