@@ -10,9 +10,10 @@ test('core/src/contracts.ts matches schemas/avro (run npm run schemas:types afte
   assert.equal(readFileSync(repoPath(contractsFile), 'utf8'), renderSchemaTypes());
 });
 
-test('one schema per record type of DESIGN.md, and the envelope desktops send them in', () => {
+test("one schema per record type of DESIGN.md, the envelope desktops send them in, and proctors' reviews", () => {
   assert.deepEqual(schemaNames(), [
     'AlertEvent',
+    'AlertReview',
     'AudioChunk',
     'DeadLetter',
     'DetectorScore',

@@ -117,6 +117,7 @@ export const topicsSpec = {
   SCORES_TOPIC: variable(parsers.text, 'Detector scores of the processors (DetectorScore).', 'proctor.scores.v1'),
   RISK_TOPIC: variable(parsers.text, 'Per-session risk over time (RiskUpdate).', 'proctor.risk.v1'),
   ALERTS_TOPIC: variable(parsers.text, 'Alerts opened, updated and closed (AlertEvent).', 'proctor.alerts.v1'),
+  REVIEWS_TOPIC: variable(parsers.text, "Proctors' decisions on alerts (AlertReview).", 'proctor.reviews.v1'),
   DLQ_TOPIC: variable(
     parsers.text,
     'Records a stage could not process, with the reason (DeadLetter).',

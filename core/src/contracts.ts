@@ -65,6 +65,27 @@ export interface AlertEvent {
   scores: ScoreRef[];
 }
 
+/** What a proctor decided about an alert. */
+export type ReviewDecision = 'CONFIRMED' | 'DISMISSED' | 'ESCALATED';
+
+/** A proctor's decision on an alert, published by the API when it is made. Topic proctor.reviews.v1, key sessionId. */
+export interface AlertReview {
+  /** The reviewed alert (AlertEvent.alertId). */
+  alertId: string;
+  /** Exam session of the alert; the Kafka key. */
+  sessionId: string;
+  /** Exam of the session. */
+  examId: string;
+  /** Rule of the reviewed alert, e.g. phone_visible. */
+  rule: string;
+  /** The decision. */
+  decision: ReviewDecision;
+  /** User id of the proctor who decided. */
+  reviewerId: string;
+  /** When the decision was made, epoch milliseconds (UTC). */
+  reviewedTime: number;
+}
+
 /** About one second of microphone audio. Topic proctor.audio.v1, key sessionId. */
 export interface AudioChunk {
   /** Exam session the audio belongs to; the Kafka key. */
@@ -359,6 +380,7 @@ export interface SessionEvent {
 /** Every top-level schema, by the name of its .avsc file. */
 export interface Contracts {
   AlertEvent: AlertEvent;
+  AlertReview: AlertReview;
   AudioChunk: AudioChunk;
   DeadLetter: DeadLetter;
   DetectorScore: DetectorScore;

@@ -63,10 +63,26 @@ test('ClickHouse migrations run twice are applied once, and the tables exist', a
   const tables = await rows(`SELECT name FROM system.tables WHERE database = '${database}' ORDER BY name`);
   assert.deepEqual(
     tables.map((row) => row.name),
-    ['schema_migrations', 'signals'],
+    [
+      'alert_events',
+      'alert_reviews',
+      'exams',
+      'process_snapshots',
+      'risk_updates',
+      'schema_migrations',
+      'session_events',
+      'sessions',
+      'signal_minute_states',
+      'signal_minutes_feed',
+      'signals',
+      'signals_per_minute',
+    ],
   );
+  // Views cannot carry column comments on ClickHouse 18.16: their SQL documents them.
   const undocumented = await rows(
-    `SELECT table, name FROM system.columns WHERE database = '${database}' AND table != 'schema_migrations' AND comment = ''`,
+    `SELECT table, name FROM system.columns WHERE database = '${database}' AND comment = ''
+       AND table IN (SELECT name FROM system.tables WHERE database = '${database}'
+         AND name != 'schema_migrations' AND engine NOT LIKE '%View')`,
   );
-  assert.deepEqual(undocumented, [], 'every analytics column has a comment');
+  assert.deepEqual(undocumented, [], 'every analytics table column has a comment');
 });

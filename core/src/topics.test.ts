@@ -4,7 +4,7 @@ import test from 'node:test';
 import { repoPath } from './paths.ts';
 import { parseTopics, pipelineTopics } from './topics.ts';
 
-test('every topic of DESIGN.md is declared, with a schema file', () => {
+test("every topic of DESIGN.md and proctors' reviews are declared, with a schema file", () => {
   const names = pipelineTopics.map((topic) => topic.name).sort();
   assert.deepEqual(names, [
     'proctor.alerts.v1',
@@ -13,6 +13,7 @@ test('every topic of DESIGN.md is declared, with a schema file', () => {
     'proctor.frames.v1',
     'proctor.policies.v1',
     'proctor.process.v1',
+    'proctor.reviews.v1',
     'proctor.risk.v1',
     'proctor.scores.v1',
     'proctor.sessions.v1',

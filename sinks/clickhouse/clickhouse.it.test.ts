@@ -1,45 +1,283 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import test from 'node:test';
-import { detectorScore, signal, type DetectorScore } from '@proctoflex/core';
-import { createTestClickHouse, testKafka, TestPipeline } from '@proctoflex/core/testing';
+import {
+  detectorScore,
+  repoPath,
+  signal,
+  type AlertEvent,
+  type AlertReview,
+  type DetectorScore,
+  type RiskUpdate,
+} from '@proctoflex/core';
+import {
+  committedOffsetTotal,
+  createTestClickHouse,
+  examPolicy,
+  killStage,
+  testKafka,
+  TestPipeline,
+  uniqueName,
+  waitUntil,
+  withAdmin,
+  type TopicVariable,
+} from '@proctoflex/core/testing';
+import { scriptedExam } from '@proctoflex/ingest/sim';
 
 const kafka = testKafka();
 
-function scores(sessions: number, perSession: number): DetectorScore[] {
-  const t0 = Date.now() - 3_600_000;
-  return Array.from({ length: sessions * perSession }, (_, index) => {
-    const session = index % sessions;
-    const seq = Math.floor(index / sessions);
-    const input = {
-      sessionId: `session-${session}`,
-      examId: 'exam-ch',
-      candidateId: `candidate-${session}`,
-      seq,
-      captureTime: t0 + seq * 1000,
-    };
-    return detectorScore(input, 'proctor.audio.v1', 'VOICE', 'silero', [
-      signal('speech', seq % 7 === 0 ? 0.9 : 0.1, { measurements: { speechSeconds: 0.2 } }),
-      signal('loud_noise', 0),
-    ]);
-  });
-}
+/** Each table of the sink, the topic it mirrors and the rows the topic's records make. */
+const tables: { table: string; topic: TopicVariable; rowsOf: (values: unknown[]) => number }[] = [
+  {
+    table: 'signals',
+    topic: 'SCORES_TOPIC',
+    rowsOf: (scores) => (scores as DetectorScore[]).reduce((sum, score) => sum + score.signals.length, 0),
+  },
+  {
+    table: 'risk_updates',
+    topic: 'RISK_TOPIC',
+    // One row per session and moment (see the migration).
+    rowsOf: (risks) =>
+      new Set((risks as RiskUpdate[]).map((risk) => `${risk.sessionId}/${risk.captureTime}/${risk.computedTime}`)).size,
+  },
+  { table: 'alert_events', topic: 'ALERTS_TOPIC', rowsOf: (values) => values.length },
+  { table: 'session_events', topic: 'SESSIONS_TOPIC', rowsOf: (values) => values.length },
+  { table: 'process_snapshots', topic: 'PROCESS_TOPIC', rowsOf: (values) => values.length },
+  { table: 'alert_reviews', topic: 'REVIEWS_TOPIC', rowsOf: (values) => values.length },
+  { table: 'exams', topic: 'POLICIES_TOPIC', rowsOf: (values) => values.length },
+];
 
-test('every signal of every score lands in ClickHouse once, even when a fresh sink replays the topic', async (t) => {
-  const pipeline = await TestPipeline.create(kafka, 'it.clickhouse-sink');
+type Rows = Record<string, unknown>[];
+
+test('a simulated exam lands in every ClickHouse table once, through a SIGKILL and a full replay; the example analyses answer', async (t) => {
+  const pipeline = await TestPipeline.create(kafka, 'it.clickhouse');
   t.after(() => pipeline.close());
   const clickhouse = await createTestClickHouse('it_ch_sink');
   t.after(() => clickhouse.drop());
-  const produced = scores(50, 40);
-  await pipeline.produce('SCORES_TOPIC', produced);
+  const query = async (sql: string) =>
+    (await clickhouse.client.query({ query: sql, format: 'JSONEachRow' })).json<Rows[number]>();
 
-  const count = async (query: string) =>
-    Number((await (await clickhouse.client.query({ query, format: 'JSONEachRow' })).json<{ n: string }>())[0]!.n);
-  await pipeline.processAll('clickhouse-sink', 'SCORES_TOPIC', { CLICKHOUSE_URL: clickhouse.url });
-  assert.equal(await count('SELECT count() AS n FROM signals FINAL'), produced.length * 2);
-  assert.equal(await count("SELECT count() AS n FROM signals FINAL WHERE signal = 'speech' AND score > 0.5"), 50 * 6);
+  const examId = uniqueName('exam');
+  await pipeline.produce('POLICIES_TOPIC', [examPolicy(examId, { surveillanceLevel: 'STRICT' })], () => examId);
+  const { candidates } = await scriptedExam(examId, ['honest', 'phone', 'forbidden-app', 'talks'], 60);
+  for (const { records } of candidates) await pipeline.produceSession(records);
+  await pipeline.scoreAll();
+  const risk = await pipeline.processAll('risk', 'SCORES_TOPIC');
+  await pipeline.caughtUp(risk, 'SESSIONS_TOPIC');
+  // Proctors review what was raised, as the API publishes it: the phone confirmed, the rest dismissed.
+  const opened = (await pipeline.read<AlertEvent>('ALERTS_TOPIC')).filter((alert) => alert.action === 'OPENED');
+  assert.ok(
+    opened.some((alert) => alert.rule === 'phone_visible'),
+    'the phone was seen',
+  );
+  const reviews = opened.map((alert): AlertReview => ({
+    alertId: alert.alertId,
+    sessionId: alert.sessionId,
+    examId,
+    rule: alert.rule,
+    decision: alert.rule === 'phone_visible' ? 'CONFIRMED' : 'DISMISSED',
+    reviewerId: 'proctor-1',
+    reviewedTime: Date.now(),
+  }));
+  await pipeline.produce('REVIEWS_TOPIC', reviews);
 
-  // A second sink with its own group reads everything again: rows are written twice, counted once.
-  await pipeline.processAll('clickhouse-sink', 'SCORES_TOPIC', { CLICKHOUSE_URL: clickhouse.url });
-  assert.equal(await count('SELECT count() AS n FROM signals FINAL'), produced.length * 2);
-  assert.equal(await count(`SELECT uniqExact(session_id) AS n FROM signals WHERE exam_id = 'exam-ch'`), 50);
+  // Small fetches make small batches, so that the kill comes between inserts.
+  const sinkName = uniqueName('it-ch-kill');
+  const env = { CLICKHOUSE_URL: clickhouse.url, STAGE_INSTANCE_ID: 'one', STAGE_FETCH_MAX_BYTES: '16384' };
+  const first = pipeline.spawnStage('clickhouse-sink', env, sinkName);
+  await first.process.started;
+  await waitUntil(
+    kafka,
+    'some scores written',
+    async (admin) => (await committedOffsetTotal(admin, `proctoflex.${sinkName}`, pipeline.topics.SCORES_TOPIC)) > 0,
+  );
+  await killStage(first.process);
+  pipeline.spawnStage('clickhouse-sink', env, sinkName);
+  for (const { topic } of tables) await pipeline.caughtUp(sinkName, topic);
+
+  const expected = new Map<string, number>();
+  for (const { table, topic, rowsOf } of tables) {
+    expected.set(table, rowsOf(await pipeline.read(topic)));
+  }
+  const counted = async () => {
+    const counts = new Map<string, number>();
+    for (const { table } of tables)
+      counts.set(table, Number((await query(`SELECT count() AS n FROM ${table} FINAL`))[0]!.n));
+    return counts;
+  };
+  const rollup = () => query('SELECT * FROM signals_per_minute ORDER BY minute, detector, signal');
+  assert.deepEqual(await counted(), expected);
+  const rollupOnce = await rollup();
+  assert.equal(
+    rollupOnce.reduce((sum, row) => sum + Number(row.inputs), 0),
+    expected.get('signals'),
+    'the rollup counts every signal row',
+  );
+
+  // A second sink with a group of its own writes everything again: counted once all the same.
+  const replay = await pipeline.processAll('clickhouse-sink', 'SCORES_TOPIC', { CLICKHOUSE_URL: clickhouse.url });
+  for (const { topic } of tables) await pipeline.caughtUp(replay, topic);
+  assert.deepEqual(await counted(), expected);
+  assert.deepEqual(await rollup(), rollupOnce);
+
+  const analyses = new Map<string, Rows>();
+  const queriesDir = repoPath('infra/clickhouse/queries');
+  for (const file of readdirSync(queriesDir).filter((name) => name.endsWith('.sql')))
+    analyses.set(file, await query(readFileSync(`${queriesDir}/${file}`, 'utf8')));
+  assert.deepEqual([...analyses.keys()].sort(), [
+    'alert_outcomes_per_rule.sql',
+    'risk_distribution_per_level.sql',
+    'signals_per_exam_per_hour.sql',
+    'top_forbidden_apps.sql',
+  ]);
+
+  const perHour = analyses.get('signals_per_exam_per_hour.sql')!;
+  const phone = perHour.find((row) => row.signal === 'phone_visible')!;
+  assert.deepEqual(Object.keys(phone), [
+    'exam_id',
+    'hour',
+    'detector',
+    'signal',
+    'inputs_present',
+    'inputs_scored',
+    'sessions_present',
+    'sessions_scored',
+  ]);
+  assert.equal(phone.exam_id, examId);
+  assert.ok(Number(phone.inputs_present) > 0 && Number(phone.sessions_present) >= 1);
+
+  const outcomes = analyses.get('alert_outcomes_per_rule.sql')!;
+  const phoneOutcome = outcomes.find((row) => row.rule === 'phone_visible')!;
+  const phoneAlerts = opened.filter((alert) => alert.rule === 'phone_visible').length;
+  assert.deepEqual(phoneOutcome, {
+    rule: 'phone_visible',
+    detector: 'OBJECT',
+    alerts: String(phoneAlerts),
+    confirmed: String(phoneAlerts),
+    dismissed: '0',
+    escalated: '0',
+    unreviewed: '0',
+    confirmed_share: 1,
+  });
+  assert.equal(
+    outcomes.reduce((sum, row) => sum + Number(row.dismissed), 0),
+    opened.length - phoneAlerts,
+  );
+
+  const distribution = analyses.get('risk_distribution_per_level.sql')!;
+  assert.deepEqual(new Set(distribution.map((row) => row.surveillance_level)), new Set(['STRICT']));
+  assert.equal(
+    distribution.reduce((sum, row) => sum + Number(row.sessions), 0),
+    candidates.length,
+  );
+  assert.ok(Math.abs(distribution.reduce((sum, row) => sum + Number(row.share_of_level), 0) - 1) < 0.01);
+
+  const apps = analyses.get('top_forbidden_apps.sql')!;
+  assert.deepEqual(apps.map(({ signal, name, sessions }) => [signal, name, sessions]).sort(), [
+    ['forbidden_app', 'discord', '1'],
+    ['forbidden_domain', 'chatgpt.com', '1'],
+  ]);
 });
+
+test('ClickHouse out of reach: the sink waits, commits nothing it did not write, and catches up', async (t) => {
+  const pipeline = await TestPipeline.create(kafka, 'it.clickhouse-down');
+  t.after(() => pipeline.close());
+  const clickhouse = await createTestClickHouse('it_ch_down');
+  t.after(() => clickhouse.drop());
+  // The sink reaches ClickHouse through a proxy the test can cut, as a network failure would.
+  const link = await ClickHouseLink.open(new URL(clickhouse.url));
+  t.after(() => link.close());
+
+  const scores = (from: number, count: number) =>
+    Array.from({ length: count }, (_, index) =>
+      detectorScore(
+        {
+          sessionId: `s-${index % 20}`,
+          examId: 'exam-down',
+          candidateId: 'c',
+          seq: from + index,
+          captureTime: Date.now(),
+        },
+        'proctor.audio.v1',
+        'VOICE',
+        'silero',
+        [signal('speech', 0.2)],
+      ),
+    );
+  const count = async () =>
+    Number(
+      (
+        await (
+          await clickhouse.client.query({ query: 'SELECT count() AS n FROM signals FINAL', format: 'JSONEachRow' })
+        ).json<{ n: string }>()
+      )[0]!.n,
+    );
+
+  await pipeline.produce('SCORES_TOPIC', scores(0, 500));
+  const sink = await pipeline.processAll('clickhouse-sink', 'SCORES_TOPIC', { CLICKHOUSE_URL: link.url });
+  assert.equal(await count(), 500);
+
+  await link.cut();
+  await pipeline.produce('SCORES_TOPIC', scores(500, 1500));
+  // Long enough for several failed inserts and their retries.
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const committed = await withAdmin(kafka, (admin) =>
+    committedOffsetTotal(admin, `proctoflex.${sink}`, pipeline.topics.SCORES_TOPIC),
+  );
+  assert.equal(committed, 500, 'nothing committed while ClickHouse is out of reach');
+  assert.equal(await count(), 500);
+
+  await link.restore();
+  await pipeline.caughtUp(sink, 'SCORES_TOPIC');
+  assert.equal(await count(), 2000);
+});
+
+/** A TCP proxy to ClickHouse on a port of its own; cut() refuses and drops connections until restore(). */
+class ClickHouseLink {
+  private readonly sockets = new Set<net.Socket>();
+  private server: net.Server | undefined;
+
+  private constructor(
+    private readonly target: URL,
+    private port = 0,
+  ) {}
+
+  static async open(target: URL): Promise<ClickHouseLink> {
+    const link = new ClickHouseLink(target);
+    await link.restore();
+    return link;
+  }
+
+  get url(): string {
+    const url = new URL(this.target);
+    url.port = String(this.port);
+    return url.toString();
+  }
+
+  async restore(): Promise<void> {
+    const server = net.createServer((client) => {
+      const upstream = net.connect(Number(this.target.port), this.target.hostname);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (server.address() as net.AddressInfo).port;
+    this.server = server;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+
+  close(): Promise<void> {
+    return this.cut();
+  }
+}

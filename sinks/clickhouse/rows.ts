@@ -1,41 +1,46 @@
-import type { DetectorScore } from '@proctoflex/core';
+import type {
+  AlertEvent,
+  AlertReview,
+  DetectorScore,
+  ExamPolicy,
+  ProcessSnapshot,
+  RiskUpdate,
+  SessionEvent,
+} from '@proctoflex/core';
 
-/** A row of the `signals` table (infra/clickhouse/migrations): times as UTC seconds plus milliseconds. */
-export interface SignalRow {
-  readonly capture_date: string;
-  readonly capture_time: number;
-  readonly capture_ms: number;
-  readonly processed_time: number;
-  readonly processed_ms: number;
-  readonly exam_id: string;
-  readonly session_id: string;
-  readonly candidate_id: string;
-  readonly detector: string;
-  readonly signal: string;
-  readonly score: number;
-  readonly source_topic: string;
-  readonly source_seq: number;
-  readonly model_version: string;
-  readonly labels: string[];
-  readonly measurement_names: string[];
-  readonly measurement_values: number[];
+/**
+ * Rows of the ClickHouse tables (infra/clickhouse/migrations), one function per topic. ClickHouse
+ * 18.16 has no DateTime64, so every time is a day, UTC seconds and milliseconds.
+ */
+export type Row = Record<string, unknown>;
+
+const day = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
+const seconds = (epochMs: number) => Math.floor(epochMs / 1000);
+const millis = (epochMs: number) => epochMs % 1000;
+
+/** The usual time columns: `<name>_date` (if `date` is given), `<name>_time` and `<name>_ms`. */
+function time(name: string, epochMs: number, date?: string): Row {
+  return {
+    ...(date && { [date]: day(epochMs) }),
+    [`${name}_time`]: seconds(epochMs),
+    [`${name}_ms`]: millis(epochMs),
+  };
 }
 
-const seconds = (epochMs: number) => Math.floor(epochMs / 1000);
+const who = (value: { examId: string; sessionId: string; candidateId: string }) => ({
+  exam_id: value.examId,
+  session_id: value.sessionId,
+  candidate_id: value.candidateId,
+});
 
-/** One row per signal of a detector score, present or not (absence is data too). */
-export function signalRows(score: DetectorScore): SignalRow[] {
+/** `signals`: one row per signal of a detector score, present or not (absence is data too). */
+export function signalRows(score: DetectorScore): Row[] {
   return score.signals.map((signal) => {
     const measurements = Object.entries(signal.measurements);
     return {
-      capture_date: new Date(score.captureTime).toISOString().slice(0, 10),
-      capture_time: seconds(score.captureTime),
-      capture_ms: score.captureTime % 1000,
-      processed_time: seconds(score.processedTime),
-      processed_ms: score.processedTime % 1000,
-      exam_id: score.examId,
-      session_id: score.sessionId,
-      candidate_id: score.candidateId,
+      ...time('capture', score.captureTime, 'capture_date'),
+      ...time('processed', score.processedTime),
+      ...who(score),
       detector: score.detector,
       signal: signal.name,
       score: signal.score,
@@ -47,4 +52,106 @@ export function signalRows(score: DetectorScore): SignalRow[] {
       measurement_values: measurements.map(([, value]) => value),
     };
   });
+}
+
+/** `risk_updates`: one row per update. */
+export function riskRows(risk: RiskUpdate): Row[] {
+  return [
+    {
+      ...time('capture', risk.captureTime, 'capture_date'),
+      ...time('computed', risk.computedTime),
+      ...who(risk),
+      risk_score: risk.riskScore,
+      level: risk.level,
+      contribution_rules: risk.contributions.map(({ rule }) => rule),
+      contribution_points: risk.contributions.map(({ points }) => points),
+    },
+  ];
+}
+
+/** `alert_events`: one row per change of an alert. */
+export function alertRows(alert: AlertEvent): Row[] {
+  return [
+    {
+      ...time('event', alert.eventTime, 'event_date'),
+      ...who(alert),
+      alert_id: alert.alertId,
+      revision: alert.revision,
+      action: alert.action,
+      rule: alert.rule,
+      severity: alert.severity,
+      description: alert.description,
+      ...time('start', alert.startTime),
+      end_time: alert.endTime === null ? null : seconds(alert.endTime),
+      evidence_count: alert.evidence.length,
+      score_count: alert.scores.length,
+    },
+  ];
+}
+
+/** `session_events`: one row per event. */
+export function sessionRows(event: SessionEvent): Row[] {
+  return [
+    {
+      ...time('capture', event.captureTime, 'capture_date'),
+      ...who(event),
+      seq: event.seq,
+      type: event.type,
+      client_version: event.clientVersion,
+      detail: event.detail,
+    },
+  ];
+}
+
+/** `process_snapshots`: one row per snapshot, its processes as names. */
+export function processRows(snapshot: ProcessSnapshot): Row[] {
+  return [
+    {
+      ...time('capture', snapshot.captureTime, 'capture_date'),
+      ...who(snapshot),
+      seq: snapshot.seq,
+      platform: snapshot.platform,
+      process_names: snapshot.processes.map(({ name }) => name),
+      foreground_app: snapshot.foregroundApp,
+      foreground_window_title: snapshot.foregroundWindowTitle,
+      browser_domains: snapshot.browserDomains,
+      display_count: snapshot.displays.length,
+      virtual_machine_hints: snapshot.virtualMachineHints,
+    },
+  ];
+}
+
+/** `alert_reviews`: one row per decision. */
+export function reviewRows(review: AlertReview): Row[] {
+  return [
+    {
+      ...time('reviewed', review.reviewedTime, 'review_date'),
+      exam_id: review.examId,
+      session_id: review.sessionId,
+      alert_id: review.alertId,
+      rule: review.rule,
+      decision: review.decision,
+      reviewer_id: review.reviewerId,
+    },
+  ];
+}
+
+/** `exams`: one row per policy version. */
+export function examRows(policy: ExamPolicy): Row[] {
+  return [
+    {
+      exam_id: policy.examId,
+      version: policy.version,
+      updated_time: seconds(policy.updatedTime),
+      title: policy.title,
+      start_time: seconds(policy.startTime),
+      end_time: seconds(policy.endTime),
+      duration_minutes: policy.durationMinutes,
+      surveillance_level: policy.surveillanceLevel,
+      allowed_apps: policy.allowedApps,
+      allowed_domains: policy.allowedDomains,
+      overridden_rules: policy.ruleOverrides.map(({ rule }) => rule),
+      deleted: policy.deleted ? 1 : 0,
+    },
+  ];
 }

@@ -2,22 +2,39 @@ import {
   createClickHouse,
   isConnectionFailure,
   ServiceUnavailableError,
+  type AlertEvent,
+  type AlertReview,
   type DetectorScore,
+  type ExamPolicy,
+  type ProcessSnapshot,
+  type RiskUpdate,
+  type SessionEvent,
   type StageDefinition,
 } from '@proctoflex/core';
 import { loadClickHouseSinkConfig } from './config.ts';
-import { signalRows } from './rows.ts';
+import { alertRows, examRows, processRows, reviewRows, riskRows, sessionRows, signalRows, type Row } from './rows.ts';
 
 /**
- * Writes every detector score into ClickHouse `signals`, one row per signal, one insert per
- * batch; offsets are committed after the insert succeeded. A batch inserted again after a crash
- * is removed by the table itself (ReplacingMergeTree on the score's identity: query with FINAL).
+ * Writes the pipeline's streams into ClickHouse, one table per topic, one insert per table and
+ * batch; offsets are committed after every insert succeeded. A batch inserted again after a
+ * crash is removed by the tables themselves (ReplacingMergeTree on each record's identity: query
+ * with FINAL) and counted once by the rollups (distinct counts).
  */
 export function clickHouseSinkStage(): StageDefinition {
   const config = loadClickHouseSinkConfig();
+  // Values come decoded with their writer's schema; one of another shape fails its insert and is dead-lettered.
+  const tableOf = new Map<string, { table: string; rows: (value: unknown) => Row[] }>([
+    [config.SCORES_TOPIC, { table: 'signals', rows: (value) => signalRows(value as DetectorScore) }],
+    [config.RISK_TOPIC, { table: 'risk_updates', rows: (value) => riskRows(value as RiskUpdate) }],
+    [config.ALERTS_TOPIC, { table: 'alert_events', rows: (value) => alertRows(value as AlertEvent) }],
+    [config.SESSIONS_TOPIC, { table: 'session_events', rows: (value) => sessionRows(value as SessionEvent) }],
+    [config.PROCESS_TOPIC, { table: 'process_snapshots', rows: (value) => processRows(value as ProcessSnapshot) }],
+    [config.REVIEWS_TOPIC, { table: 'alert_reviews', rows: (value) => reviewRows(value as AlertReview) }],
+    [config.POLICIES_TOPIC, { table: 'exams', rows: (value) => examRows(value as ExamPolicy) }],
+  ]);
   return {
     name: 'clickhouse-sink',
-    inputs: [config.SCORES_TOPIC],
+    inputs: [...tableOf.keys()],
     outputs: [],
     delivery: 'at-least-once',
     stateful: false,
@@ -27,9 +44,16 @@ export function clickHouseSinkStage(): StageDefinition {
       const client = createClickHouse(services.CLICKHOUSE_URL);
       return Promise.resolve({
         async processBatch(records) {
-          const values = records.flatMap(({ value }) => signalRows(value as DetectorScore));
+          const rowsByTable = new Map<string, Row[]>();
+          for (const { topic, value } of records) {
+            const { table, rows } = tableOf.get(topic)!;
+            if (!rowsByTable.has(table)) rowsByTable.set(table, []);
+            rowsByTable.get(table)!.push(...rows(value));
+          }
           try {
-            await client.insert({ table: 'signals', values, format: 'JSONEachRow' });
+            await Promise.all(
+              [...rowsByTable].map(([table, values]) => client.insert({ table, values, format: 'JSONEachRow' })),
+            );
           } catch (error) {
             if (isConnectionFailure(error))
               throw new ServiceUnavailableError('ClickHouse did not take the batch', error);
