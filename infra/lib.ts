@@ -29,12 +29,20 @@ export async function run(command: string, args: string[], options: { cwd?: stri
 }
 
 let aptUpdated = false;
+/** apt-get runs one at a time (dpkg holds a lock): services started side by side queue here. */
+let aptQueue: Promise<unknown> = Promise.resolve();
 
 /**
  * Installs Debian packages when `command` is missing. Only root can, so anyone else gets the
  * apt-get line to run.
  */
-export async function ensureCommand(command: string, debianPackages: string[]): Promise<void> {
+export function ensureCommand(command: string, debianPackages: string[]): Promise<void> {
+  const installed = aptQueue.then(() => install(command, debianPackages));
+  aptQueue = installed.catch(() => undefined);
+  return installed;
+}
+
+async function install(command: string, debianPackages: string[]): Promise<void> {
   if (await commandExists(command)) return;
   if (process.getuid?.() !== 0) {
     throw new Error(`${command} is missing: run  sudo apt-get install -y ${debianPackages.join(' ')}`);

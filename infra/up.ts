@@ -21,6 +21,8 @@ runMain('infra/up', async () => {
     clickhouse.up().then(() => clickhouse.migrate()),
     // kcat: the plain Kafka client operators (and the tests) use to look at topics.
     ensureCommand('kcat', ['kcat']),
+    // ffmpeg: the evidence sink assembles its clips with it.
+    ensureCommand('ffmpeg', ['ffmpeg']),
   ]);
   progress('infra', `ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { z } from 'zod';
-import { loadConfig, parsers, servicesSpec, variable } from './config.ts';
+import { loadConfig, parsers, secretVariable, servicesSpec, variable } from './config.ts';
 import { ConfigError } from './errors.ts';
 
 test('defaults give a working local configuration', () => {
@@ -55,5 +55,16 @@ test("a variable with the spec's own prefix that the spec lacks is refused, nami
   assert.throws(
     () => loadConfig(spec, { FACE_LIMT: '4' }, 'FACE_'),
     /FACE_LIMT is not a variable of this process; its FACE_\* variables are FACE_LIMIT/,
+  );
+});
+
+test('a secret that is invalid is refused without showing it', () => {
+  const spec = { SIGNING_KEY: secretVariable(z.string().min(32, 'must be at least 32 characters'), 'A key.') };
+  assert.throws(
+    () => loadConfig(spec, { SIGNING_KEY: 'hunter2' }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /SIGNING_KEY \(value not shown\) is invalid: must be at least 32 characters/.test(error.message) &&
+      !error.message.includes('hunter2'),
   );
 });

@@ -3,11 +3,12 @@ import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { repoPath } from './paths.ts';
 
-/** One environment variable: how to parse it, what it means, and its default (as text). */
+/** One environment variable: how to parse it, what it means, its default (as text), whether it is a secret. */
 export interface Variable<T> {
   readonly schema: z.ZodType<T>;
   readonly doc: string;
   readonly defaultValue?: string;
+  readonly secret?: boolean;
 }
 
 export type ConfigSpec = Record<string, Variable<unknown>>;
@@ -15,6 +16,11 @@ export type ConfigOf<S extends ConfigSpec> = { [K in keyof S]: S[K] extends Vari
 
 export function variable<T>(schema: z.ZodType<T>, doc: string, defaultValue?: string): Variable<T> {
   return { schema, doc, defaultValue };
+}
+
+/** A required variable whose value never appears in an error message (keys, signing secrets). */
+export function secretVariable<T>(schema: z.ZodType<T>, doc: string): Variable<T> {
+  return { schema, doc, secret: true };
 }
 
 /**
@@ -37,7 +43,7 @@ export function loadConfig<S extends ConfigSpec>(
       problems.push(`${name} is not a variable of this process; its ${ownPrefix}* variables are ${known.join(', ')}`);
     }
   }
-  for (const [name, { schema, defaultValue }] of Object.entries(spec)) {
+  for (const [name, { schema, defaultValue, secret }] of Object.entries(spec)) {
     const raw = env[name] === undefined || env[name] === '' ? defaultValue : env[name];
     if (raw === undefined) {
       problems.push(`${name} is required but not set`);
@@ -47,7 +53,7 @@ export function loadConfig<S extends ConfigSpec>(
     if (parsed.success) config[name] = parsed.data;
     else
       problems.push(
-        `${name}=${JSON.stringify(raw)} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+        `${secret ? `${name} (value not shown)` : `${name}=${JSON.stringify(raw)}`} is invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
       );
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);

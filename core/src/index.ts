@@ -12,5 +12,6 @@ export * from './main.ts';
 export * from './scores.ts';
 export type * from './contracts.ts';
 export * from './stage/definition.ts';
-export { isConnectionFailure } from './retry.ts';
+export { isConnectionFailure, isPostgresUnavailable } from './retry.ts';
 export * from './policies.ts';
+export * from './evidence.ts';

@@ -36,7 +36,17 @@ test('PostgreSQL migrations run twice are applied once, and the tables exist', a
   );
   assert.deepEqual(
     tables.map((row) => row.table_name),
-    ['alert_history', 'alerts', 'audit_log', 'exam_members', 'exams', 'schema_migrations', 'sessions', 'users'],
+    [
+      'alert_evidence',
+      'alert_history',
+      'alerts',
+      'audit_log',
+      'exam_members',
+      'exams',
+      'schema_migrations',
+      'sessions',
+      'users',
+    ],
   );
 });
 

@@ -23,6 +23,12 @@ export function isConnectionFailure(error: unknown): boolean {
   );
 }
 
+/** Whether PostgreSQL is away (connection class 08, 57P0x shutdowns, sockets), so the batch is retried. */
+export function isPostgresUnavailable(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: unknown };
+  return (typeof code === 'string' && /^(08|57P)/.test(code)) || isConnectionFailure(error);
+}
+
 /**
  * Runs `operation` until it succeeds, waiting 100 ms, 200 ms, … up to 5 s between attempts while
  * `shouldRetry` accepts its errors; any other error is thrown at once.

@@ -15,6 +15,7 @@ export const stages: Record<string, () => Promise<StageDefinition<any>>> = {
   // Sinks (sinks/*).
   'alerts-sink': async () => (await import('@proctoflex/sink-postgres')).alertsSinkStage(),
   'clickhouse-sink': async () => (await import('@proctoflex/sink-clickhouse')).clickHouseSinkStage(),
+  'evidence-sink': async () => (await import('@proctoflex/sink-evidence')).evidenceSinkStage(),
   // Fixtures of the runtime's own tests and benchmark (core/src/testing/stages.ts).
   'fixture-copy': async () => (await import('./testing/stages.ts')).copyStage(),
   'fixture-count': async () => (await import('./testing/stages.ts')).countStage(),

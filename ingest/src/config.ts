@@ -1,11 +1,19 @@
 import { z } from 'zod';
-import { loadConfig, parsers, servicesSpec, topicsSpec, variable, type ConfigOf } from '@proctoflex/core';
+import {
+  loadConfig,
+  parsers,
+  secretVariable,
+  servicesSpec,
+  topicsSpec,
+  variable,
+  type ConfigOf,
+} from '@proctoflex/core';
 
 const mebibyte = 1024 * 1024;
 
 /** The shared secret that signs ingest tokens: the API and the gateway must both have it. */
 export const tokenSecretSpec = {
-  INGEST_TOKEN_SECRET: variable(
+  INGEST_TOKEN_SECRET: secretVariable(
     z.string().min(32, 'must be at least 32 characters (it signs HS256 tokens)'),
     'Secret that signs and checks ingest tokens (HS256). Required; the API issues tokens with the same secret.',
   ),

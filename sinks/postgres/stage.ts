@@ -1,5 +1,10 @@
 import pg from 'pg';
-import { isConnectionFailure, ServiceUnavailableError, type AlertEvent, type StageDefinition } from '@proctoflex/core';
+import {
+  isPostgresUnavailable,
+  ServiceUnavailableError,
+  type AlertEvent,
+  type StageDefinition,
+} from '@proctoflex/core';
 import { loadAlertsSinkConfig } from './config.ts';
 
 /** The channel the API listens on for alerts to push to proctors (payload: AlertNotice JSON). */
@@ -32,12 +37,6 @@ const insertHistory = `
 INSERT INTO alert_history (alert_id, revision, action, severity, description, event_time)
 VALUES ($1, $2, $3, $4, $5, to_timestamp($6 / 1000.0))
 ON CONFLICT (alert_id, revision) DO NOTHING`;
-
-/** Connection-level failures (class 08, 57P0x shutdowns, sockets): PostgreSQL is away, retry. */
-function isUnavailable(error: unknown): boolean {
-  const { code } = error as { code?: unknown };
-  return (typeof code === 'string' && /^(08|57P)/.test(code)) || isConnectionFailure(error);
-}
 
 /**
  * Writes every AlertEvent into PostgreSQL `alerts` (one row per alert, by its deterministic id)
@@ -104,7 +103,7 @@ export function alertsSinkStage(): StageDefinition {
             return [];
           } catch (error) {
             await client.query('ROLLBACK').catch(() => undefined);
-            if (isUnavailable(error)) throw new ServiceUnavailableError('PostgreSQL failed the batch', error);
+            if (isPostgresUnavailable(error)) throw new ServiceUnavailableError('PostgreSQL failed the batch', error);
             throw error;
           } finally {
             client.release();

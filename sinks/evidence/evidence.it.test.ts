@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import test from 'node:test';
+import ffmpeg from 'fluent-ffmpeg';
+import sharp from 'sharp';
+import {
+  decryptEvidence,
+  EvidenceDecryptError,
+  LocalEvidenceStore,
+  type AlertEvent,
+  type FrameCaptured,
+} from '@proctoflex/core';
+import { createTestDatabase, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
+import { scriptedExam } from '@proctoflex/ingest/sim';
+
+const kafka = testKafka();
+
+interface EvidenceRow {
+  alert_id: string;
+  kind: string;
+  storage_key: string;
+  content_type: string;
+  byte_size: number;
+  frame_count: number;
+  audio_ms: number;
+}
+
+function opened(
+  claims: { sessionId: string; examId: string; candidateId: string },
+  rule: string,
+  eventTime: number,
+  evidenceTopic: string,
+): AlertEvent {
+  return {
+    alertId: uniqueName('alert'),
+    ...claims,
+    rule,
+    action: 'OPENED',
+    revision: 0,
+    severity: 'HIGH',
+    description: `${rule} for 3 s`,
+    startSeq: 1,
+    startTime: eventTime - 3000,
+    eventTime,
+    endTime: null,
+    evidence: [{ topic: evidenceTopic, seq: 1, captureTime: eventTime }],
+    scores: [],
+  };
+}
+
+function probe(file: string): Promise<ffmpeg.FfprobeData> {
+  return new Promise((resolve, reject) =>
+    ffmpeg.ffprobe(file, (error: Error | null, data) => (error ? reject(error) : resolve(data))),
+  );
+}
+
+test('an opened alert gets a sealed strip, thumbnail and clip of the frames and audio around it; a replay adds nothing', async (t) => {
+  const pipeline = await TestPipeline.create(kafka, 'it.evidence');
+  t.after(() => pipeline.close());
+  const database = await createTestDatabase('it_evidence');
+  t.after(() => database.drop());
+  const directory = await mkdtemp(path.join(tmpdir(), 'it-evidence-'));
+  t.after(() => rm(directory, { recursive: true, force: true }));
+  const key = randomBytes(32);
+
+  // 40 s of two candidates: a webcam frame every 2 s, a second of audio every second.
+  const examId = uniqueName('exam');
+  const { startTime, candidates } = await scriptedExam(examId, ['phone', 'honest'], 40);
+  for (const { records } of candidates) await pipeline.produceSession(records);
+  const [phone, honest] = candidates.map(({ claims }) => claims);
+  // The phone is in view from 20 s; the honest candidate's alert (about a process) opens so late
+  // that its window outlasts the session: sealed once due, with what arrived.
+  const phoneAlert = opened(phone!, 'phone_visible', startTime + 30_000, pipeline.topics.FRAMES_TOPIC);
+  const lateAlert = opened(honest!, 'forbidden_app', startTime + 37_000, pipeline.topics.PROCESS_TOPIC);
+  await pipeline.produce('ALERTS_TOPIC', [phoneAlert, lateAlert]);
+
+  const env = {
+    DATABASE_URL: database.url,
+    EVIDENCE_DIR: directory,
+    EVIDENCE_KEY: key.toString('base64'),
+    EVIDENCE_BUFFER_MS: '15000',
+  };
+  const rows = async () =>
+    (await database.pool.query<EvidenceRow>('SELECT * FROM alert_evidence ORDER BY alert_id, kind')).rows;
+  const sink = await pipeline.processAll('evidence-sink', 'ALERTS_TOPIC', env);
+  await pipeline.caughtUp(sink, 'FRAMES_TOPIC');
+  const deadline = Date.now() + 60_000;
+  while ((await rows()).length < 6 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
+
+  const written = await rows();
+  assert.deepEqual(
+    written.map(({ alert_id, kind }) => `${alert_id === phoneAlert.alertId ? 'phone' : 'late'}/${kind}`).sort(),
+    ['late/clip', 'late/strip', 'late/thumbnail', 'phone/clip', 'phone/strip', 'phone/thumbnail'],
+  );
+  const store = new LocalEvidenceStore(directory);
+  const open = async (row: EvidenceRow) => decryptEvidence(key, row.storage_key, await store.get(row.storage_key));
+  const phoneRows = new Map(written.filter((row) => row.alert_id === phoneAlert.alertId).map((row) => [row.kind, row]));
+
+  const phoneFrames = candidates[0]!.records.filter(
+    ({ kind, record }) =>
+      kind === 'FRAME' &&
+      (record as FrameCaptured).source === 'WEBCAM' &&
+      Math.abs((record as FrameCaptured).captureTime - phoneAlert.eventTime) <= 5000,
+  ).length;
+  const strip = await sharp(await open(phoneRows.get('strip')!)).metadata();
+  assert.equal(strip.format, 'jpeg');
+  assert.equal(strip.height, 120);
+  assert.ok(strip.width >= 120 * phoneFrames, `${phoneFrames} frames side by side (${strip.width} px)`);
+  const thumbnail = await sharp(await open(phoneRows.get('thumbnail')!)).metadata();
+  assert.deepEqual([thumbnail.format, thumbnail.width], ['jpeg', 320]);
+
+  const clipRow = phoneRows.get('clip')!;
+  const clip = await open(clipRow);
+  assert.equal(clip.length, clipRow.byte_size);
+  assert.equal(clipRow.frame_count, phoneFrames);
+  assert.ok(clipRow.audio_ms >= 8000, `audio of the window (${clipRow.audio_ms} ms)`);
+  const clipFile = path.join(directory, 'clip.mp4');
+  await writeFile(clipFile, clip);
+  const { streams, format } = await probe(clipFile);
+  assert.match(format.format_name ?? '', /mp4/);
+  assert.deepEqual(streams.map(({ codec_name }) => codec_name).sort(), ['aac', 'h264']);
+  assert.ok(Math.abs(Number(format.duration) - 10) <= 2, `about 10 s (${format.duration} s)`);
+
+  // The key is what opens it: another key, or a file moved under another name, is refused.
+  const sealed = await store.get(clipRow.storage_key);
+  assert.throws(() => decryptEvidence(randomBytes(32), clipRow.storage_key, sealed), EvidenceDecryptError);
+  assert.throws(() => decryptEvidence(key, phoneRows.get('strip')!.storage_key, sealed), /failed authentication/);
+  assert.ok(!sealed.includes(clip.subarray(0, 64)), 'nothing of the clip in the clear');
+
+  // A second sink of its own group replays everything: the same six files, sealed again.
+  const replay = await pipeline.processAll('evidence-sink', 'ALERTS_TOPIC', env);
+  await pipeline.caughtUp(replay, 'FRAMES_TOPIC');
+  assert.equal((await rows()).length, 6);
+  assert.equal((await sharp(await open(phoneRows.get('thumbnail')!)).metadata()).width, 320);
+});

@@ -1,0 +1,231 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import {
+  encryptEvidence,
+  isEvidenceKey,
+  isPostgresUnavailable,
+  LocalEvidenceStore,
+  ServiceUnavailableError,
+  type AlertEvent,
+  type AudioChunk,
+  type EvidenceStore,
+  type FrameCaptured,
+  type Logger,
+  type SessionState,
+  type StageDefinition,
+} from '@proctoflex/core';
+import { SessionMedia } from './buffer.ts';
+import { loadEvidenceSinkConfig } from './config.ts';
+import { clip, strip, thumbnail, usableFrames } from './media.ts';
+
+/** An alert whose evidence is being gathered: the frames and audio of [from, to] (capture time). */
+export interface Capture {
+  readonly alertId: string;
+  readonly examId: string;
+  /** Screen frames (webcam ones when there are none) for alerts about what runs on the machine, webcam frames otherwise. */
+  readonly source: FrameCaptured['source'];
+  /** When the alert opened (its event time); the thumbnail is the frame nearest it. */
+  readonly moment: number;
+  readonly from: number;
+  readonly to: number;
+  /** Processing time after which it is sealed with what arrived, should the session go quiet. */
+  readonly dueAt: number;
+}
+
+/** A session's state in the changelog: its captures still waiting for their last frames. */
+export interface EvidenceState {
+  captures: Capture[];
+}
+
+const upsertEvidence = `
+INSERT INTO alert_evidence (alert_id, kind, session_id, exam_id, storage_key, content_type, byte_size,
+                            frame_count, audio_ms, from_time, to_time)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10 / 1000.0), to_timestamp($11 / 1000.0))
+ON CONFLICT (alert_id, kind) DO UPDATE SET
+  storage_key = EXCLUDED.storage_key, content_type = EXCLUDED.content_type, byte_size = EXCLUDED.byte_size,
+  frame_count = EXCLUDED.frame_count, audio_ms = EXCLUDED.audio_ms, from_time = EXCLUDED.from_time,
+  to_time = EXCLUDED.to_time, created_at = now()`;
+
+/** An id as a storage key part: itself when safe, else its hash. */
+const keyPart = (id: string) => (isEvidenceKey(id) ? id : createHash('sha256').update(id).digest('hex').slice(0, 32));
+
+/**
+ * Keeps each session's recent frames and audio in memory and, for every alert that opens, seals
+ * the frames and audio around it: a JPEG strip, a thumbnail and an MP4 clip, each AES-256-GCM
+ * encrypted into the evidence store and listed in PostgreSQL alert_evidence. Captures waiting for
+ * their last frames are stage state, so a restart still seals them (with the frames it sees then).
+ */
+export function evidenceSinkStage(): StageDefinition<EvidenceState> {
+  const config = loadEvidenceSinkConfig();
+  const screenTopics = new Set([config.PROCESS_TOPIC]);
+  return {
+    name: 'evidence-sink',
+    inputs: [config.FRAMES_TOPIC, config.AUDIO_TOPIC, config.ALERTS_TOPIC],
+    outputs: [],
+    delivery: 'exactly-once',
+    stateful: true,
+    tickIntervalMs: 1000,
+    open: ({ services }) => {
+      const pool = new pg.Pool({ connectionString: services.DATABASE_URL, max: 2 });
+      // An idle client that loses its connection must not crash the process.
+      pool.on('error', () => undefined);
+      const store: EvidenceStore = new LocalEvidenceStore(config.EVIDENCE_DIR);
+      const media = new Map<string, SessionMedia>();
+      const mediaOf = (sessionId: string) => {
+        let session = media.get(sessionId);
+        if (!session) {
+          session = new SessionMedia(config.EVIDENCE_BUFFER_MS);
+          media.set(sessionId, session);
+        }
+        return session;
+      };
+
+      const seal = async (sessionId: string, capture: Capture, log: Logger) => {
+        const session = mediaOf(sessionId);
+        let { frames, audio } = session.between(capture.source, capture.from, capture.to);
+        // A client that sends no screen frames still has its webcam's.
+        if (frames.length === 0 && capture.source === 'SCREEN')
+          ({ frames, audio } = session.between('WEBCAM', capture.from, capture.to));
+        const usable = await usableFrames(frames);
+        if (usable.length === 0) {
+          log.warn({ alertId: capture.alertId, sessionId, audioChunks: audio.length }, 'no frames to seal as evidence');
+          return;
+        }
+        const audioMs = audio.reduce((sum, chunk) => sum + chunk.durationMs, 0);
+        const files = [
+          {
+            kind: 'strip',
+            name: 'strip.jpg',
+            type: 'image/jpeg',
+            make: () => strip(usable, config.EVIDENCE_STRIP_FRAMES),
+          },
+          {
+            kind: 'thumbnail',
+            name: 'thumbnail.jpg',
+            type: 'image/jpeg',
+            make: () => thumbnail(usable, capture.moment),
+          },
+          { kind: 'clip', name: 'clip.mp4', type: 'video/mp4', make: () => clip(usable, audio) },
+        ];
+        for (const { kind, name, type, make } of files) {
+          let data: Buffer;
+          try {
+            data = await make();
+          } catch (error) {
+            // Media that cannot be made (a frame ffmpeg refuses) costs that file, not the stage.
+            log.error({ err: error, alertId: capture.alertId, kind }, 'evidence file not made');
+            continue;
+          }
+          const storageKey = [keyPart(capture.examId), keyPart(sessionId), keyPart(capture.alertId), name].join('/');
+          try {
+            await store.put(storageKey, encryptEvidence(config.EVIDENCE_KEY, storageKey, data));
+          } catch (error) {
+            // A full or unreachable store stalls the stage rather than losing the evidence.
+            throw new ServiceUnavailableError('the evidence store did not take the file', error);
+          }
+          try {
+            await pool.query(upsertEvidence, [
+              capture.alertId,
+              kind,
+              sessionId,
+              capture.examId,
+              storageKey,
+              type,
+              data.length,
+              kind === 'clip'
+                ? usable.length
+                : kind === 'strip'
+                  ? Math.min(usable.length, config.EVIDENCE_STRIP_FRAMES)
+                  : 1,
+              kind === 'clip' ? audioMs : 0,
+              usable[0]!.captureTime,
+              usable.at(-1)!.captureTime,
+            ]);
+          } catch (error) {
+            if (isPostgresUnavailable(error))
+              throw new ServiceUnavailableError('PostgreSQL did not take the evidence', error);
+            throw error;
+          }
+        }
+        log.info({ alertId: capture.alertId, sessionId, frames: usable.length, audioMs }, 'evidence sealed');
+      };
+
+      /** Seals the captures of `sessionId` that `isDone` selects; returns the state without them. */
+      const sealDone = async (
+        sessionId: string,
+        stored: EvidenceState,
+        isDone: (capture: Capture) => boolean,
+        log: Logger,
+      ): Promise<EvidenceState> => {
+        for (const capture of stored.captures.filter(isDone)) await seal(sessionId, capture, log);
+        return { captures: stored.captures.filter((capture) => !isDone(capture)) };
+      };
+
+      const save = (state: SessionState<EvidenceState>, id: string, value: EvidenceState) =>
+        value.captures.length > 0 ? state.set(id, value) : state.delete(id);
+
+      return Promise.resolve({
+        async processBatch(records, { state, logger: log }) {
+          const sessions = new Map<string, EvidenceState>();
+          const sessionOf = (sessionId: string) => {
+            let session = sessions.get(sessionId);
+            if (!session) {
+              session = { captures: [...(state.get(sessionId)?.captures ?? [])] };
+              sessions.set(sessionId, session);
+            }
+            return session;
+          };
+          for (const { topic, value } of records) {
+            if (topic === config.FRAMES_TOPIC) {
+              const frame = value as FrameCaptured;
+              mediaOf(frame.sessionId).addFrame(frame);
+              sessionOf(frame.sessionId);
+            } else if (topic === config.AUDIO_TOPIC) {
+              const chunk = value as AudioChunk;
+              mediaOf(chunk.sessionId).addAudio(chunk);
+              sessionOf(chunk.sessionId);
+            } else {
+              const alert = value as AlertEvent;
+              if (alert.action !== 'OPENED') continue;
+              const captures = sessionOf(alert.sessionId).captures;
+              if (captures.some((capture) => capture.alertId === alert.alertId)) continue;
+              captures.push({
+                alertId: alert.alertId,
+                examId: alert.examId,
+                source: alert.evidence.some((ref) => screenTopics.has(ref.topic)) ? 'SCREEN' : 'WEBCAM',
+                moment: alert.eventTime,
+                from: alert.eventTime - config.EVIDENCE_BEFORE_MS,
+                to: alert.eventTime + config.EVIDENCE_AFTER_MS,
+                dueAt: Date.now() + config.EVIDENCE_AFTER_MS + config.EVIDENCE_BUFFER_MS,
+              });
+            }
+          }
+          // A capture is complete once the session's media (capture time) has passed its end.
+          for (const [sessionId, session] of sessions) {
+            const complete = mediaOf(sessionId).complete;
+            save(state, sessionId, await sealDone(sessionId, session, (capture) => capture.to <= complete, log));
+          }
+          forgetQuietSessions();
+          return [];
+        },
+        /** Sessions that went quiet: their captures are sealed with what arrived, once due. */
+        async tick({ state, now, sessionsCaughtUp, logger: log }) {
+          for (const sessionId of sessionsCaughtUp(config.FRAMES_TOPIC)) {
+            const stored = state.get(sessionId);
+            if (!stored?.captures.some((capture) => capture.dueAt <= now)) continue;
+            save(state, sessionId, await sealDone(sessionId, stored, (capture) => capture.dueAt <= now, log));
+          }
+          return [];
+        },
+        close: () => pool.end(),
+      });
+
+      /** Drops the media of sessions far behind the newest capture time seen: they ended or moved away. */
+      function forgetQuietSessions() {
+        const newest = Math.max(0, ...[...media.values()].map((session) => session.newest));
+        for (const [sessionId, session] of media)
+          if (session.newest < newest - 3 * config.EVIDENCE_BUFFER_MS) media.delete(sessionId);
+      }
+    },
+  };
+}
