@@ -14,7 +14,18 @@ import type {
  */
 export type Row = Record<string, unknown>;
 
-const day = (epochMs: number) => new Date(epochMs).toISOString().slice(0, 10);
+const dayMs = 86_400_000;
+const dayNames = new Map<number, string>();
+/** The UTC day of a time as YYYY-MM-DD; formatted once per day, as every row needs it. */
+function day(epochMs: number): string {
+  const index = Math.floor(epochMs / dayMs);
+  let name = dayNames.get(index);
+  if (name === undefined) {
+    name = new Date(index * dayMs).toISOString().slice(0, 10);
+    dayNames.set(index, name);
+  }
+  return name;
+}
 const seconds = (epochMs: number) => Math.floor(epochMs / 1000);
 const millis = (epochMs: number) => epochMs % 1000;
 
@@ -35,23 +46,31 @@ const who = (value: { examId: string; sessionId: string; candidateId: string }) 
 
 /** `signals`: one row per signal of a detector score, present or not (absence is data too). */
 export function signalRows(score: DetectorScore): Row[] {
-  return score.signals.map((signal) => {
-    const measurements = Object.entries(signal.measurements);
-    return {
-      ...time('capture', score.captureTime, 'capture_date'),
-      ...time('processed', score.processedTime),
-      ...who(score),
-      detector: score.detector,
-      signal: signal.name,
-      score: signal.score,
-      source_topic: score.sourceTopic,
-      source_seq: score.sourceSeq,
-      model_version: score.modelVersion,
-      labels: signal.labels,
-      measurement_names: measurements.map(([name]) => name),
-      measurement_values: measurements.map(([, value]) => value),
-    };
-  });
+  // The bulk of all rows: fields written out, the score's own computed once.
+  const captureDate = day(score.captureTime);
+  const captureTime = seconds(score.captureTime);
+  const captureMs = millis(score.captureTime);
+  const processedTime = seconds(score.processedTime);
+  const processedMs = millis(score.processedTime);
+  return score.signals.map((signal) => ({
+    capture_date: captureDate,
+    capture_time: captureTime,
+    capture_ms: captureMs,
+    processed_time: processedTime,
+    processed_ms: processedMs,
+    exam_id: score.examId,
+    session_id: score.sessionId,
+    candidate_id: score.candidateId,
+    detector: score.detector,
+    signal: signal.name,
+    score: signal.score,
+    source_topic: score.sourceTopic,
+    source_seq: score.sourceSeq,
+    model_version: score.modelVersion,
+    labels: signal.labels,
+    measurement_names: Object.keys(signal.measurements),
+    measurement_values: Object.values(signal.measurements),
+  }));
 }
 
 /** `risk_updates`: one row per update. */
