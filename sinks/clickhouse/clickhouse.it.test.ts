@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import test from 'node:test';
 import {
   detectorScore,
@@ -17,6 +16,7 @@ import {
   examPolicy,
   killStage,
   testKafka,
+  TcpLink,
   TestPipeline,
   uniqueName,
   waitUntil,
@@ -186,8 +186,8 @@ test('ClickHouse out of reach: the sink waits, commits nothing it did not write,
   const clickhouse = await createTestClickHouse('it_ch_down');
   t.after(() => clickhouse.drop());
   // The sink reaches ClickHouse through a proxy the test can cut, as a network failure would.
-  const link = await ClickHouseLink.open(new URL(clickhouse.url));
-  t.after(() => link.close());
+  const link = await TcpLink.open(new URL(clickhouse.url));
+  t.after(() => link.cut());
 
   const scores = (from: number, count: number) =>
     Array.from({ length: count }, (_, index) =>
@@ -215,7 +215,9 @@ test('ClickHouse out of reach: the sink waits, commits nothing it did not write,
     );
 
   await pipeline.produce('SCORES_TOPIC', scores(0, 500));
-  const sink = await pipeline.processAll('clickhouse-sink', 'SCORES_TOPIC', { CLICKHOUSE_URL: link.url });
+  const sink = await pipeline.processAll('clickhouse-sink', 'SCORES_TOPIC', {
+    CLICKHOUSE_URL: link.via(clickhouse.url),
+  });
   assert.equal(await count(), 500);
 
   await link.cut();
@@ -232,52 +234,3 @@ test('ClickHouse out of reach: the sink waits, commits nothing it did not write,
   await pipeline.caughtUp(sink, 'SCORES_TOPIC');
   assert.equal(await count(), 2000);
 });
-
-/** A TCP proxy to ClickHouse on a port of its own; cut() refuses and drops connections until restore(). */
-class ClickHouseLink {
-  private readonly sockets = new Set<net.Socket>();
-  private server: net.Server | undefined;
-
-  private constructor(
-    private readonly target: URL,
-    private port = 0,
-  ) {}
-
-  static async open(target: URL): Promise<ClickHouseLink> {
-    const link = new ClickHouseLink(target);
-    await link.restore();
-    return link;
-  }
-
-  get url(): string {
-    const url = new URL(this.target);
-    url.port = String(this.port);
-    return url.toString();
-  }
-
-  async restore(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(Number(this.target.port), this.target.hostname);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-
-  close(): Promise<void> {
-    return this.cut();
-  }
-}

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import pg from 'pg';
 import type { AlertEvent } from '@proctoflex/core';
-import { createTestDatabase, testKafka, TestPipeline, uniqueName, waitUntil } from '@proctoflex/core/testing';
+import {
+  committedOffsetTotal,
+  createTestDatabase,
+  TcpLink,
+  testKafka,
+  TestPipeline,
+  uniqueName,
+  waitUntil,
+  withAdmin,
+} from '@proctoflex/core/testing';
 import { alertsChannel, type AlertNotice } from './stage.ts';
 
 const kafka = testKafka();
@@ -100,4 +109,35 @@ test('alerts in PostgreSQL follow the stream; older and replayed events, and pro
   );
   assert.deepEqual(await history(), historyBefore);
   assert.equal(notices.length, 4, 'a replay is no news');
+});
+
+test('PostgreSQL out of reach: the sink waits, commits nothing it did not write, and catches up', async (t) => {
+  const pipeline = await TestPipeline.create(kafka, 'it.alerts-sink-down');
+  t.after(() => pipeline.close());
+  const database = await createTestDatabase('it_alerts_down');
+  t.after(() => database.drop());
+  // The sink reaches PostgreSQL through a proxy the test can cut, as a network failure would.
+  const link = await TcpLink.open(new URL(database.url));
+  t.after(() => link.cut());
+  const count = async () =>
+    Number((await database.pool.query<{ n: string }>('SELECT count(*) AS n FROM alerts')).rows[0]!.n);
+  const opened = (count: number) => Array.from({ length: count }, () => alertEvent(uniqueName('alert'), 0, 'OPENED'));
+
+  await pipeline.produce('ALERTS_TOPIC', opened(50));
+  const sink = await pipeline.processAll('alerts-sink', 'ALERTS_TOPIC', { DATABASE_URL: link.via(database.url) });
+  assert.equal(await count(), 50);
+
+  await link.cut();
+  await pipeline.produce('ALERTS_TOPIC', opened(150));
+  // Long enough for several failed batches and their retries.
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  const committed = await withAdmin(kafka, (admin) =>
+    committedOffsetTotal(admin, `proctoflex.${sink}`, pipeline.topics.ALERTS_TOPIC),
+  );
+  assert.equal(committed, 50, 'nothing committed while PostgreSQL is out of reach');
+
+  await link.restore();
+  await pipeline.caughtUp(sink, 'ALERTS_TOPIC');
+  assert.equal(await count(), 200);
+  assert.equal((await pipeline.read('DLQ_TOPIC')).length, 0, "an outage is not the records' fault");
 });

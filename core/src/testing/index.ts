@@ -16,6 +16,7 @@ import { partitionEnds, readPartitionsToEnd } from '../read-to-end.ts';
 export { spawnStage, killStage, type StageProcess } from './stage-process.ts';
 export { processorInputs, TestPipeline, topicOfKind, type TopicVariable } from './pipeline.ts';
 export { examPolicy } from './policies.ts';
+export { TcpLink } from './tcp-link.ts';
 
 export const servicesConfig = () => loadConfig(servicesSpec);
 
