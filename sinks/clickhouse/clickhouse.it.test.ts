@@ -19,6 +19,7 @@ import {
   TcpLink,
   TestPipeline,
   uniqueName,
+  stageRetries,
   waitUntil,
   withAdmin,
   type TopicVariable,
@@ -215,15 +216,16 @@ test('ClickHouse out of reach: the sink waits, commits nothing it did not write,
     );
 
   await pipeline.produce('SCORES_TOPIC', scores(0, 500));
-  const sink = await pipeline.processAll('clickhouse-sink', 'SCORES_TOPIC', {
+  const { process: sinkProcess, stageName: sink } = pipeline.spawnStage('clickhouse-sink', {
     CLICKHOUSE_URL: link.via(clickhouse.url),
   });
+  const port = await sinkProcess.started;
+  await pipeline.caughtUp(sink, 'SCORES_TOPIC');
   assert.equal(await count(), 500);
 
   await link.cut();
   await pipeline.produce('SCORES_TOPIC', scores(500, 1500));
-  // Long enough for several failed inserts and their retries.
-  await new Promise((resolve) => setTimeout(resolve, 5000));
+  await waitUntil(kafka, 'failed batches retried', async () => (await stageRetries(port, 'process batch')) >= 3);
   const committed = await withAdmin(kafka, (admin) =>
     committedOffsetTotal(admin, `proctoflex.${sink}`, pipeline.topics.SCORES_TOPIC),
   );

@@ -9,6 +9,7 @@ import {
   testKafka,
   TestPipeline,
   uniqueName,
+  stageRetries,
   waitUntil,
   withAdmin,
 } from '@proctoflex/core/testing';
@@ -124,13 +125,16 @@ test('PostgreSQL out of reach: the sink waits, commits nothing it did not write,
   const opened = (count: number) => Array.from({ length: count }, () => alertEvent(uniqueName('alert'), 0, 'OPENED'));
 
   await pipeline.produce('ALERTS_TOPIC', opened(50));
-  const sink = await pipeline.processAll('alerts-sink', 'ALERTS_TOPIC', { DATABASE_URL: link.via(database.url) });
+  const { process: sinkProcess, stageName: sink } = pipeline.spawnStage('alerts-sink', {
+    DATABASE_URL: link.via(database.url),
+  });
+  const port = await sinkProcess.started;
+  await pipeline.caughtUp(sink, 'ALERTS_TOPIC');
   assert.equal(await count(), 50);
 
   await link.cut();
   await pipeline.produce('ALERTS_TOPIC', opened(150));
-  // Long enough for several failed batches and their retries.
-  await new Promise((resolve) => setTimeout(resolve, 5000));
+  await waitUntil(kafka, 'failed batches retried', async () => (await stageRetries(port, 'process batch')) >= 3);
   const committed = await withAdmin(kafka, (admin) =>
     committedOffsetTotal(admin, `proctoflex.${sink}`, pipeline.topics.ALERTS_TOPIC),
   );

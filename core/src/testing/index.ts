@@ -87,6 +87,15 @@ export async function waitUntil(
   });
 }
 
+/** How often a running stage (by its operations port) has retried `operation` (stage_retries_total). */
+export async function stageRetries(port: number, operation: string): Promise<number> {
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = metrics
+    .split('\n')
+    .find((text) => text.startsWith('stage_retries_total{') && text.includes(`operation="${operation}"`));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+}
+
 /** Resolves once `groupId` has committed offsets at the end of every partition of `topic`. */
 export function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topic: string, timeoutMs?: number): Promise<void> {
   // A group never commits past the end, so equal totals mean every partition is caught up. The
