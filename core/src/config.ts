@@ -18,9 +18,9 @@ export function variable<T>(schema: z.ZodType<T>, doc: string, defaultValue?: st
   return { schema, doc, defaultValue };
 }
 
-/** A required variable whose value never appears in an error message (keys, signing secrets). */
-export function secretVariable<T>(schema: z.ZodType<T>, doc: string): Variable<T> {
-  return { schema, doc, secret: true };
+/** A variable whose value never appears in an error message (keys, signing secrets). */
+export function secretVariable<T>(schema: z.ZodType<T>, doc: string, defaultValue?: string): Variable<T> {
+  return { schema, doc, defaultValue, secret: true };
 }
 
 /**

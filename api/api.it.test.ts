@@ -1,0 +1,336 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import test from 'node:test';
+import jwt from 'jsonwebtoken';
+import type { AlertEvent, AlertReview, ExamPolicy } from '@proctoflex/core';
+import { createLogger, createMetricsRegistry } from '@proctoflex/core';
+import { createTestDatabase, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
+import { mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
+import { ApiServer, loadApiConfig } from './src/index.ts';
+
+const kafka = testKafka();
+const admin = { email: 'admin@proctoflex.test', password: 'correct horse battery' };
+
+/** An API process on a database and topics of its own, and a small HTTP client for it. */
+async function startApi(t: test.TestContext) {
+  const pipeline = await TestPipeline.create(kafka, 'it.api');
+  const database = await createTestDatabase('it_api');
+  const evidenceDir = await mkdtemp(path.join(tmpdir(), 'it-api-'));
+  const secrets = { jwt: randomBytes(32).toString('hex'), ingest: randomBytes(32).toString('hex') };
+  const config = loadApiConfig({
+    ...pipeline.topics,
+    DATABASE_URL: database.url,
+    API_PORT: '0',
+    API_JWT_SECRET: secrets.jwt,
+    INGEST_TOKEN_SECRET: secrets.ingest,
+    EVIDENCE_KEY: randomBytes(32).toString('base64'),
+    EVIDENCE_DIR: evidenceDir,
+    API_LOGIN_MAX_FAILURES: '3',
+    API_AUTH_RATE_PER_MINUTE: '1000',
+    API_BOOTSTRAP_ADMIN_EMAIL: admin.email,
+    API_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+    LOG_LEVEL: 'warn',
+  });
+  const server = new ApiServer(config, createLogger('api', 'warn'), createMetricsRegistry('api'));
+  const port = await server.start();
+  t.after(async () => {
+    await server.stop();
+    // Stages first: the alerts sink holds connections to the database.
+    await pipeline.close();
+    await database.drop();
+    await rm(evidenceDir, { recursive: true, force: true });
+  });
+
+  const call = async (method: string, route: string, token?: string, body?: unknown) => {
+    const response = await fetch(`http://127.0.0.1:${port}${route}`, {
+      method,
+      headers: {
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown>, response };
+  };
+  const login = async (email: string, password: string) => {
+    const { status, body } = await call('POST', '/api/auth/login', undefined, { email, password });
+    assert.equal(status, 200, JSON.stringify(body));
+    return body as { accessToken: string; refreshToken: string };
+  };
+  return { pipeline, database, secrets, call, login, port };
+}
+
+type Api = Awaited<ReturnType<typeof startApi>>;
+
+/** Two instructors with an open exam each, a proctor and a student per exam. */
+async function twoExams(api: Api) {
+  const { accessToken: adminToken } = await api.login(admin.email, admin.password);
+  const user = async (role: string) => {
+    const email = `${uniqueName(role)}@proctoflex.test`;
+    const password = `${role} password 1234`;
+    const { status, body } = await api.call('POST', '/api/users', adminToken, {
+      email,
+      displayName: role,
+      role,
+      password,
+    });
+    assert.equal(status, 201, JSON.stringify(body));
+    return { id: body.id as string, token: (await api.login(email, password)).accessToken };
+  };
+  const exam = async (instructorToken: string) => {
+    const { status, body } = await api.call('POST', '/api/exams', instructorToken, {
+      title: 'Linear algebra',
+      startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      durationMinutes: 90,
+      surveillanceLevel: 'STRICT',
+      allowedDomains: ['Exam.ProctoFlex.dev'],
+    });
+    assert.equal(status, 201, JSON.stringify(body));
+    return body.id as string;
+  };
+  const instructorA = await user('instructor');
+  const instructorB = await user('instructor');
+  const proctorA = await user('proctor');
+  const proctorB = await user('proctor');
+  const studentA = await user('student');
+  const studentB = await user('student');
+  const examA = await exam(instructorA.token);
+  const examB = await exam(instructorB.token);
+  for (const [examId, instructor, proctor, student] of [
+    [examA, instructorA, proctorA, studentA],
+    [examB, instructorB, proctorB, studentB],
+  ] as const) {
+    const { status } = await api.call('PUT', `/api/exams/${examId}/members`, instructor.token, {
+      candidates: [student.id],
+      proctors: [proctor.id],
+    });
+    assert.equal(status, 200);
+  }
+  return { adminToken, instructorA, instructorB, proctorA, proctorB, studentA, studentB, examA, examB } as const;
+}
+
+test('each role gets exactly its own: exams, sessions and alerts of other exams are 403, reviews are audited and published', async (t) => {
+  const api = await startApi(t);
+  const { call, pipeline, database } = api;
+  const world = await twoExams(api);
+  const { adminToken, instructorA, instructorB, proctorA, proctorB, studentA, studentB, examA, examB } = world;
+
+  // Users: admins only.
+  assert.equal((await call('GET', '/api/users', adminToken)).status, 200);
+  for (const who of [instructorA, proctorA, studentA])
+    assert.equal((await call('GET', '/api/users', who.token)).status, 403);
+  assert.equal((await call('GET', '/api/users')).status, 401);
+
+  // Exams: instructors and admins create; everyone sees only theirs.
+  assert.equal((await call('POST', '/api/exams', studentA.token, {})).status, 403);
+  assert.equal((await call('POST', '/api/exams', proctorA.token, {})).status, 403);
+  const examIds = async (token: string) =>
+    ((await call('GET', '/api/exams', token)).body.exams as { id: string }[]).map(({ id }) => id);
+  assert.deepEqual(await examIds(proctorA.token), [examA]);
+  assert.deepEqual(await examIds(studentB.token), [examB]);
+  assert.deepEqual(await examIds(instructorB.token), [examB]);
+  assert.deepEqual(new Set(await examIds(adminToken)), new Set([examA, examB]));
+  assert.equal((await call('GET', `/api/exams/${examA}`, proctorB.token)).status, 403);
+  assert.equal((await call('GET', `/api/exams/${examA}`, studentB.token)).status, 403);
+  assert.equal((await call('GET', `/api/exams/${uniqueName('none')}`, adminToken)).status, 404);
+  const examADetail = await call('GET', `/api/exams/${examA}`, proctorA.token);
+  assert.deepEqual([examADetail.body.candidates, examADetail.body.proctors], [[studentA.id], [proctorA.id]]);
+
+  // Changes by the exam's own instructor only, each published as the next policy version.
+  const current = examADetail.body.policy as ExamPolicy;
+  const body = {
+    title: 'Linear algebra II',
+    startsAt: new Date(current.startTime).toISOString(),
+    endsAt: new Date(current.endTime).toISOString(),
+    durationMinutes: 90,
+    surveillanceLevel: 'STANDARD',
+  };
+  assert.equal((await call('PUT', `/api/exams/${examA}`, instructorB.token, body)).status, 403);
+  assert.equal((await call('PUT', `/api/exams/${examA}`, instructorA.token, body)).status, 200);
+  const policies = (await pipeline.read<ExamPolicy>('POLICIES_TOPIC')).filter((policy) => policy.examId === examA);
+  assert.deepEqual(
+    policies.map(({ version, surveillanceLevel, title }) => [version, surveillanceLevel, title]),
+    [
+      [1, 'STRICT', 'Linear algebra'],
+      [2, 'STANDARD', 'Linear algebra II'],
+    ],
+  );
+  assert.deepEqual(policies[0]!.allowedDomains, ['exam.proctoflex.dev']);
+
+  // Sessions: a student starts one in their own exam only, and gets an ingest token for it.
+  assert.equal((await call('POST', `/api/exams/${examB}/sessions`, studentA.token)).status, 403);
+  const started = await call('POST', `/api/exams/${examA}/sessions`, studentA.token);
+  assert.equal(started.status, 201);
+  const sessionId = started.body.sessionId as string;
+  assert.deepEqual(verifyIngestToken(api.secrets.ingest, started.body.ingestToken as string), {
+    sessionId,
+    examId: examA,
+    candidateId: studentA.id,
+  });
+  assert.equal((await call('POST', `/api/exams/${examA}/sessions`, studentA.token)).status, 409);
+  assert.equal((await call('POST', `/api/exams/${examA}/sessions`, proctorA.token)).status, 403);
+  assert.equal((await call('GET', `/api/sessions/${sessionId}`, studentA.token)).status, 200);
+  assert.equal((await call('GET', `/api/sessions/${sessionId}`, studentB.token)).status, 403);
+  assert.equal((await call('GET', `/api/sessions/${sessionId}`, proctorB.token)).status, 403);
+  assert.equal((await call('POST', `/api/sessions/${sessionId}/token`, studentB.token)).status, 403);
+  const sessionsOf = async (token: string) => (await call('GET', `/api/exams/${examA}/sessions`, token)).body;
+  assert.deepEqual(
+    ((await sessionsOf(proctorA.token)).sessions as { id: string }[]).map(({ id }) => id),
+    [sessionId],
+  );
+  assert.equal((await call('GET', `/api/exams/${examA}/sessions`, proctorB.token)).status, 403);
+
+  // Alerts, as the alerts sink writes them from the stream.
+  const alert: AlertEvent = {
+    alertId: uniqueName('alert'),
+    sessionId,
+    examId: examA,
+    candidateId: studentA.id,
+    rule: 'phone_visible',
+    action: 'OPENED',
+    revision: 0,
+    severity: 'HIGH',
+    description: 'A phone is visible',
+    startSeq: 3,
+    startTime: Date.now() - 5000,
+    eventTime: Date.now() - 2000,
+    endTime: null,
+    evidence: [],
+    scores: [],
+  };
+  await pipeline.produce('ALERTS_TOPIC', [alert]);
+  await pipeline.processAll('alerts-sink', 'ALERTS_TOPIC', { DATABASE_URL: database.url });
+  const alertIds = async (token: string) =>
+    ((await call('GET', '/api/alerts', token)).body.alerts as { id: string }[]).map(({ id }) => id);
+  assert.deepEqual(await alertIds(proctorA.token), [alert.alertId]);
+  assert.deepEqual(await alertIds(instructorA.token), [alert.alertId]);
+  assert.deepEqual(await alertIds(adminToken), [alert.alertId]);
+  assert.deepEqual(await alertIds(proctorB.token), []);
+  assert.equal((await call('GET', '/api/alerts', studentA.token)).status, 403);
+  assert.equal((await call('GET', `/api/alerts/${alert.alertId}`, proctorB.token)).status, 403);
+  assert.equal(
+    (await call('POST', `/api/alerts/${alert.alertId}/review`, proctorB.token, { decision: 'confirm' })).status,
+    403,
+  );
+  assert.equal(
+    (await call('POST', `/api/alerts/${alert.alertId}/review`, instructorA.token, { decision: 'confirm' })).status,
+    403,
+  );
+
+  const reviewed = await call('POST', `/api/alerts/${alert.alertId}/review`, proctorA.token, {
+    decision: 'confirm',
+    comment: 'Phone in the left hand',
+  });
+  assert.equal(reviewed.status, 200);
+  assert.deepEqual([reviewed.body.reviewStatus, reviewed.body.reviewedBy], ['confirmed', proctorA.id]);
+  const { rows: auditRows } = await database.pool.query<{
+    actor_id: string;
+    before: { reviewStatus: string };
+    after: { reviewStatus: string };
+    comment: string;
+  }>("SELECT actor_id, before, after, comment FROM audit_log WHERE action = 'alert.review' AND entity_id = $1", [
+    alert.alertId,
+  ]);
+  assert.equal(auditRows.length, 1);
+  assert.deepEqual(
+    [
+      auditRows[0]!.actor_id,
+      auditRows[0]!.before.reviewStatus,
+      auditRows[0]!.after.reviewStatus,
+      auditRows[0]!.comment,
+    ],
+    [proctorA.id, 'pending', 'confirmed', 'Phone in the left hand'],
+  );
+  const reviews = await pipeline.read<AlertReview>('REVIEWS_TOPIC');
+  assert.deepEqual(
+    reviews.map(({ alertId, decision, reviewerId, rule }) => [alertId, decision, reviewerId, rule]),
+    [[alert.alertId, 'CONFIRMED', proctorA.id, 'phone_visible']],
+  );
+  const detail = await call('GET', `/api/alerts/${alert.alertId}`, proctorA.token);
+  assert.deepEqual(
+    (detail.body.history as { action: string }[]).map(({ action }) => action),
+    ['OPENED'],
+  );
+});
+
+test('token attacks are refused: expired, unsigned, wrong key, ingest tokens, refresh reuse; repeated failures lock', async (t) => {
+  const api = await startApi(t);
+  const { call, login, secrets } = api;
+  const { accessToken, refreshToken } = await login(admin.email, admin.password);
+  assert.equal((await call('GET', '/api/me', accessToken)).status, 200);
+
+  const { sub } = jwt.decode(accessToken) as { sub: string };
+  const claims = { role: 'admin' };
+  const options = { subject: sub, audience: 'proctoflex-api', issuer: 'proctoflex' } as const;
+  const expired = jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, secrets.jwt, {
+    ...options,
+    algorithm: 'HS256',
+  });
+  const unsigned = jwt.sign(claims, '', { ...options, algorithm: 'none' });
+  const wrongKey = jwt.sign(claims, randomBytes(32).toString('hex'), { ...options, algorithm: 'HS256' });
+  const ingest = mintIngestToken(secrets.ingest, { sessionId: 's', examId: 'e', candidateId: sub }, 60);
+  const sameKeyIngestAudience = jwt.sign(claims, secrets.jwt, { ...options, audience: 'proctoflex-ingest' });
+  for (const [name, token] of Object.entries({ expired, unsigned, wrongKey, ingest, sameKeyIngestAudience })) {
+    const { status, body, response } = await call('GET', '/api/me', token);
+    assert.equal(status, 401, `${name}: ${JSON.stringify(body)}`);
+    assert.match(response.headers.get('www-authenticate') ?? '', /Bearer/);
+  }
+  assert.match((await call('GET', '/api/me', expired)).body.error as string, /expired/);
+
+  // Refresh tokens work once; a second use revokes the whole sign-in.
+  const first = await call('POST', '/api/auth/refresh', undefined, { refreshToken });
+  assert.equal(first.status, 200);
+  const second = first.body.refreshToken as string;
+  const reused = await call('POST', '/api/auth/refresh', undefined, { refreshToken });
+  assert.equal(reused.status, 401);
+  assert.match(reused.body.error as string, /used twice/);
+  assert.equal((await call('POST', '/api/auth/refresh', undefined, { refreshToken: second })).status, 401);
+  // Logout ends a sign-in too.
+  const other = await login(admin.email, admin.password);
+  assert.equal((await call('POST', '/api/auth/logout', undefined, { refreshToken: other.refreshToken })).status, 204);
+  assert.equal((await call('POST', '/api/auth/refresh', undefined, other)).status, 401);
+
+  // Three wrong passwords lock the account: then even the right one is refused for a while.
+  for (let attempt = 0; attempt < 3; attempt += 1)
+    assert.equal(
+      (await call('POST', '/api/auth/login', undefined, { ...admin, password: 'wrong password' })).status,
+      401,
+    );
+  assert.equal((await call('POST', '/api/auth/login', undefined, admin)).status, 429);
+  assert.equal(
+    (await call('POST', '/api/auth/login', undefined, { email: 'nobody@x.test', password: 'x' })).status,
+    401,
+  );
+});
+
+test('filters with SQL in them or out of range are 400s or bound as values, never errors or other rows', async (t) => {
+  const api = await startApi(t);
+  const { call } = api;
+  const { accessToken } = await api.login(admin.email, admin.password);
+  const injection = "' OR 1=1 --";
+  const status = async (query: string) => (await call('GET', `/api/alerts?${query}`, accessToken)).status;
+  assert.equal(await status(`rule=${encodeURIComponent(injection)}`), 400);
+  assert.equal(await status(`severity=${encodeURIComponent(injection)}`), 400);
+  assert.equal(await status('limit=100000'), 400);
+  assert.equal(await status('after=not-a-cursor'), 400);
+  assert.equal(await status(`examId=${'x'.repeat(300)}`), 400);
+  assert.equal(await status('from=yesterday'), 400);
+  const bound = await call('GET', `/api/alerts?examId=${encodeURIComponent(injection)}`, accessToken);
+  assert.deepEqual([bound.status, bound.body.alerts], [200, []]);
+  const users = await call('GET', `/api/users?role=${encodeURIComponent(injection)}`, accessToken);
+  assert.equal(users.status, 400);
+  const badJson = await fetch(`http://127.0.0.1:${api.port}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"email": ',
+  });
+  assert.equal(badJson.status, 400);
+  const unknownRoute = await call('GET', '/api/nothing-here', accessToken);
+  assert.equal(unknownRoute.status, 404);
+  assert.match(unknownRoute.body.error as string, /openapi/);
+});

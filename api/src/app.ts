@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Registry } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
+import { registerAlertRoutes } from './alerts/routes.ts';
+import { registerAuthRoutes } from './auth/routes.ts';
+import type { ApiDeps, ApiState } from './context.ts';
+import { registerExamRoutes } from './exams/routes.ts';
+import { HttpError } from './http.ts';
+import { openApiDocument } from './openapi.ts';
+import { registerSessionRoutes } from './sessions/routes.ts';
+import { registerUserRoutes } from './users/routes.ts';
+
+/** The API's routes under /api, in the order a reader meets them in the OpenAPI document. */
+export function apiRouter(deps: ApiDeps): Router<ApiState> {
+  const router = new Router<ApiState>({ prefix: '/api' });
+  registerAuthRoutes(router, deps);
+  registerUserRoutes(router, deps);
+  registerExamRoutes(router, deps);
+  registerSessionRoutes(router, deps);
+  registerAlertRoutes(router, deps);
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = openApiDocument;
+  });
+  return router;
+}
+
+/**
+ * The whole app, middleware in order: request id and access log, errors as JSON, metrics,
+ * JSON bodies (1 MiB at most), the API, then /metrics, /healthz and /readyz.
+ */
+export function createApp(deps: ApiDeps, registry: Registry, ready: () => Promise<boolean>): Koa<ApiState> {
+  const requests = new Counter({
+    name: 'api_requests_total',
+    help: 'Requests by route and status.',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const seconds = new Histogram({
+    name: 'api_request_seconds',
+    help: 'Request latency by route.',
+    labelNames: ['method', 'route'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const app = new Koa<ApiState>({ proxy: false });
+  const router = apiRouter(deps);
+
+  app.use(async (ctx, next) => {
+    ctx.state.requestId = randomUUID();
+    ctx.set('X-Request-Id', ctx.state.requestId);
+    const started = performance.now();
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof HttpError || (error as { status?: number }).status) {
+        const { status, message } = error as { status: number; message: string };
+        ctx.status = status < 500 ? status : 500;
+        ctx.set((error as HttpError).headers ?? {});
+        ctx.body = { error: status < 500 ? message : 'internal error', requestId: ctx.state.requestId };
+      } else {
+        deps.logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
+        ctx.status = 500;
+        ctx.body = { error: 'internal error', requestId: ctx.state.requestId };
+      }
+    } finally {
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      const elapsed = (performance.now() - started) / 1000;
+      requests.inc({ method: ctx.method, route, status: ctx.status });
+      seconds.observe({ method: ctx.method, route }, elapsed);
+      deps.logger.info(
+        {
+          requestId: ctx.state.requestId,
+          method: ctx.method,
+          route,
+          status: ctx.status,
+          ms: Math.round(elapsed * 1000),
+        },
+        'request',
+      );
+    }
+  });
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  app.use(async (ctx, next) => {
+    if (ctx.path === '/metrics') {
+      ctx.type = registry.contentType;
+      ctx.body = await registry.metrics();
+    } else if (ctx.path === '/healthz') {
+      ctx.body = { status: 'ok' };
+    } else if (ctx.path === '/readyz') {
+      const isReady = await ready();
+      ctx.status = isReady ? 200 : 503;
+      ctx.body = { status: isReady ? 'ready' : 'not ready' };
+    } else {
+      await next();
+    }
+  });
+  app.use(() => {
+    throw new HttpError(404, 'no such route (the API is under /api, described at /api/openapi.json)');
+  });
+  return app;
+}

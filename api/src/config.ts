@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import {
+  evidenceSpec,
+  loadConfig,
+  parsers,
+  secretVariable,
+  servicesSpec,
+  topicsSpec,
+  variable,
+  type ConfigOf,
+} from '@proctoflex/core';
+import { tokenSecretSpec } from '@proctoflex/ingest';
+
+export const apiSpec = {
+  ...servicesSpec,
+  ...tokenSecretSpec,
+  ...evidenceSpec,
+  POLICIES_TOPIC: topicsSpec.POLICIES_TOPIC,
+  REVIEWS_TOPIC: topicsSpec.REVIEWS_TOPIC,
+  API_PORT: variable(parsers.portOrAny, 'Port of the API (and /metrics, /healthz, /readyz).', '3000'),
+  API_JWT_SECRET: secretVariable(
+    z.string().min(32, 'must be at least 32 characters (it signs HS256 access tokens)'),
+    'Secret that signs access tokens (HS256). Required.',
+  ),
+  API_ACCESS_TOKEN_TTL_S: variable(parsers.positiveInt, 'Lifetime of an access token, in seconds.', '900'),
+  API_REFRESH_TOKEN_TTL_S: variable(parsers.positiveInt, 'Lifetime of a refresh token, in seconds.', '604800'),
+  API_INGEST_TOKEN_TTL_S: variable(
+    parsers.positiveInt,
+    'Lifetime of an ingest token handed to a started session, in seconds (the desktop refreshes it).',
+    '900',
+  ),
+  API_INGEST_URL: variable(
+    parsers.url(['ws', 'wss']),
+    "The gateway's WebSocket stream URL handed to desktops.",
+    'ws://127.0.0.1:8080/v1/stream',
+  ),
+  API_LOGIN_MAX_FAILURES: variable(parsers.positiveInt, 'Failed sign-ins in a row that lock an account.', '5'),
+  API_LOGIN_LOCKOUT_S: variable(parsers.positiveInt, 'How long a locked account refuses sign-ins, in seconds.', '900'),
+  API_AUTH_RATE_PER_MINUTE: variable(
+    parsers.positiveInt,
+    'Requests per minute one client address may make to the sign-in routes.',
+    '30',
+  ),
+  API_BOOTSTRAP_ADMIN_EMAIL: variable(
+    z.email('expected an email address').or(z.literal('-')),
+    'Email of the admin created at start-up when there is no admin yet ("-": none).',
+    '-',
+  ),
+  API_BOOTSTRAP_ADMIN_PASSWORD: secretVariable(
+    z.string().min(12, 'must be at least 12 characters').or(z.literal('-')),
+    'Password of that admin ("-" with no bootstrap admin).',
+    '-',
+  ),
+};
+
+export type ApiConfig = ConfigOf<typeof apiSpec>;
+export const loadApiConfig = (env?: NodeJS.ProcessEnv) => loadConfig(apiSpec, env, 'API_');

@@ -1,0 +1,35 @@
+import type Router from '@koa/router';
+import type { Producer } from 'kafkajs';
+import type pg from 'pg';
+import type { AvroSerde, Logger } from '@proctoflex/core';
+import type { AccessTokens, Caller, RefreshTokens } from './auth/tokens.ts';
+import type { ApiConfig } from './config.ts';
+
+/** What every route may use: one of each, made once per process in server.ts. */
+export interface ApiDeps {
+  readonly config: ApiConfig;
+  readonly logger: Logger;
+  readonly pool: pg.Pool;
+  readonly accessTokens: AccessTokens;
+  readonly refreshTokens: RefreshTokens;
+  /** Publishes to the pipeline (policies, reviews) with the topics' registered schemas. */
+  readonly publish: (topic: string, key: string, value: unknown) => Promise<void>;
+}
+
+/** Koa state of a request: its id, and its caller once authenticated. */
+export interface ApiState {
+  requestId: string;
+  caller?: Caller;
+}
+
+export type ApiRouter = Router<ApiState>;
+
+/** A publisher on one idempotent producer; schemas are registered at start-up. */
+export function publisherOf(producer: Producer, serde: AvroSerde): ApiDeps['publish'] {
+  return async (topic, key, value) => {
+    await producer.send({ topic, acks: -1, messages: [{ key, value: serde.encode(topic, value) }] });
+  };
+}
+
+/** A database row as the API returns it (column aliases are the JSON names). */
+export type Row = Record<string, unknown>;

@@ -1,0 +1,40 @@
+import type pg from 'pg';
+import type { Caller } from '../auth/tokens.ts';
+import { forbidden, notFound } from '../http.ts';
+
+export interface ExamRow {
+  readonly id: string;
+  readonly createdBy: string;
+}
+
+/**
+ * SQL condition (on `exams e`) for the exams a caller may see: all for an admin, their own for an
+ * instructor, those they are a member of (proctor or candidate) otherwise. `$1` is the user id.
+ */
+export function visibleExams(caller: Caller): string {
+  // Every role's condition uses $1, so that every query has the same parameters.
+  if (caller.role === 'admin') return '$1::text IS NOT NULL';
+  if (caller.role === 'instructor') return 'e.created_by = $1';
+  const memberRole = caller.role === 'proctor' ? 'proctor' : 'candidate';
+  return `EXISTS (SELECT 1 FROM exam_members m WHERE m.exam_id = e.id AND m.user_id = $1 AND m.member_role = '${memberRole}')`;
+}
+
+/** The exam, if the caller may see it: 404 when there is none, 403 when it is someone else's. */
+export async function examFor(pool: pg.Pool, caller: Caller, examId: string): Promise<ExamRow> {
+  const { rows } = await pool.query<ExamRow & { visible: boolean }>(
+    `SELECT e.id, e.created_by AS "createdBy", ${visibleExams(caller)} AS visible
+     FROM exams e WHERE e.id = $2 AND e.deleted_at IS NULL`,
+    [caller.userId, examId],
+  );
+  if (!rows[0]) throw notFound('exam');
+  if (!rows[0].visible) throw forbidden('not one of your exams');
+  return rows[0];
+}
+
+/** The exam, if the caller may change it: its instructor or an admin. */
+export async function examToManage(pool: pg.Pool, caller: Caller, examId: string): Promise<ExamRow> {
+  const exam = await examFor(pool, caller, examId);
+  if (caller.role !== 'admin' && !(caller.role === 'instructor' && exam.createdBy === caller.userId))
+    throw forbidden("only the exam's instructor or an admin may change it");
+  return exam;
+}

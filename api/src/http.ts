@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+
+/** An error answered as `{ error }` with its status; anything else is a 500 that names no detail. */
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string) => new HttpError(400, message);
+export const unauthorized = (message: string) =>
+  new HttpError(401, message, { 'WWW-Authenticate': 'Bearer realm="proctoflex"' });
+export const forbidden = (message = 'not allowed for your role or exams') => new HttpError(403, message);
+export const notFound = (what: string) => new HttpError(404, `${what} not found`);
+export const conflict = (message: string) => new HttpError(409, message);
+
+/** `value` parsed by `schema`, or a 400 naming each field that is wrong. */
+export function parse<T>(schema: z.ZodType<T>, value: unknown, where = 'body'): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `${[where, ...issue.path.map(String)].join('.')}: ${issue.message}`,
+  );
+  throw badRequest(problems.join('; '));
+}

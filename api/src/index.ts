@@ -1,0 +1,3 @@
+export { apiSpec, loadApiConfig, type ApiConfig } from './config.ts';
+export { ApiServer } from './server.ts';
+export { openApiDocument } from './openapi.ts';

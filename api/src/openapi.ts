@@ -1,0 +1,245 @@
+/**
+ * OpenAPI 3 description of every route, served at /api/openapi.json. api.test.ts checks that
+ * the routes in the code and the paths here are the same set.
+ */
+type Schema = Record<string, unknown>;
+
+const string = { type: 'string' };
+const dateTime = { type: 'string', format: 'date-time' };
+const integer = { type: 'integer' };
+const object = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({
+  type: 'object',
+  properties,
+  required,
+});
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: Schema) => ({ content: { 'application/json': { schema } } });
+const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: string });
+const queryParam = (name: string, schema: Schema = string) => ({ name, in: 'query', required: false, schema });
+
+const errors = {
+  400: { description: 'Malformed request: the message names each wrong field', ...json(ref('Error')) },
+  401: { description: 'No valid access token', ...json(ref('Error')) },
+  403: { description: 'Not allowed for this role or exam', ...json(ref('Error')) },
+  404: { description: 'No such entity', ...json(ref('Error')) },
+};
+
+/** One operation; `roles` are who may call it (empty: anyone, no token). */
+function operation(
+  summary: string,
+  roles: string[],
+  options: { parameters?: Schema[]; body?: Schema; response?: Schema; status?: number; extra?: Schema } = {},
+): Schema {
+  return {
+    summary,
+    description: roles.length > 0 ? `Roles: ${roles.join(', ')}.` : 'No access token needed.',
+    ...(roles.length > 0 && { security: [{ bearer: [] }] }),
+    ...(options.parameters && { parameters: options.parameters }),
+    ...(options.body && { requestBody: { required: true, ...json(options.body) } }),
+    responses: {
+      [options.status ?? 200]: {
+        description: 'Success',
+        ...(options.response && json(options.response)),
+      },
+      ...errors,
+      ...options.extra,
+    },
+  };
+}
+
+const examInput = object(
+  {
+    title: string,
+    startsAt: dateTime,
+    endsAt: dateTime,
+    durationMinutes: integer,
+    surveillanceLevel: { type: 'string', enum: ['LOW', 'STANDARD', 'STRICT'] },
+    allowedApps: { type: 'array', items: string },
+    allowedDomains: { type: 'array', items: string },
+    ruleOverrides: {
+      type: 'array',
+      items: object(
+        {
+          rule: string,
+          enabled: { type: 'boolean', nullable: true },
+          weight: { type: 'number', nullable: true },
+          threshold: { type: 'number', nullable: true },
+          persistSeconds: { type: 'number', nullable: true },
+        },
+        ['rule'],
+      ),
+    },
+  },
+  ['title', 'startsAt', 'endsAt', 'durationMinutes'],
+);
+const tokens = object({ accessToken: string, expiresIn: integer, refreshToken: string, role: string });
+const ingestGrant = object({
+  sessionId: string,
+  examId: string,
+  ingestUrl: string,
+  ingestToken: string,
+  ingestTokenExpiresIn: integer,
+});
+const refreshBody = object({ refreshToken: string });
+const watchers = ['proctor', 'instructor (own exams)', 'admin'];
+const managers = ['instructor (own exams)', 'admin'];
+const everyone = ['admin', 'instructor', 'proctor', 'student (exams they sit)'];
+
+export const openApiDocument = {
+  openapi: '3.0.3',
+  info: {
+    title: 'ProctoFlex API',
+    version: '1',
+    description:
+      'Exams, sessions and alerts for proctors, instructors, admins and candidates. Errors are `{ error, requestId }`.',
+  },
+  components: {
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+    schemas: {
+      Error: object({ error: string, requestId: string }, ['error']),
+      User: object({ id: string, email: string, displayName: string, role: string, disabled: { type: 'boolean' } }),
+      Exam: { ...examInput, properties: { ...(examInput.properties as Schema), id: string, policyVersion: integer } },
+      Session: object({ id: string, examId: string, candidateId: string, status: string, startedAt: dateTime }),
+      Alert: object({
+        id: string,
+        sessionId: string,
+        examId: string,
+        rule: string,
+        state: { type: 'string', enum: ['open', 'closed'] },
+        severity: string,
+        description: string,
+        startedAt: dateTime,
+        reviewStatus: { type: 'string', enum: ['pending', 'confirmed', 'dismissed', 'escalated'] },
+      }),
+    },
+  },
+  paths: {
+    '/api/auth/login': {
+      post: operation('Sign in with email and password', [], {
+        body: object({ email: string, password: string }),
+        response: tokens,
+        extra: { 429: { description: 'Too many attempts from this address, or the account is locked' } },
+      }),
+    },
+    '/api/auth/refresh': {
+      post: operation('Trade a refresh token for new tokens (each refresh token works once)', [], {
+        body: refreshBody,
+        response: tokens,
+      }),
+    },
+    '/api/auth/logout': {
+      post: operation('End the sign-in a refresh token belongs to', [], { body: refreshBody, status: 204 }),
+    },
+    '/api/me': { get: operation('The signed-in user', everyone, { response: ref('User') }) },
+    '/api/users': {
+      post: operation('Create a user', ['admin'], {
+        body: object({ email: string, displayName: string, role: string, password: string }),
+        response: ref('User'),
+        status: 201,
+      }),
+      get: operation('List users', ['admin'], {
+        parameters: [queryParam('role')],
+        response: object({ users: { type: 'array', items: ref('User') } }),
+      }),
+    },
+    '/api/users/{userId}/disable': {
+      post: operation('Disable a user and end their sign-ins', ['admin'], {
+        parameters: [pathParam('userId')],
+        response: ref('User'),
+      }),
+    },
+    '/api/exams': {
+      post: operation('Create an exam; its policy goes to proctor.policies.v1', ['instructor', 'admin'], {
+        body: examInput,
+        response: ref('Exam'),
+        status: 201,
+      }),
+      get: operation('The exams the caller may see', everyone, {
+        response: object({ exams: { type: 'array', items: ref('Exam') } }),
+      }),
+    },
+    '/api/exams/{examId}': {
+      get: operation('One exam with its candidates and proctors', everyone, {
+        parameters: [pathParam('examId')],
+        response: ref('Exam'),
+      }),
+      put: operation('Replace an exam and publish its next policy version', managers, {
+        parameters: [pathParam('examId')],
+        body: examInput,
+        response: ref('Exam'),
+      }),
+      delete: operation('Delete an exam (stages forget it; sessions are kept)', managers, {
+        parameters: [pathParam('examId')],
+        status: 204,
+      }),
+    },
+    '/api/exams/{examId}/members': {
+      put: operation('Set the candidates (students) and proctors of an exam', managers, {
+        parameters: [pathParam('examId')],
+        body: object({ candidates: { type: 'array', items: string }, proctors: { type: 'array', items: string } }),
+      }),
+    },
+    '/api/exams/{examId}/sessions': {
+      post: operation('Start a session (enrolled student, within the exam window): ingest URL and token', ['student'], {
+        parameters: [pathParam('examId')],
+        response: ingestGrant,
+        status: 201,
+        extra: { 409: { description: 'Outside the window, or a session is already active' } },
+      }),
+      get: operation("An exam's sessions (a student sees their own)", everyone, {
+        parameters: [pathParam('examId')],
+        response: object({ sessions: { type: 'array', items: ref('Session') } }),
+      }),
+    },
+    '/api/sessions/{sessionId}': {
+      get: operation('One session', everyone, { parameters: [pathParam('sessionId')], response: ref('Session') }),
+    },
+    '/api/sessions/{sessionId}/token': {
+      post: operation('A fresh ingest token for an active session', ['student (own session)'], {
+        parameters: [pathParam('sessionId')],
+        response: ingestGrant,
+      }),
+    },
+    '/api/sessions/{sessionId}/end': {
+      post: operation('End a session', ['student (own session)'], { parameters: [pathParam('sessionId')] }),
+    },
+    '/api/alerts': {
+      get: operation("Alerts of the caller's exams, newest first, filtered and paged", watchers, {
+        parameters: [
+          queryParam('examId'),
+          queryParam('sessionId'),
+          queryParam('state', { type: 'string', enum: ['open', 'closed'] }),
+          queryParam('reviewStatus', { type: 'string', enum: ['pending', 'confirmed', 'dismissed', 'escalated'] }),
+          queryParam('severity', { type: 'string', enum: ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] }),
+          queryParam('rule'),
+          queryParam('from', dateTime),
+          queryParam('to', dateTime),
+          queryParam('limit', { type: 'integer', minimum: 1, maximum: 200, default: 50 }),
+          queryParam('after'),
+        ],
+        response: object({ alerts: { type: 'array', items: ref('Alert') }, next: { type: 'string', nullable: true } }),
+      }),
+    },
+    '/api/alerts/{alertId}': {
+      get: operation('One alert with its history and evidence files', watchers, {
+        parameters: [pathParam('alertId')],
+        response: ref('Alert'),
+      }),
+    },
+    '/api/alerts/{alertId}/review': {
+      post: operation('Confirm, dismiss or escalate an alert, with a comment (audited)', ['proctor', 'admin'], {
+        parameters: [pathParam('alertId')],
+        body: object({ decision: { type: 'string', enum: ['confirm', 'dismiss', 'escalate'] }, comment: string }, [
+          'decision',
+        ]),
+        response: ref('Alert'),
+      }),
+    },
+    '/api/alerts/{alertId}/evidence/{kind}': {
+      get: operation('An evidence file, decrypted (strip, thumbnail: JPEG; clip: MP4); never cached', watchers, {
+        parameters: [pathParam('alertId'), pathParam('kind')],
+      }),
+    },
+    '/api/openapi.json': { get: operation('This document', []) },
+  },
+};

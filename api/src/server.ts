@@ -1,0 +1,81 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Partitioners, type Producer } from 'kafkajs';
+import pg from 'pg';
+import type { Registry } from 'prom-client';
+import { AvroSerde, createKafka, type Logger } from '@proctoflex/core';
+import { createApp } from './app.ts';
+import { AccessTokens, RefreshTokens } from './auth/tokens.ts';
+import type { ApiConfig } from './config.ts';
+import { publisherOf, type ApiDeps } from './context.ts';
+import { createUser } from './users/routes.ts';
+
+/** One API process: PostgreSQL pool, Kafka producer, HTTP server. */
+export class ApiServer {
+  private readonly pool: pg.Pool;
+  private readonly producer: Producer;
+  private readonly serde: AvroSerde;
+  private server: Server | undefined;
+
+  constructor(
+    private readonly config: ApiConfig,
+    private readonly logger: Logger,
+    private readonly registry: Registry,
+  ) {
+    this.pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+    // An idle client that loses its connection must not crash the process.
+    this.pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client lost'));
+    this.producer = createKafka('api', config.KAFKA_BROKERS, logger).producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    this.serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
+  }
+
+  /** Connects, creates the bootstrap admin when there is none, listens; resolves with the port. */
+  async start(): Promise<number> {
+    await this.serde.registerTopic({ name: this.config.POLICIES_TOPIC, schema: 'ExamPolicy' });
+    await this.serde.registerTopic({ name: this.config.REVIEWS_TOPIC, schema: 'AlertReview' });
+    await this.producer.connect();
+    const deps: ApiDeps = {
+      config: this.config,
+      logger: this.logger,
+      pool: this.pool,
+      accessTokens: new AccessTokens(this.config.API_JWT_SECRET, this.config.API_ACCESS_TOKEN_TTL_S),
+      refreshTokens: new RefreshTokens(this.pool, this.config.API_REFRESH_TOKEN_TTL_S),
+      publish: publisherOf(this.producer, this.serde),
+    };
+    await this.bootstrapAdmin(deps);
+    const app = createApp(deps, this.registry, async () => {
+      await this.pool.query('SELECT 1');
+      return true;
+    });
+    const handle = app.callback();
+    this.server = createServer((request, response) => void handle(request, response));
+    await new Promise<void>((resolve) => this.server!.listen(this.config.API_PORT, '0.0.0.0', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.logger.info({ port }, 'api started');
+    return port;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.producer.disconnect();
+    await this.pool.end();
+  }
+
+  private async bootstrapAdmin(deps: ApiDeps): Promise<void> {
+    const { API_BOOTSTRAP_ADMIN_EMAIL: email, API_BOOTSTRAP_ADMIN_PASSWORD: password } = this.config;
+    const { rows } = await this.pool.query("SELECT 1 FROM users WHERE role = 'admin' AND NOT disabled LIMIT 1");
+    if (rows.length > 0) return;
+    if (email === '-' || password === '-') {
+      this.logger.warn(
+        'there is no admin: set API_BOOTSTRAP_ADMIN_EMAIL and API_BOOTSTRAP_ADMIN_PASSWORD to create one',
+      );
+      return;
+    }
+    await createUser(deps, { email, displayName: 'Administrator', role: 'admin', password }, null);
+    this.logger.info({ email }, 'bootstrap admin created');
+  }
+}

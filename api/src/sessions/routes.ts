@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { mintIngestToken } from '@proctoflex/ingest';
+import { callerOf, signedIn } from '../auth/guard.ts';
+import type { ApiDeps, ApiRouter, Row } from '../context.ts';
+import { examFor } from '../exams/access.ts';
+import { conflict, forbidden, notFound } from '../http.ts';
+
+const sessionColumns = `s.id, s.exam_id AS "examId", s.candidate_id AS "candidateId", u.display_name AS "candidateName",
+  s.status, s.started_at AS "startedAt", s.ended_at AS "endedAt", s.client_version AS "clientVersion"`;
+
+export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
+  const { pool, config } = deps;
+  const ingestGrant = (sessionId: string, examId: string, candidateId: string) => ({
+    sessionId,
+    examId,
+    ingestUrl: config.API_INGEST_URL,
+    ingestToken: mintIngestToken(
+      config.INGEST_TOKEN_SECRET,
+      { sessionId, examId, candidateId },
+      config.API_INGEST_TOKEN_TTL_S,
+    ),
+    ingestTokenExpiresIn: config.API_INGEST_TOKEN_TTL_S,
+  });
+
+  /** The session, if the caller may see it: through its exam, and a student only their own. */
+  const sessionFor = async (state: Parameters<typeof callerOf>[0], sessionId: string) => {
+    const caller = callerOf(state);
+    const { rows } = await pool.query<Row>(
+      `SELECT ${sessionColumns} FROM sessions s JOIN users u ON u.id = s.candidate_id WHERE s.id = $1`,
+      [sessionId],
+    );
+    const session = rows[0] as { examId: string; candidateId: string; status: string } | undefined;
+    if (!session) throw notFound('session');
+    await examFor(pool, caller, session.examId);
+    if (caller.role === 'student' && session.candidateId !== caller.userId) throw forbidden('not your session');
+    return session;
+  };
+
+  router.post('/exams/:examId/sessions', signedIn(deps, 'student'), async (ctx) => {
+    const caller = callerOf(ctx.state);
+    const exam = await examFor(pool, caller, ctx.params.examId!);
+    const { rows: window } = await pool.query<{ open: boolean }>(
+      'SELECT now() BETWEEN starts_at AND ends_at AS open FROM exams WHERE id = $1',
+      [exam.id],
+    );
+    if (!window[0]!.open) throw conflict('the exam is not open for sessions now');
+    const sessionId = randomUUID();
+    const { rowCount } = await pool.query<Row>(
+      `INSERT INTO sessions (id, exam_id, candidate_id, status)
+       SELECT $1, $2, $3, 'active'
+       WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE exam_id = $2 AND candidate_id = $3 AND status = 'active')`,
+      [sessionId, exam.id, caller.userId],
+    );
+    if (rowCount === 0) throw conflict('you have an active session in this exam: end it or refresh its token');
+    ctx.status = 201;
+    ctx.body = ingestGrant(sessionId, exam.id, caller.userId);
+  });
+
+  router.post('/sessions/:sessionId/token', signedIn(deps, 'student'), async (ctx) => {
+    const session = await sessionFor(ctx.state, ctx.params.sessionId!);
+    if (session.status !== 'active') throw conflict('the session has ended');
+    ctx.body = ingestGrant(ctx.params.sessionId!, session.examId, session.candidateId);
+  });
+
+  router.post('/sessions/:sessionId/end', signedIn(deps, 'student'), async (ctx) => {
+    await sessionFor(ctx.state, ctx.params.sessionId!);
+    const { rows } = await pool.query<Row>(
+      `UPDATE sessions SET status = 'ended', ended_at = coalesce(ended_at, now()) WHERE id = $1
+       RETURNING id, status, ended_at AS "endedAt"`,
+      [ctx.params.sessionId],
+    );
+    ctx.body = rows[0];
+  });
+
+  router.get('/sessions/:sessionId', signedIn(deps), async (ctx) => {
+    ctx.body = await sessionFor(ctx.state, ctx.params.sessionId!);
+  });
+
+  router.get('/exams/:examId/sessions', signedIn(deps), async (ctx) => {
+    const caller = callerOf(ctx.state);
+    const exam = await examFor(pool, caller, ctx.params.examId!);
+    const { rows } = await pool.query<Row>(
+      `SELECT ${sessionColumns} FROM sessions s JOIN users u ON u.id = s.candidate_id
+       WHERE s.exam_id = $1 AND ($2::text IS NULL OR s.candidate_id = $2) ORDER BY s.started_at DESC`,
+      [exam.id, caller.role === 'student' ? caller.userId : null],
+    );
+    ctx.body = { sessions: rows };
+  });
+}

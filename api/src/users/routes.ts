@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { callerOf, signedIn } from '../auth/guard.ts';
+import { hashPassword } from '../auth/passwords.ts';
+import { roles } from '../auth/tokens.ts';
+import type { ApiDeps, ApiRouter, Row } from '../context.ts';
+import { conflict, notFound, parse } from '../http.ts';
+import { audit } from '../audit.ts';
+
+const newUser = z.object({
+  email: z.email().max(320),
+  displayName: z.string().trim().min(1).max(200),
+  role: z.enum(roles),
+  password: z.string().min(12, 'at least 12 characters').max(1024),
+});
+
+const userColumns = 'id, email, display_name AS "displayName", role, disabled, created_at AS "createdAt"';
+
+/** Creates a user (emails are kept lower case); the caller is the admin who did it, if any. */
+export async function createUser(deps: ApiDeps, input: z.infer<typeof newUser>, actorId: string | null) {
+  const id = randomUUID();
+  try {
+    const { rows } = await deps.pool.query<Row>(
+      `INSERT INTO users (id, email, display_name, role, password_hash) VALUES ($1, lower($2), $3, $4, $5)
+       RETURNING ${userColumns}`,
+      [id, input.email, input.displayName, input.role, await hashPassword(input.password)],
+    );
+    await audit(deps.pool, { actorId, action: 'user.create', entityType: 'user', entityId: id, after: rows[0] });
+    return rows[0] as Record<string, unknown>;
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw conflict('a user with this email exists');
+    throw error;
+  }
+}
+
+export function registerUserRoutes(router: ApiRouter, deps: ApiDeps): void {
+  const admin = signedIn(deps, 'admin');
+
+  router.post('/users', admin, async (ctx) => {
+    ctx.status = 201;
+    ctx.body = await createUser(deps, parse(newUser, ctx.request.body), callerOf(ctx.state).userId);
+  });
+
+  router.get('/users', admin, async (ctx) => {
+    const { role } = parse(z.object({ role: z.enum(roles).optional() }), ctx.query, 'query');
+    const { rows } = await deps.pool.query<Row>(
+      `SELECT ${userColumns} FROM users WHERE $1::text IS NULL OR role = $1 ORDER BY email`,
+      [role ?? null],
+    );
+    ctx.body = { users: rows };
+  });
+
+  router.post('/users/:userId/disable', admin, async (ctx) => {
+    const { rows: before } = await deps.pool.query<Row>(`SELECT ${userColumns} FROM users WHERE id = $1`, [
+      ctx.params.userId!,
+    ]);
+    if (!before[0]) throw notFound('user');
+    const { rows } = await deps.pool.query<Row>(
+      `UPDATE users SET disabled = true WHERE id = $1 RETURNING ${userColumns}`,
+      [ctx.params.userId!],
+    );
+    await deps.refreshTokens.revokeUser(ctx.params.userId!);
+    await audit(deps.pool, {
+      actorId: callerOf(ctx.state).userId,
+      action: 'user.disable',
+      entityType: 'user',
+      entityId: ctx.params.userId!,
+      before: before[0],
+      after: rows[0],
+    });
+    ctx.body = rows[0];
+  });
+}
