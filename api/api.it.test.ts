@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
 import jwt from 'jsonwebtoken';
-import type { AlertEvent, AlertReview, ExamPolicy } from '@proctoflex/core';
+import type { AlertEvent, AlertReview, ExamPolicy, RiskUpdate } from '@proctoflex/core';
 import { createLogger, createMetricsRegistry } from '@proctoflex/core';
 import { createTestDatabase, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
 import { mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
@@ -65,6 +65,55 @@ async function startApi(t: test.TestContext) {
 }
 
 type Api = Awaited<ReturnType<typeof startApi>>;
+
+/** A live stream (`GET /api/live`) read as it arrives: `until` resolves with the first event that matches. */
+async function liveStream(api: Api, token: string) {
+  const controller = new AbortController();
+  const response = await fetch(`http://127.0.0.1:${api.port}/api/live`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
+  const events: { type: string; data: Record<string, unknown> }[] = [];
+  const waiters: (() => void)[] = [];
+  void (async () => {
+    let buffered = '';
+    try {
+      for await (const chunk of response.body!) {
+        buffered += Buffer.from(chunk).toString();
+        let end;
+        while ((end = buffered.indexOf('\n\n')) >= 0) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const type = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (type && data) events.push({ type, data: JSON.parse(data) as Record<string, unknown> });
+          waiters.splice(0).forEach((wake) => wake());
+        }
+      }
+    } catch {
+      // Aborted by close().
+    }
+  })();
+  return {
+    events,
+    async until(matches: (event: { type: string; data: Record<string, unknown> }) => boolean, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = events.find(matches);
+        if (found) return found;
+        if (Date.now() > deadline)
+          throw new Error(`no matching live event in ${timeoutMs} ms: ${JSON.stringify(events)}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 500);
+        });
+      }
+    },
+    close: () => controller.abort(),
+  };
+}
 
 /** Two instructors with an open exam each, a proctor and a student per exam. */
 async function twoExams(api: Api) {
@@ -185,6 +234,15 @@ test('each role gets exactly its own: exams, sessions and alerts of other exams 
   );
   assert.equal((await call('GET', `/api/exams/${examA}/sessions`, proctorB.token)).status, 403);
 
+  // Live streams: proctor A watches exam A, proctor B exam B; a student may not watch.
+  assert.equal((await call('GET', '/api/live', studentA.token)).status, 403);
+  const liveA = await liveStream(api, proctorA.token);
+  t.after(() => liveA.close());
+  const liveB = await liveStream(api, proctorB.token);
+  t.after(() => liveB.close());
+  await liveA.until(({ type }) => type === 'ready');
+  await liveB.until(({ type }) => type === 'ready');
+
   // Alerts, as the alerts sink writes them from the stream.
   const alert: AlertEvent = {
     alertId: uniqueName('alert'),
@@ -205,6 +263,27 @@ test('each role gets exactly its own: exams, sessions and alerts of other exams 
   };
   await pipeline.produce('ALERTS_TOPIC', [alert]);
   await pipeline.processAll('alerts-sink', 'ALERTS_TOPIC', { DATABASE_URL: database.url });
+  await liveA.until(({ type, data }) => type === 'alert' && data.id === alert.alertId);
+  const risk: RiskUpdate = {
+    sessionId,
+    examId: examA,
+    candidateId: studentA.id,
+    riskScore: 42,
+    level: 'MEDIUM',
+    captureTime: Date.now(),
+    computedTime: Date.now(),
+    contributions: [{ rule: 'phone_visible', points: 42 }],
+  };
+  await pipeline.produce('RISK_TOPIC', [risk]);
+  await liveA.until(({ type, data }) => type === 'risk' && data.sessionId === sessionId && data.riskScore === 42);
+  assert.deepEqual(
+    liveB.events.filter(({ type }) => type !== 'ready'),
+    [],
+    "another exam's alerts and risk never reach proctor B",
+  );
+  const listed = (await sessionsOf(proctorA.token)).sessions as { risk: RiskUpdate }[];
+  assert.equal(listed[0]!.risk.riskScore, 42);
+
   const alertIds = async (token: string) =>
     ((await call('GET', '/api/alerts', token)).body.alerts as { id: string }[]).map(({ id }) => id);
   assert.deepEqual(await alertIds(proctorA.token), [alert.alertId]);

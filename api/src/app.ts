@@ -8,6 +8,7 @@ import { registerAlertRoutes } from './alerts/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import type { ApiDeps, ApiState } from './context.ts';
 import { registerExamRoutes } from './exams/routes.ts';
+import { registerLiveRoutes } from './live/routes.ts';
 import { HttpError } from './http.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerSessionRoutes } from './sessions/routes.ts';
@@ -21,6 +22,7 @@ export function apiRouter(deps: ApiDeps): Router<ApiState> {
   registerExamRoutes(router, deps);
   registerSessionRoutes(router, deps);
   registerAlertRoutes(router, deps);
+  registerLiveRoutes(router, deps);
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApiDocument;
   });

@@ -17,6 +17,7 @@ export const apiSpec = {
   ...evidenceSpec,
   POLICIES_TOPIC: topicsSpec.POLICIES_TOPIC,
   REVIEWS_TOPIC: topicsSpec.REVIEWS_TOPIC,
+  RISK_TOPIC: topicsSpec.RISK_TOPIC,
   API_PORT: variable(parsers.portOrAny, 'Port of the API (and /metrics, /healthz, /readyz).', '3000'),
   API_JWT_SECRET: secretVariable(
     z.string().min(32, 'must be at least 32 characters (it signs HS256 access tokens)'),

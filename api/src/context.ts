@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { AvroSerde, Logger } from '@proctoflex/core';
 import type { AccessTokens, Caller, RefreshTokens } from './auth/tokens.ts';
 import type { ApiConfig } from './config.ts';
+import type { LiveFeed } from './live/feed.ts';
 
 /** What every route may use: one of each, made once per process in server.ts. */
 export interface ApiDeps {
@@ -14,6 +15,8 @@ export interface ApiDeps {
   readonly refreshTokens: RefreshTokens;
   /** Publishes to the pipeline (policies, reviews) with the topics' registered schemas. */
   readonly publish: (topic: string, key: string, value: unknown) => Promise<void>;
+  /** Alert changes and risk as they happen, and each session's latest risk. */
+  readonly live: LiveFeed;
 }
 
 /** Koa state of a request: its id, and its caller once authenticated. */

@@ -240,6 +240,16 @@ export const openApiDocument = {
         parameters: [pathParam('alertId'), pathParam('kind')],
       }),
     },
+    '/api/live': {
+      get: {
+        ...operation(
+          "Server-Sent Events: `alert` (an alert of the caller's exams changed, with the alert) and `risk` (a session's new risk)",
+          watchers,
+          { parameters: [queryParam('examId')] },
+        ),
+        responses: { 200: { description: 'An event stream', content: { 'text/event-stream': {} } }, ...errors },
+      },
+    },
     '/api/openapi.json': { get: operation('This document', []) },
   },
 };

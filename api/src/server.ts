@@ -4,10 +4,12 @@ import { Partitioners, type Producer } from 'kafkajs';
 import pg from 'pg';
 import type { Registry } from 'prom-client';
 import { AvroSerde, createKafka, type Logger } from '@proctoflex/core';
+import { readAlert } from './alerts/routes.ts';
 import { createApp } from './app.ts';
 import { AccessTokens, RefreshTokens } from './auth/tokens.ts';
 import type { ApiConfig } from './config.ts';
 import { publisherOf, type ApiDeps } from './context.ts';
+import { LiveFeed } from './live/feed.ts';
 import { createUser } from './users/routes.ts';
 
 /** One API process: PostgreSQL pool, Kafka producer, HTTP server. */
@@ -15,6 +17,7 @@ export class ApiServer {
   private readonly pool: pg.Pool;
   private readonly producer: Producer;
   private readonly serde: AvroSerde;
+  private readonly live: LiveFeed;
   private server: Server | undefined;
 
   constructor(
@@ -25,12 +28,21 @@ export class ApiServer {
     this.pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
     // An idle client that loses its connection must not crash the process.
     this.pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL client lost'));
-    this.producer = createKafka('api', config.KAFKA_BROKERS, logger).producer({
+    const kafka = createKafka('api', config.KAFKA_BROKERS, logger);
+    this.producer = kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       idempotent: true,
       maxInFlightRequests: 1,
     });
     this.serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
+    this.live = new LiveFeed(
+      config.DATABASE_URL,
+      kafka,
+      this.serde,
+      config.RISK_TOPIC,
+      (alertId) => readAlert(this.pool, alertId),
+      logger,
+    );
   }
 
   /** Connects, creates the bootstrap admin when there is none, listens; resolves with the port. */
@@ -38,6 +50,7 @@ export class ApiServer {
     await this.serde.registerTopic({ name: this.config.POLICIES_TOPIC, schema: 'ExamPolicy' });
     await this.serde.registerTopic({ name: this.config.REVIEWS_TOPIC, schema: 'AlertReview' });
     await this.producer.connect();
+    await this.live.start();
     const deps: ApiDeps = {
       config: this.config,
       logger: this.logger,
@@ -45,6 +58,7 @@ export class ApiServer {
       accessTokens: new AccessTokens(this.config.API_JWT_SECRET, this.config.API_ACCESS_TOKEN_TTL_S),
       refreshTokens: new RefreshTokens(this.pool, this.config.API_REFRESH_TOKEN_TTL_S),
       publish: publisherOf(this.producer, this.serde),
+      live: this.live,
     };
     await this.bootstrapAdmin(deps);
     const app = createApp(deps, this.registry, async () => {
@@ -60,7 +74,13 @@ export class ApiServer {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      // Live streams never end by themselves.
+      this.server.closeAllConnections();
+    });
+    await this.live.stop();
     await this.producer.disconnect();
     await this.pool.end();
   }

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { z } from 'zod';
 import { decryptEvidence, LocalEvidenceStore, type AlertReview } from '@proctoflex/core';
 import { audit } from '../audit.ts';
@@ -40,6 +41,12 @@ const alertColumns = `a.id, a.session_id AS "sessionId", a.exam_id AS "examId", 
   a.review_status AS "reviewStatus", a.reviewed_by AS "reviewedBy", a.reviewed_at AS "reviewedAt",
   a.updated_at AS "updatedAt"`;
 
+/** An alert as the API shows it, or undefined. */
+export async function readAlert(pool: pg.Pool, alertId: string): Promise<Row | undefined> {
+  const { rows } = await pool.query<Row>(`SELECT ${alertColumns} FROM alerts a WHERE a.id = $1`, [alertId]);
+  return rows[0];
+}
+
 /** Keyset pages, newest first: the cursor is the last row's (started_at, id). */
 const cursorOf = (row: { startedAt: Date; id: string }) =>
   Buffer.from(JSON.stringify([row.startedAt.toISOString(), row.id])).toString('base64url');
@@ -61,8 +68,8 @@ export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
 
   /** The alert, if the caller may see its exam. */
   const alertFor = async (caller: Caller, alertId: string) => {
-    const { rows } = await pool.query<Row>(`SELECT ${alertColumns} FROM alerts a WHERE a.id = $1`, [alertId]);
-    const alert = rows[0] as { id: string; examId: string; sessionId: string; rule: string } | undefined;
+    const alert = (await readAlert(pool, alertId)) as
+      { id: string; examId: string; sessionId: string; rule: string } | undefined;
     if (!alert) throw notFound('alert');
     await examFor(pool, caller, alert.examId);
     return alert;

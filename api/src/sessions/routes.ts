@@ -73,7 +73,8 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   });
 
   router.get('/sessions/:sessionId', signedIn(deps), async (ctx) => {
-    ctx.body = await sessionFor(ctx.state, ctx.params.sessionId!);
+    const session = await sessionFor(ctx.state, ctx.params.sessionId!);
+    ctx.body = { ...session, risk: deps.live.riskOf(ctx.params.sessionId!) ?? null };
   });
 
   router.get('/exams/:examId/sessions', signedIn(deps), async (ctx) => {
@@ -84,6 +85,8 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
        WHERE s.exam_id = $1 AND ($2::text IS NULL OR s.candidate_id = $2) ORDER BY s.started_at DESC`,
       [exam.id, caller.role === 'student' ? caller.userId : null],
     );
-    ctx.body = { sessions: rows };
+    ctx.body = {
+      sessions: rows.map((session) => ({ ...session, risk: deps.live.riskOf(session.id as string) ?? null })),
+    };
   });
 }

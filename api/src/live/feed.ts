@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import type { Consumer, Kafka } from 'kafkajs';
+import pg from 'pg';
+import type { AvroSerde, Logger, RiskUpdate } from '@proctoflex/core';
+import { alertsChannel, type AlertNotice } from '@proctoflex/sink-postgres';
+
+/** One live event: an alert that changed, or a session's new risk. */
+export type LiveEvent =
+  { type: 'alert'; examId: string; data: unknown } | { type: 'risk'; examId: string; data: RiskUpdate };
+
+/** A connected client: the exams it may see (`all` for an admin) and where its events go. */
+export interface LiveSubscriber {
+  readonly exams: ReadonlySet<string> | 'all';
+  send(event: LiveEvent): void;
+}
+
+/** How far back the risk topic is read at start-up, so every running session has its latest risk. */
+const riskLookbackMs = 10 * 60_000;
+
+/**
+ * The API's live side: alerts changed in PostgreSQL (the alerts sink's NOTIFY) and sessions' risk
+ * from proctor.risk.v1, fanned out to subscribers of their exam; the latest risk per session is
+ * kept for the sessions list. One PostgreSQL connection and one consumer (a group of its own)
+ * per API process.
+ */
+export class LiveFeed {
+  private readonly subscribers = new Set<LiveSubscriber>();
+  private readonly latestRisk = new Map<string, RiskUpdate>();
+  private listener: pg.Client | undefined;
+  private consumer: Consumer | undefined;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly kafka: Kafka,
+    private readonly serde: AvroSerde,
+    private readonly riskTopic: string,
+    private readonly loadAlert: (alertId: string) => Promise<unknown>,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.listener = new pg.Client({ connectionString: this.databaseUrl });
+    this.listener.on('error', (error) => this.logger.error({ err: error }, 'live alerts connection lost'));
+    this.listener.on('notification', ({ payload }) => void this.onAlert(payload));
+    await this.listener.connect();
+    await this.listener.query(`LISTEN ${alertsChannel}`);
+
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const since = await admin
+      .fetchTopicOffsetsByTimestamp(this.riskTopic, Date.now() - riskLookbackMs)
+      .finally(() => admin.disconnect());
+    this.consumer = this.kafka.consumer({ groupId: `proctoflex.api.live.${randomBytes(6).toString('hex')}` });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [this.riskTopic], fromBeginning: false });
+    await this.consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => {
+        const risk = (await this.serde.decode(message.value)) as RiskUpdate;
+        const previous = this.latestRisk.get(risk.sessionId);
+        if (previous && previous.captureTime > risk.captureTime) return;
+        this.latestRisk.set(risk.sessionId, risk);
+        this.publish({ type: 'risk', examId: risk.examId, data: risk });
+      },
+    });
+    for (const { partition, offset } of since) this.consumer.seek({ topic: this.riskTopic, partition, offset });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    await this.listener?.end();
+  }
+
+  subscribe(subscriber: LiveSubscriber): () => void {
+    this.subscribers.add(subscriber);
+    return () => this.subscribers.delete(subscriber);
+  }
+
+  riskOf(sessionId: string): RiskUpdate | undefined {
+    return this.latestRisk.get(sessionId);
+  }
+
+  private async onAlert(payload: string | undefined): Promise<void> {
+    try {
+      const notice = JSON.parse(payload ?? '') as AlertNotice;
+      this.publish({ type: 'alert', examId: notice.examId, data: await this.loadAlert(notice.alertId) });
+    } catch (error) {
+      this.logger.error({ err: error, payload }, 'live alert not sent');
+    }
+  }
+
+  private publish(event: LiveEvent): void {
+    for (const subscriber of this.subscribers)
+      if (subscriber.exams === 'all' || subscriber.exams.has(event.examId)) subscriber.send(event);
+  }
+}
