@@ -6,8 +6,14 @@ import path from 'node:path';
 import test from 'node:test';
 import jwt from 'jsonwebtoken';
 import type { AlertEvent, AlertReview, ExamPolicy, RiskUpdate } from '@proctoflex/core';
-import { createLogger, createMetricsRegistry } from '@proctoflex/core';
-import { createTestDatabase, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
+import { createLogger, createMetricsRegistry, detectorScore, signal } from '@proctoflex/core';
+import {
+  createTestClickHouse,
+  createTestDatabase,
+  testKafka,
+  TestPipeline,
+  uniqueName,
+} from '@proctoflex/core/testing';
 import { mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
 import { ApiServer, loadApiConfig } from './src/index.ts';
 
@@ -15,7 +21,7 @@ const kafka = testKafka();
 const admin = { email: 'admin@proctoflex.test', password: 'correct horse battery' };
 
 /** An API process on a database and topics of its own, and a small HTTP client for it. */
-async function startApi(t: test.TestContext) {
+async function startApi(t: test.TestContext, env: Record<string, string> = {}) {
   const pipeline = await TestPipeline.create(kafka, 'it.api');
   const database = await createTestDatabase('it_api');
   const evidenceDir = await mkdtemp(path.join(tmpdir(), 'it-api-'));
@@ -33,6 +39,7 @@ async function startApi(t: test.TestContext) {
     API_BOOTSTRAP_ADMIN_EMAIL: admin.email,
     API_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
     LOG_LEVEL: 'warn',
+    ...env,
   });
   const server = new ApiServer(config, createLogger('api', 'warn'), createMetricsRegistry('api'));
   const port = await server.start();
@@ -412,4 +419,82 @@ test('filters with SQL in them or out of range are 400s or bound as values, neve
   const unknownRoute = await call('GET', '/api/nothing-here', accessToken);
   assert.equal(unknownRoute.status, 404);
   assert.match(unknownRoute.body.error as string, /openapi/);
+});
+
+test("exam analytics come from ClickHouse, for the exam's instructor and admins only", async (t) => {
+  const clickhouse = await createTestClickHouse('it_api_analytics');
+  t.after(() => clickhouse.drop());
+  const api = await startApi(t, { CLICKHOUSE_URL: clickhouse.url });
+  const { call, pipeline } = api;
+  const { adminToken, instructorA, instructorB, proctorA, studentA, examA } = await twoExams(api);
+  const started = await call('POST', `/api/exams/${examA}/sessions`, studentA.token);
+  const sessionId = started.body.sessionId as string;
+  const now = Date.now();
+  const claims = { sessionId, examId: examA, candidateId: studentA.id };
+  // What the processors and the risk stage would send for a phone seen in 10 of 30 frames.
+  await pipeline.produce(
+    'SCORES_TOPIC',
+    Array.from({ length: 30 }, (_, seq) =>
+      detectorScore({ ...claims, seq, captureTime: now - 60_000 + seq * 2000 }, 'proctor.frames.v1', 'OBJECT', 'test', [
+        signal('phone_visible', seq >= 10 && seq < 20 ? 0.9 : 0.1),
+      ]),
+    ),
+  );
+  const alert: AlertEvent = {
+    alertId: uniqueName('alert'),
+    ...claims,
+    rule: 'phone_visible',
+    action: 'OPENED',
+    revision: 0,
+    severity: 'HIGH',
+    description: 'A phone is visible',
+    startSeq: 10,
+    startTime: now - 40_000,
+    eventTime: now - 36_000,
+    endTime: null,
+    evidence: [],
+    scores: [],
+  };
+  await pipeline.produce('ALERTS_TOPIC', [alert]);
+  await pipeline.produce('RISK_TOPIC', [
+    { ...claims, riskScore: 64, level: 'HIGH', captureTime: now - 36_000, computedTime: now, contributions: [] },
+  ]);
+  // The desktop's STARTED, as the gateway forwards it.
+  await pipeline.produce('SESSIONS_TOPIC', [
+    { ...claims, seq: 0, captureTime: now - 62_000, type: 'STARTED', clientVersion: '1.0.0', detail: null },
+  ]);
+  await pipeline.processAll('alerts-sink', 'ALERTS_TOPIC', { DATABASE_URL: api.database.url });
+  assert.equal(
+    (await call('POST', `/api/alerts/${alert.alertId}/review`, proctorA.token, { decision: 'confirm' })).status,
+    200,
+  );
+  const sink = await pipeline.processAll('clickhouse-sink', 'SCORES_TOPIC', { CLICKHOUSE_URL: clickhouse.url });
+  for (const topic of ['ALERTS_TOPIC', 'REVIEWS_TOPIC', 'RISK_TOPIC', 'SESSIONS_TOPIC'] as const)
+    await pipeline.caughtUp(sink, topic);
+
+  const analytics = (name: string, token: string, query = '') =>
+    call('GET', `/api/exams/${examA}/analytics/${name}${query}`, token);
+  const perHour = await analytics('signals-per-hour', instructorA.token);
+  assert.equal(perHour.status, 200, JSON.stringify(perHour.body));
+  assert.deepEqual(
+    (perHour.body.rows as Record<string, unknown>[]).map(({ signal, inputsPresent, inputsScored }) => [
+      signal,
+      Number(inputsPresent),
+      Number(inputsScored),
+    ]),
+    [['phone_visible', 10, 30]],
+  );
+  const outcomes = await analytics('alert-outcomes', adminToken);
+  assert.deepEqual(
+    (outcomes.body.rows as Record<string, unknown>[]).map(({ rule, alerts, confirmed }) => [rule, alerts, confirmed]),
+    [['phone_visible', '1', '1']],
+  );
+  const distribution = await analytics('risk-distribution', instructorA.token);
+  assert.deepEqual(distribution.body.rows, [{ riskBand: '60', sessions: '1' }]);
+  // A range before the scores finds nothing; values that are not times are refused.
+  const before = await analytics('signals-per-hour', instructorA.token, '?to=2020-01-01T00:00:00Z');
+  assert.deepEqual(before.body.rows, []);
+  assert.equal((await analytics('signals-per-hour', instructorA.token, "?from=1' OR '1'='1")).status, 400);
+  assert.equal((await analytics('signals-per-hour', instructorB.token)).status, 403);
+  assert.equal((await analytics('signals-per-hour', proctorA.token)).status, 403);
 });

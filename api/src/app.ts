@@ -5,6 +5,7 @@ import Koa from 'koa';
 import type { Registry } from 'prom-client';
 import { Counter, Histogram } from 'prom-client';
 import { registerAlertRoutes } from './alerts/routes.ts';
+import { registerAnalyticsRoutes } from './analytics/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import type { ApiDeps, ApiState } from './context.ts';
 import { registerExamRoutes } from './exams/routes.ts';
@@ -23,6 +24,7 @@ export function apiRouter(deps: ApiDeps): Router<ApiState> {
   registerSessionRoutes(router, deps);
   registerAlertRoutes(router, deps);
   registerLiveRoutes(router, deps);
+  registerAnalyticsRoutes(router, deps);
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApiDocument;
   });

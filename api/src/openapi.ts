@@ -250,6 +250,23 @@ export const openApiDocument = {
         responses: { 200: { description: 'An event stream', content: { 'text/event-stream': {} } }, ...errors },
       },
     },
+    ...Object.fromEntries(
+      (
+        [
+          ['signals-per-hour', 'Signals seen present per hour, detector and signal: inputs and sessions'],
+          ['alert-outcomes', "Alerts opened per rule, with the proctors' latest decisions"],
+          ['risk-distribution', 'Sessions per band of 10 points of their highest risk'],
+        ] as const
+      ).map(([name, summary]) => [
+        `/api/exams/{examId}/analytics/${name}`,
+        {
+          get: operation(`${summary} (ClickHouse)`, managers, {
+            parameters: [pathParam('examId'), queryParam('from', dateTime), queryParam('to', dateTime)],
+            response: object({ examId: string, rows: { type: 'array', items: { type: 'object' } } }),
+          }),
+        },
+      ]),
+    ),
     '/api/openapi.json': { get: operation('This document', []) },
   },
 };
