@@ -13,6 +13,7 @@ import {
   testKafka,
   TestPipeline,
   uniqueName,
+  waitUntil,
 } from '@proctoflex/core/testing';
 import { mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
 import { ApiServer, loadApiConfig } from './src/index.ts';
@@ -497,4 +498,62 @@ test("exam analytics come from ClickHouse, for the exam's instructor and admins 
   assert.equal((await analytics('signals-per-hour', instructorA.token, "?from=1' OR '1'='1")).status, 400);
   assert.equal((await analytics('signals-per-hour', instructorB.token)).status, 403);
   assert.equal((await analytics('signals-per-hour', proctorA.token)).status, 403);
+
+  // GDPR: a candidate's data exported, then erased; the exam erased once past its retention.
+  assert.equal((await call('GET', `/api/users/${studentA.id}/export`, instructorA.token)).status, 403);
+  const exported = await call('GET', `/api/users/${studentA.id}/export`, adminToken);
+  assert.equal(exported.status, 200);
+  const data = exported.body as { sessions: unknown[]; alerts: unknown[]; analytics: Record<string, unknown[]> };
+  assert.deepEqual(
+    [data.sessions.length, data.alerts.length, data.analytics.signals!.length, data.analytics.session_events!.length],
+    [1, 1, 30, 1],
+  );
+  const clickhouseCount = async (table: string, column: string, value: string) =>
+    Number(
+      (
+        await (
+          await clickhouse.client.query({
+            query: `SELECT count() AS n FROM ${table} WHERE ${column} = '${value}'`,
+            format: 'JSONEachRow',
+          })
+        ).json<{ n: string }>()
+      )[0]!.n,
+    );
+  // ClickHouse deletes asynchronously (mutations): wait until they are done.
+  const gone = (table: string, column: string, value: string) =>
+    waitUntil(
+      kafka,
+      `${table} rows of ${value} deleted`,
+      async () => (await clickhouseCount(table, column, value)) === 0,
+      60_000,
+    );
+
+  const erased = await call('DELETE', `/api/users/${studentA.id}/data`, adminToken);
+  assert.deepEqual([erased.status, erased.body], [200, { sessions: 1 }]);
+  const { rows: left } = await api.database.pool.query<{ n: string }>(
+    `SELECT (SELECT count(*) FROM sessions WHERE candidate_id = $1) + (SELECT count(*) FROM alerts WHERE candidate_id = $1)
+       + (SELECT count(*) FROM exam_members WHERE user_id = $1) AS n`,
+    [studentA.id],
+  );
+  assert.equal(Number(left[0]!.n), 0);
+  for (const table of ['signals', 'risk_updates', 'alert_events', 'session_events'])
+    await gone(table, 'candidate_id', studentA.id);
+  assert.equal((await call('GET', '/api/me', studentA.token)).status, 401, 'the account is disabled');
+
+  const moved = { ...examPolicyBody(now - 3 * 86_400_000, now - 2 * 86_400_000), retentionDays: 1 };
+  assert.equal((await call('PUT', `/api/exams/${examA}`, instructorA.token, moved)).status, 200);
+  const retention = await call('POST', '/api/admin/retention', adminToken);
+  assert.deepEqual(retention.body.purgedExams, [examA]);
+  for (const table of ['alert_reviews', 'signal_minute_states', 'exams']) await gone(table, 'exam_id', examA);
+  assert.deepEqual((await call('POST', '/api/admin/retention', adminToken)).body.purgedExams, [], 'purged once');
 });
+
+/** An exam body for PUT /api/exams/:id with the given window. */
+function examPolicyBody(startsAt: number, endsAt: number) {
+  return {
+    title: 'Linear algebra',
+    startsAt: new Date(startsAt).toISOString(),
+    endsAt: new Date(endsAt).toISOString(),
+    durationMinutes: 90,
+  };
+}

@@ -9,6 +9,7 @@ import { registerAnalyticsRoutes } from './analytics/routes.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import type { ApiDeps, ApiState } from './context.ts';
 import { registerExamRoutes } from './exams/routes.ts';
+import { registerGdprRoutes } from './gdpr/routes.ts';
 import { registerLiveRoutes } from './live/routes.ts';
 import { HttpError } from './http.ts';
 import { openApiDocument } from './openapi.ts';
@@ -25,6 +26,7 @@ export function apiRouter(deps: ApiDeps): Router<ApiState> {
   registerAlertRoutes(router, deps);
   registerLiveRoutes(router, deps);
   registerAnalyticsRoutes(router, deps);
+  registerGdprRoutes(router, deps);
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApiDocument;
   });

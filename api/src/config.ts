@@ -42,6 +42,11 @@ export const apiSpec = {
     'Requests per minute one client address may make to the sign-in routes.',
     '30',
   ),
+  API_RETENTION_INTERVAL_S: variable(
+    parsers.positiveInt,
+    'How often the retention job erases exams past their retention (and old ClickHouse days), in seconds.',
+    '3600',
+  ),
   API_BOOTSTRAP_ADMIN_EMAIL: variable(
     z.email('expected an email address').or(z.literal('-')),
     'Email of the admin created at start-up when there is no admin yet ("-": none).',

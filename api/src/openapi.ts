@@ -53,6 +53,7 @@ const examInput = object(
     startsAt: dateTime,
     endsAt: dateTime,
     durationMinutes: integer,
+    retentionDays: { type: 'integer', minimum: 1, maximum: 3650, default: 90 },
     surveillanceLevel: { type: 'string', enum: ['LOW', 'STANDARD', 'STRICT'] },
     allowedApps: { type: 'array', items: string },
     allowedDomains: { type: 'array', items: string },
@@ -267,6 +268,30 @@ export const openApiDocument = {
         },
       ]),
     ),
+    '/api/users/{userId}/export': {
+      get: operation('Everything kept about one candidate, as a JSON download (GDPR access)', ['admin'], {
+        parameters: [pathParam('userId')],
+      }),
+    },
+    '/api/users/{userId}/data': {
+      delete: operation(
+        'Erase one candidate: sessions, alerts, evidence, analytics; the account anonymised',
+        ['admin'],
+        {
+          parameters: [pathParam('userId')],
+          response: object({ sessions: integer }),
+        },
+      ),
+    },
+    '/api/admin/retention': {
+      post: operation(
+        'Run the retention job now: erase exams past their retention, drop old ClickHouse days',
+        ['admin'],
+        {
+          response: object({ purgedExams: { type: 'array', items: string }, droppedPartitions: integer }),
+        },
+      ),
+    },
     '/api/openapi.json': { get: operation('This document', []) },
   },
 };

@@ -9,6 +9,7 @@ import { createApp } from './app.ts';
 import { AccessTokens, RefreshTokens } from './auth/tokens.ts';
 import type { ApiConfig } from './config.ts';
 import { publisherOf, type ApiDeps } from './context.ts';
+import { runRetention } from './gdpr/data.ts';
 import { LiveFeed } from './live/feed.ts';
 import { createUser } from './users/routes.ts';
 
@@ -19,6 +20,7 @@ export class ApiServer {
   private readonly serde: AvroSerde;
   private readonly live: LiveFeed;
   private server: Server | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly config: ApiConfig,
@@ -61,6 +63,12 @@ export class ApiServer {
       live: this.live,
     };
     await this.bootstrapAdmin(deps);
+    this.retentionTimer = setInterval(() => {
+      runRetention(deps).then(
+        (done) => this.logger.info(done, 'retention job done'),
+        (error: unknown) => this.logger.error({ err: error }, 'retention job failed'),
+      );
+    }, this.config.API_RETENTION_INTERVAL_S * 1000);
     const app = createApp(deps, this.registry, async () => {
       await this.pool.query('SELECT 1');
       return true;
@@ -74,6 +82,7 @@ export class ApiServer {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.retentionTimer);
     await new Promise<void>((resolve) => {
       if (!this.server) return resolve();
       this.server.close(() => resolve());

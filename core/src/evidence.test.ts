@@ -56,4 +56,7 @@ test('the local store writes whole files under safe names only', async (t) => {
   assert.deepEqual(await readdir(path.join(directory, 'exam-1/session-1/alert-1')), ['clip.mp4']);
   for (const bad of ['../etc/passwd', 'a//b', '/abs', 'a/./b', 'a b']) assert.equal(isEvidenceKey(bad), false, bad);
   await assert.rejects(store.put('../escape', plain), /not an evidence key/);
+  await store.delete('exam-1/session-1/alert-1/clip.mp4');
+  await store.delete('exam-1/session-1/alert-1/clip.mp4');
+  await assert.rejects(store.get('exam-1/session-1/alert-1/clip.mp4'), /ENOENT/);
 });

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { parsers, secretVariable, variable } from './config.ts';
@@ -25,6 +25,8 @@ export const evidenceSpec = {
 export interface EvidenceStore {
   put(key: string, data: Buffer): Promise<void>;
   get(key: string): Promise<Buffer>;
+  /** Removes the file; a key with no file is no error (retention and erasure may run twice). */
+  delete(key: string): Promise<void>;
 }
 
 /** Keys are `/`-separated names of [A-Za-z0-9._-] parts, never `.` or `..`: safe as paths and object names. */
@@ -46,6 +48,10 @@ export class LocalEvidenceStore implements EvidenceStore {
 
   get(key: string): Promise<Buffer> {
     return readFile(this.fileOf(key));
+  }
+
+  delete(key: string): Promise<void> {
+    return rm(this.fileOf(key), { force: true });
   }
 
   private fileOf(key: string): string {

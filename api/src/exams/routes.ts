@@ -18,6 +18,7 @@ const examInput = z
       .int()
       .min(1)
       .max(24 * 60),
+    retentionDays: z.number().int().min(1).max(3650).default(90),
     surveillanceLevel: z.enum(['LOW', 'STANDARD', 'STRICT']).default('STANDARD'),
     allowedApps: z.array(name).max(500).default([]),
     allowedDomains: z
@@ -52,7 +53,7 @@ const members = z.object({
 });
 
 const examColumns = `e.id, e.title, e.starts_at AS "startsAt", e.ends_at AS "endsAt",
-  e.duration_minutes AS "durationMinutes", e.policy, e.policy_version AS "policyVersion",
+  e.duration_minutes AS "durationMinutes", e.retention_days AS "retentionDays", e.policy, e.policy_version AS "policyVersion",
   e.created_by AS "createdBy", e.created_at AS "createdAt", e.updated_at AS "updatedAt"`;
 
 function policyOf(examId: string, version: number, input: ExamInput, deleted = false): ExamPolicy {
@@ -118,9 +119,19 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
     const policy = policyOf(examId, 1, input);
     ctx.status = 201;
     ctx.body = await savePolicy(
-      `INSERT INTO exams (id, title, starts_at, ends_at, duration_minutes, policy, policy_version, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING ${examColumns.replaceAll('e.', '')}`,
-      [examId, input.title, input.startsAt, input.endsAt, input.durationMinutes, policy, callerOf(ctx.state).userId],
+      `INSERT INTO exams (id, title, starts_at, ends_at, duration_minutes, retention_days, policy, policy_version,
+                          created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8) RETURNING ${examColumns.replaceAll('e.', '')}`,
+      [
+        examId,
+        input.title,
+        input.startsAt,
+        input.endsAt,
+        input.durationMinutes,
+        input.retentionDays,
+        policy,
+        callerOf(ctx.state).userId,
+      ],
       policy,
       'exam.create',
       callerOf(ctx.state).userId,
@@ -157,10 +168,19 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
     );
     const policy = policyOf(exam.id, Number(rows[0]!.version) + 1, input);
     ctx.body = await savePolicy(
-      `UPDATE exams SET title = $2, starts_at = $3, ends_at = $4, duration_minutes = $5, policy = $6,
-         policy_version = $7, updated_at = now()
+      `UPDATE exams SET title = $2, starts_at = $3, ends_at = $4, duration_minutes = $5, retention_days = $6,
+         policy = $7, policy_version = $8, updated_at = now()
        WHERE id = $1 RETURNING ${examColumns.replaceAll('e.', '')}`,
-      [exam.id, input.title, input.startsAt, input.endsAt, input.durationMinutes, policy, policy.version],
+      [
+        exam.id,
+        input.title,
+        input.startsAt,
+        input.endsAt,
+        input.durationMinutes,
+        input.retentionDays,
+        policy,
+        policy.version,
+      ],
       policy,
       'exam.update',
       caller.userId,
