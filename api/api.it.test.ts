@@ -10,12 +10,14 @@ import { createLogger, createMetricsRegistry, detectorScore, signal } from '@pro
 import {
   createTestClickHouse,
   createTestDatabase,
+  freePort,
   testKafka,
   TestPipeline,
   uniqueName,
   waitUntil,
 } from '@proctoflex/core/testing';
-import { mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
+import { Gateway, IngestClient, loadIngestConfig, mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
+import { scriptedSession, simulatedMedia } from '@proctoflex/ingest/sim';
 import { ApiServer, loadApiConfig } from './src/index.ts';
 
 const kafka = testKafka();
@@ -557,3 +559,83 @@ function examPolicyBody(startsAt: number, endsAt: number) {
     durationMinutes: 90,
   };
 }
+
+test('the full path: a student starts a session, the simulator streams with its ingest token, the alert reaches the API and the live stream, a proctor confirms it, the audit log has it', async (t) => {
+  const gatewayPort = await freePort();
+  const api = await startApi(t, { API_INGEST_URL: `http://127.0.0.1:${gatewayPort}` });
+  const { call, pipeline } = api;
+  const gateway = new Gateway(
+    loadIngestConfig({ ...pipeline.topics, INGEST_TOKEN_SECRET: api.secrets.ingest, INGEST_PORT: String(gatewayPort) }),
+    createLogger('ingest', 'warn'),
+    createMetricsRegistry('ingest'),
+  );
+  await gateway.start();
+  t.after(() => gateway.stop());
+  // The stages between the gateway and the API: app policy, risk, alerts into PostgreSQL.
+  const stages = [
+    pipeline.spawnStage('app-policy'),
+    pipeline.spawnStage('risk'),
+    pipeline.spawnStage('alerts-sink', { DATABASE_URL: api.database.url }),
+  ];
+  const { adminToken, examA, studentA, proctorA } = await twoExams(api);
+  const live = await liveStream(api, proctorA.token);
+  t.after(() => live.close());
+  await Promise.all(stages.map(({ process }) => process.started));
+
+  const grant = (await call('POST', `/api/exams/${examA}/sessions`, studentA.token)).body as {
+    sessionId: string;
+    ingestUrl: string;
+    ingestToken: string;
+  };
+  assert.equal(grant.ingestUrl, `http://127.0.0.1:${gatewayPort}`);
+  // 45 s of a candidate who opens forbidden apps and sites from second 20 to 40, one batch per
+  // second as the desktop sends them (captured in the last 45 s, sent without waiting them out).
+  const claims = { sessionId: grant.sessionId, examId: examA, candidateId: studentA.id };
+  const records = scriptedSession(claims, 'forbidden-app', await simulatedMedia(), 45, Date.now() - 46_000);
+  const client = await IngestClient.connect(grant.ingestUrl, grant.ingestToken);
+  const stream = await client.stream();
+  for (let start = 0; start < records.length; start += 3)
+    await stream.send(client.batch(records.slice(start, start + 3)));
+  await stream.close();
+  assert.equal((await call('POST', `/api/sessions/${grant.sessionId}/end`, studentA.token)).status, 200);
+
+  const isForbiddenApp = ({ type, data }: { type: string; data: Record<string, unknown> }) =>
+    type === 'alert' && data.sessionId === grant.sessionId && data.rule === 'forbidden_app';
+  const pushed = await live.until(isForbiddenApp, 60_000);
+  await live.until(
+    ({ type, data }) => type === 'risk' && data.sessionId === grant.sessionId && Number(data.riskScore) > 0,
+  );
+  const listed = await call('GET', `/api/alerts?examId=${examA}&rule=forbidden_app`, proctorA.token);
+  const alerts = listed.body.alerts as { id: string; sessionId: string; candidateId: string }[];
+  assert.deepEqual(
+    alerts.map(({ id, sessionId, candidateId }) => [id, sessionId, candidateId]),
+    [[pushed.data.id, grant.sessionId, studentA.id]],
+  );
+  const session = await call('GET', `/api/sessions/${grant.sessionId}`, proctorA.token);
+  assert.equal(session.body.status, 'ended');
+  assert.ok((session.body.risk as RiskUpdate | null)?.riskScore, 'the session carries its live risk');
+
+  const alertId = alerts[0]!.id;
+  const confirmed = await call('POST', `/api/alerts/${alertId}/review`, proctorA.token, {
+    decision: 'confirm',
+    comment: 'Chat assistant open during the exam',
+  });
+  assert.equal(confirmed.status, 200);
+  const detail = await call('GET', `/api/alerts/${alertId}`, proctorA.token);
+  assert.deepEqual(
+    (detail.body.decisions as Record<string, unknown>[]).map(({ decision, comment, reviewerId }) => [
+      decision,
+      comment,
+      reviewerId,
+    ]),
+    [['confirmed', 'Chat assistant open during the exam', proctorA.id]],
+  );
+  const audited = await call('GET', `/api/audit?entityType=alert&entityId=${alertId}`, adminToken);
+  assert.equal(audited.status, 200);
+  const [entry] = audited.body.entries as Record<string, Record<string, unknown>>[];
+  assert.deepEqual(
+    [entry!.actorId, entry!.action, entry!.before!.reviewStatus, entry!.after!.reviewStatus],
+    [proctorA.id, 'alert.review', 'pending', 'confirmed'],
+  );
+  assert.equal((await call('GET', '/api/audit', proctorA.token)).status, 403);
+});

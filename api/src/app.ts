@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { Counter, Histogram } from 'prom-client';
 import { registerAlertRoutes } from './alerts/routes.ts';
 import { registerAnalyticsRoutes } from './analytics/routes.ts';
+import { registerAuditRoutes } from './audit.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import type { ApiDeps, ApiState } from './context.ts';
 import { registerExamRoutes } from './exams/routes.ts';
@@ -27,6 +28,7 @@ export function apiRouter(deps: ApiDeps): Router<ApiState> {
   registerLiveRoutes(router, deps);
   registerAnalyticsRoutes(router, deps);
   registerGdprRoutes(router, deps);
+  registerAuditRoutes(router, deps);
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApiDocument;
   });
@@ -53,6 +55,12 @@ export function createApp(deps: ApiDeps, registry: Registry, ready: () => Promis
   });
   const app = new Koa<ApiState>({ proxy: false });
   const router = apiRouter(deps);
+  // Errors while a body streams out (the first middleware answers every other): a client that
+  // leaves a live stream is no error.
+  app.on('error', (error: NodeJS.ErrnoException, ctx?: Koa.Context) => {
+    if (error.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    deps.logger.error({ err: error, requestId: ctx?.state.requestId, path: ctx?.path }, 'response failed');
+  });
 
   app.use(async (ctx, next) => {
     ctx.state.requestId = randomUUID();

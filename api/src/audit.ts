@@ -1,4 +1,8 @@
 import type pg from 'pg';
+import { z } from 'zod';
+import { signedIn } from './auth/guard.ts';
+import type { ApiDeps, ApiRouter, Row } from './context.ts';
+import { parse } from './http.ts';
 
 export interface AuditEntry {
   readonly actorId: string | null;
@@ -26,4 +30,31 @@ export async function audit(db: pg.Pool | pg.PoolClient, entry: AuditEntry): Pro
       entry.comment ?? null,
     ],
   );
+}
+
+const auditQuery = z.object({
+  entityType: z.enum(['alert', 'exam', 'user']).optional(),
+  entityId: z.string().min(1).max(200).optional(),
+  actorId: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  /** The `next` of the previous page: entries older than this id. */
+  before: z.coerce.number().int().positive().optional(),
+});
+
+/** `GET /api/audit` (admin): the audit log, newest first, filtered by entity or actor. */
+export function registerAuditRoutes(router: ApiRouter, deps: ApiDeps): void {
+  router.get('/audit', signedIn(deps, 'admin'), async (ctx) => {
+    const query = parse(auditQuery, ctx.query, 'query');
+    const { rows } = await deps.pool.query<Row & { id: string }>(
+      `SELECT l.id::text, l.actor_id AS "actorId", u.display_name AS "actorName", l.action,
+         l.entity_type AS "entityType", l.entity_id AS "entityId", l.before, l.after, l.comment, l.created_at AS "at"
+       FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
+       WHERE ($1::text IS NULL OR l.entity_type = $1) AND ($2::text IS NULL OR l.entity_id = $2)
+         AND ($3::text IS NULL OR l.actor_id = $3) AND ($4::bigint IS NULL OR l.id < $4)
+       ORDER BY l.id DESC LIMIT $5`,
+      [query.entityType ?? null, query.entityId ?? null, query.actorId ?? null, query.before ?? null, query.limit + 1],
+    );
+    const page = rows.slice(0, query.limit);
+    ctx.body = { entries: page, next: rows.length > query.limit ? Number(page.at(-1)!.id) : null };
+  });
 }

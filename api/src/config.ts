@@ -31,9 +31,9 @@ export const apiSpec = {
     '900',
   ),
   API_INGEST_URL: variable(
-    parsers.url(['ws', 'wss']),
-    "The gateway's WebSocket stream URL handed to desktops.",
-    'ws://127.0.0.1:8080/v1/stream',
+    parsers.url(['http', 'https']),
+    "The ingest gateway's base URL handed to desktops (they stream to /v1/stream and upload to /v1/events).",
+    'http://127.0.0.1:8080',
   ),
   API_LOGIN_MAX_FAILURES: variable(parsers.positiveInt, 'Failed sign-ins in a row that lock an account.', '5'),
   API_LOGIN_LOCKOUT_S: variable(parsers.positiveInt, 'How long a locked account refuses sign-ins, in seconds.', '900'),

@@ -222,7 +222,7 @@ export const openApiDocument = {
       }),
     },
     '/api/alerts/{alertId}': {
-      get: operation('One alert with its history and evidence files', watchers, {
+      get: operation("One alert with its history, proctors' decisions and evidence files", watchers, {
         parameters: [pathParam('alertId')],
         response: ref('Alert'),
       }),
@@ -291,6 +291,18 @@ export const openApiDocument = {
           response: object({ purgedExams: { type: 'array', items: string }, droppedPartitions: integer }),
         },
       ),
+    },
+    '/api/audit': {
+      get: operation('The audit log, newest first: who did what to what, when, with before and after', ['admin'], {
+        parameters: [
+          queryParam('entityType', { type: 'string', enum: ['alert', 'exam', 'user'] }),
+          queryParam('entityId'),
+          queryParam('actorId'),
+          queryParam('limit', { type: 'integer', minimum: 1, maximum: 500, default: 100 }),
+          queryParam('before', { type: 'integer', description: 'The `next` of the previous page' }),
+        ],
+        response: object({ entries: { type: 'array', items: { type: 'object' } }, next: integer }),
+      }),
     },
     '/api/openapi.json': { get: operation('This document', []) },
   },

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createLogger, createMetricsRegistry, repoPath, type RecordKind } from '@proctoflex/core';
-import { testKafka, TestPipeline, topicOfKind, uniqueName } from '@proctoflex/core/testing';
+import { freePort, testKafka, TestPipeline, topicOfKind, uniqueName } from '@proctoflex/core/testing';
 import { loadIngestConfig } from './config.ts';
 import { Gateway } from './gateway.ts';
 import { mintIngestToken, type IngestClaims } from './token.ts';
@@ -34,15 +33,6 @@ export async function startTestGateway(overrides: Record<string, string> = {}) {
 
 export function newSessionClaims(): IngestClaims {
   return { sessionId: uniqueName('session'), examId: 'exam-it', candidateId: uniqueName('candidate') };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -109,7 +109,7 @@ export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
 
   router.get('/alerts/:alertId', watchers, async (ctx) => {
     const alert = await alertFor(callerOf(ctx.state), ctx.params.alertId!);
-    const [{ rows: history }, { rows: evidence }, { rows: details }] = await Promise.all([
+    const [{ rows: history }, { rows: evidence }, { rows: details }, { rows: decisions }] = await Promise.all([
       pool.query<Row>(
         `SELECT revision, action, severity, description, event_time AS "eventTime" FROM alert_history
          WHERE alert_id = $1 ORDER BY revision`,
@@ -122,11 +122,19 @@ export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
         [alert.id],
       ),
       pool.query<Row>('SELECT evidence AS "evidenceRefs", scores FROM alerts WHERE id = $1', [alert.id]),
+      pool.query<Row>(
+        `SELECT l.after->>'reviewStatus' AS decision, l.comment, l.actor_id AS "reviewerId",
+           u.display_name AS "reviewerName", l.created_at AS "reviewedAt"
+         FROM audit_log l LEFT JOIN users u ON u.id = l.actor_id
+         WHERE l.entity_type = 'alert' AND l.entity_id = $1 AND l.action = 'alert.review' ORDER BY l.id`,
+        [alert.id],
+      ),
     ]);
     ctx.body = {
       ...alert,
       ...details[0],
       history,
+      decisions,
       evidence: evidence.map((file) => ({ ...file, url: `/api/alerts/${alert.id}/evidence/${file.kind}` })),
     };
   });

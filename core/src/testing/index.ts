@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import pg from 'pg';
@@ -36,6 +37,16 @@ export function signalLocalKafka(signal: 'SIGSTOP' | 'SIGCONT'): void {
 /** A name no other test run uses, e.g. `it.serde.k3j9x2`, for topics, databases and groups. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+/** A TCP port free right now, for a server whose address must be known before it starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export function testKafka(): Kafka {
