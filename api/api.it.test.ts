@@ -19,6 +19,7 @@ import {
 import { Gateway, IngestClient, loadIngestConfig, mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
 import { scriptedSession, simulatedMedia } from '@proctoflex/ingest/sim';
 import { ApiServer, loadApiConfig } from './src/index.ts';
+import { readLiveStream, type LiveMessage } from './src/testing.ts';
 
 const kafka = testKafka();
 const admin = { email: 'admin@proctoflex.test', password: 'correct horse battery' };
@@ -85,30 +86,15 @@ async function liveStream(api: Api, token: string) {
   });
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
-  const events: { type: string; data: Record<string, unknown> }[] = [];
+  const events: LiveMessage[] = [];
   const waiters: (() => void)[] = [];
-  void (async () => {
-    let buffered = '';
-    try {
-      for await (const chunk of response.body!) {
-        buffered += Buffer.from(chunk).toString();
-        let end;
-        while ((end = buffered.indexOf('\n\n')) >= 0) {
-          const block = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          const type = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (type && data) events.push({ type, data: JSON.parse(data) as Record<string, unknown> });
-          waiters.splice(0).forEach((wake) => wake());
-        }
-      }
-    } catch {
-      // Aborted by close().
-    }
-  })();
+  void readLiveStream(response, (event) => {
+    events.push(event);
+    waiters.splice(0).forEach((wake) => wake());
+  });
   return {
     events,
-    async until(matches: (event: { type: string; data: Record<string, unknown> }) => boolean, timeoutMs = 30_000) {
+    async until(matches: (event: LiveMessage) => boolean, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = events.find(matches);
@@ -599,7 +585,7 @@ test('the full path: a student starts a session, the simulator streams with its 
   await stream.close();
   assert.equal((await call('POST', `/api/sessions/${grant.sessionId}/end`, studentA.token)).status, 200);
 
-  const isForbiddenApp = ({ type, data }: { type: string; data: Record<string, unknown> }) =>
+  const isForbiddenApp = ({ type, data }: LiveMessage) =>
     type === 'alert' && data.sessionId === grant.sessionId && data.rule === 'forbidden_app';
   const pushed = await live.until(isForbiddenApp, 60_000);
   await live.until(
