@@ -18,7 +18,7 @@ import {
 } from '@proctoflex/core/testing';
 import { Gateway, IngestClient, loadIngestConfig, mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
 import { scriptedSession, simulatedMedia } from '@proctoflex/ingest/sim';
-import { ApiServer, loadApiConfig } from './src/index.ts';
+import { ApiServer, loadApiConfig, openApiDocument } from './src/index.ts';
 import { readLiveStream, type LiveMessage } from './src/testing.ts';
 
 const kafka = testKafka();
@@ -331,6 +331,109 @@ test('each role gets exactly its own: exams, sessions and alerts of other exams 
     (detail.body.history as { action: string }[]).map(({ action }) => action),
     ['OPENED'],
   );
+});
+
+test("every route of the OpenAPI document against every role: outside its roles 401 or 403, another exam's member 403, its roles read", async (t) => {
+  const api = await startApi(t);
+  const { call, pipeline, database } = api;
+  const { adminToken, instructorA, instructorB, proctorA, proctorB, studentA, studentB, examA } = await twoExams(api);
+  const sessionId = (await call('POST', `/api/exams/${examA}/sessions`, studentA.token)).body.sessionId as string;
+  const alertId = uniqueName('alert');
+  await pipeline.produce('ALERTS_TOPIC', [
+    {
+      alertId,
+      sessionId,
+      examId: examA,
+      candidateId: studentA.id,
+      rule: 'speech',
+      action: 'OPENED',
+      revision: 0,
+      severity: 'MEDIUM',
+      description: 'Speech for 6 s of the last 30 s',
+      startSeq: 1,
+      startTime: Date.now() - 6000,
+      eventTime: Date.now(),
+      endTime: null,
+      evidence: [],
+      scores: [],
+    } satisfies AlertEvent,
+  ]);
+  await pipeline.processAll('alerts-sink', 'ALERTS_TOPIC', { DATABASE_URL: database.url });
+
+  const callers = [
+    { name: 'anonymous', role: null, token: undefined, inExamA: false },
+    { name: 'admin', role: 'admin', token: adminToken, inExamA: true },
+    { name: 'instructor A', role: 'instructor', token: instructorA.token, inExamA: true },
+    { name: 'instructor B', role: 'instructor', token: instructorB.token, inExamA: false },
+    { name: 'proctor A', role: 'proctor', token: proctorA.token, inExamA: true },
+    { name: 'proctor B', role: 'proctor', token: proctorB.token, inExamA: false },
+    { name: 'student A', role: 'student', token: studentA.token, inExamA: true },
+    { name: 'student B', role: 'student', token: studentB.token, inExamA: false },
+  ];
+  const values: Record<string, string> = { examId: examA, sessionId, alertId, userId: studentA.id, kind: 'thumbnail' };
+  const exam = {
+    title: 'Linear algebra',
+    startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+    endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    durationMinutes: 90,
+  };
+  // Valid bodies, so that a refusal is the caller's and not the request's.
+  const bodies: Record<string, unknown> = {
+    'POST /api/users': {
+      email: 'x@proctoflex.test',
+      displayName: 'X',
+      role: 'student',
+      password: 'long enough password',
+    },
+    'POST /api/exams': exam,
+    'PUT /api/exams/{examId}': exam,
+    'PUT /api/exams/{examId}/members': { candidates: [studentA.id], proctors: [proctorA.id] },
+    'POST /api/alerts/{alertId}/review': { decision: 'confirm' },
+  };
+  /** The status only: a live stream's body never ends. */
+  const statusOf = async (method: string, route: string, token: string | undefined, body: unknown) => {
+    const response = await fetch(`http://127.0.0.1:${api.port}${route}`, {
+      method,
+      headers: {
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    await response.body?.cancel();
+    return response.status;
+  };
+
+  let checked = 0;
+  for (const [path, operations] of Object.entries(openApiDocument.paths)) {
+    for (const [method, operation] of Object.entries(operations as Record<string, Record<string, unknown>>)) {
+      const roles = operation['x-roles'] as string[];
+      if (roles.length === 0) continue;
+      const route = path.replace(/\{(\w+)\}/g, (_, name: string) => values[name]!);
+      const inAnExam = /\{(examId|sessionId|alertId)\}/.test(path);
+      for (const caller of callers) {
+        const allowed = caller.role !== null && roles.includes(caller.role) && (!inAnExam || caller.inExamA);
+        // A call its roles may make is only made where it changes nothing: the other tests make the rest.
+        if (allowed && method !== 'get') continue;
+        const status = await statusOf(
+          method.toUpperCase(),
+          route,
+          caller.token,
+          bodies[`${method.toUpperCase()} ${path}`],
+        );
+        const expected = allowed ? (path.endsWith('{kind}') ? 404 : 200) : caller.token ? 403 : 401;
+        assert.equal(status, expected, `${method.toUpperCase()} ${path} as ${caller.name}`);
+        checked += 1;
+      }
+    }
+  }
+  assert.ok(checked > 150, `${checked} calls checked`);
+  // Nothing a refused call asked for happened.
+  const { rows } = await database.pool.query<{ n: string }>(
+    "SELECT count(*) AS n FROM users WHERE email = 'x@proctoflex.test'",
+  );
+  assert.equal(rows[0]!.n, '0');
+  assert.equal((await call('GET', `/api/alerts/${alertId}`, adminToken)).body.reviewStatus, 'pending');
 });
 
 test('token attacks are refused: expired, unsigned, wrong key, ingest tokens, refresh reuse; repeated failures lock', async (t) => {

@@ -24,7 +24,10 @@ const errors = {
   404: { description: 'No such entity', ...json(ref('Error')) },
 };
 
-/** One operation; `roles` are who may call it (empty: anyone, no token). */
+/**
+ * One operation; `roles` are who may call it (empty: anyone, no token), each a role name and
+ * what limits it, e.g. `instructor (own exams)`; `x-roles` lists the bare role names.
+ */
 function operation(
   summary: string,
   roles: string[],
@@ -34,6 +37,7 @@ function operation(
     summary,
     description: roles.length > 0 ? `Roles: ${roles.join(', ')}.` : 'No access token needed.',
     ...(roles.length > 0 && { security: [{ bearer: [] }] }),
+    'x-roles': roles.map((role) => role.split(' ')[0]),
     ...(options.parameters && { parameters: options.parameters }),
     ...(options.body && { requestBody: { required: true, ...json(options.body) } }),
     responses: {
