@@ -14,7 +14,7 @@ import {
   testKafka,
   TestPipeline,
   uniqueName,
-  waitUntil,
+  eventually,
 } from '@proctoflex/core/testing';
 import { Gateway, IngestClient, loadIngestConfig, mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
 import { scriptedSession, simulatedMedia } from '@proctoflex/ingest/sim';
@@ -29,14 +29,18 @@ async function startApi(t: test.TestContext, env: Record<string, string> = {}) {
   const pipeline = await TestPipeline.create(kafka, 'it.api');
   const database = await createTestDatabase('it_api');
   const evidenceDir = await mkdtemp(path.join(tmpdir(), 'it-api-'));
-  const secrets = { jwt: randomBytes(32).toString('hex'), ingest: randomBytes(32).toString('hex') };
+  const secrets = {
+    jwt: randomBytes(32).toString('hex'),
+    ingest: randomBytes(32).toString('hex'),
+    evidence: randomBytes(32).toString('base64'),
+  };
   const config = loadApiConfig({
     ...pipeline.topics,
     DATABASE_URL: database.url,
     API_PORT: '0',
     API_JWT_SECRET: secrets.jwt,
     INGEST_TOKEN_SECRET: secrets.ingest,
-    EVIDENCE_KEY: randomBytes(32).toString('base64'),
+    EVIDENCE_KEY: secrets.evidence,
     EVIDENCE_DIR: evidenceDir,
     API_LOGIN_MAX_FAILURES: '3',
     API_AUTH_RATE_PER_MINUTE: '1000',
@@ -72,7 +76,7 @@ async function startApi(t: test.TestContext, env: Record<string, string> = {}) {
     assert.equal(status, 200, JSON.stringify(body));
     return body as { accessToken: string; refreshToken: string };
   };
-  return { pipeline, database, secrets, call, login, port };
+  return { pipeline, database, secrets, evidenceDir, call, login, port };
 }
 
 type Api = Awaited<ReturnType<typeof startApi>>;
@@ -434,6 +438,22 @@ test("every route of the OpenAPI document against every role: outside its roles 
   );
   assert.equal(rows[0]!.n, '0');
   assert.equal((await call('GET', `/api/alerts/${alertId}`, adminToken)).body.reviewStatus, 'pending');
+
+  // The two writes no other test makes: a disabled user is signed out at once; a deleted exam
+  // is gone for everyone and its last policy says so.
+  assert.equal((await call('POST', `/api/users/${studentB.id}/disable`, adminToken)).body.disabled, true);
+  assert.equal((await call('GET', '/api/me', studentB.token)).status, 401);
+  assert.equal((await call('DELETE', `/api/exams/${examA}`, instructorA.token)).status, 204);
+  for (const token of [adminToken, instructorA.token, proctorA.token, studentA.token])
+    assert.equal((await call('GET', `/api/exams/${examA}`, token)).status, 404);
+  const policies = (await pipeline.read<ExamPolicy>('POLICIES_TOPIC')).filter((policy) => policy.examId === examA);
+  assert.deepEqual(
+    policies.map(({ version, deleted }) => [version, deleted]),
+    [
+      [1, false],
+      [2, true],
+    ],
+  );
 });
 
 test('token attacks are refused: expired, unsigned, wrong key, ingest tokens, refresh reuse; repeated failures lock', async (t) => {
@@ -622,8 +642,7 @@ test("exam analytics come from ClickHouse, for the exam's instructor and admins 
     );
   // ClickHouse deletes asynchronously (mutations): wait until they are done.
   const gone = (table: string, column: string, value: string) =>
-    waitUntil(
-      kafka,
+    eventually(
       `${table} rows of ${value} deleted`,
       async () => (await clickhouseCount(table, column, value)) === 0,
       60_000,
@@ -659,7 +678,7 @@ function examPolicyBody(startsAt: number, endsAt: number) {
   };
 }
 
-test('the full path: a student starts a session, the simulator streams with its ingest token, the alert reaches the API and the live stream, a proctor confirms it, the audit log has it', async (t) => {
+test('the full path: a student starts a session, the simulator streams with its ingest token, the alert and its evidence reach the API and the live stream, a proctor confirms it, the audit log has it', async (t) => {
   const gatewayPort = await freePort();
   const api = await startApi(t, { API_INGEST_URL: `http://127.0.0.1:${gatewayPort}` });
   const { call, pipeline } = api;
@@ -670,13 +689,20 @@ test('the full path: a student starts a session, the simulator streams with its 
   );
   await gateway.start();
   t.after(() => gateway.stop());
-  // The stages between the gateway and the API: app policy, risk, alerts into PostgreSQL.
+  // The stages between the gateway and the API: app policy, risk, alerts and evidence into
+  // PostgreSQL (evidence files where the API reads them; the whole upload fits the buffer).
   const stages = [
     pipeline.spawnStage('app-policy'),
     pipeline.spawnStage('risk'),
     pipeline.spawnStage('alerts-sink', { DATABASE_URL: api.database.url }),
+    pipeline.spawnStage('evidence-sink', {
+      DATABASE_URL: api.database.url,
+      EVIDENCE_KEY: api.secrets.evidence,
+      EVIDENCE_DIR: api.evidenceDir,
+      EVIDENCE_BUFFER_MS: '60000',
+    }),
   ];
-  const { adminToken, examA, studentA, proctorA } = await twoExams(api);
+  const { adminToken, examA, studentA, proctorA, proctorB } = await twoExams(api);
   const live = await liveStream(api, proctorA.token);
   t.after(() => live.close());
   await Promise.all(stages.map(({ process }) => process.started));
@@ -715,6 +741,32 @@ test('the full path: a student starts a session, the simulator streams with its 
   assert.ok((session.body.risk as RiskUpdate | null)?.riskScore, 'the session carries its live risk');
 
   const alertId = alerts[0]!.id;
+  // The evidence around the alert, decrypted for proctors of the exam only, never cached.
+  const evidence = await eventually(
+    'the evidence of the alert',
+    async () => {
+      const files = (await call('GET', `/api/alerts/${alertId}`, proctorA.token)).body.evidence as {
+        kind: string;
+        url: string;
+      }[];
+      return files.length === 3 ? files : undefined;
+    },
+    60_000,
+  );
+  assert.deepEqual(
+    evidence.map(({ kind }) => kind),
+    ['clip', 'strip', 'thumbnail'],
+  );
+  const thumbnail = evidence.find(({ kind }) => kind === 'thumbnail')!;
+  const image = await fetch(`http://127.0.0.1:${api.port}${thumbnail.url}`, {
+    headers: { authorization: `Bearer ${proctorA.token}` },
+  });
+  assert.equal(image.status, 200);
+  assert.equal(image.headers.get('content-type'), 'image/jpeg');
+  assert.match(image.headers.get('cache-control') ?? '', /no-store/);
+  assert.deepEqual([...new Uint8Array(await image.arrayBuffer()).subarray(0, 2)], [0xff, 0xd8], 'a JPEG');
+  assert.equal((await call('GET', thumbnail.url, proctorB.token)).status, 403);
+  assert.equal((await call('GET', thumbnail.url, studentA.token)).status, 403);
   const confirmed = await call('POST', `/api/alerts/${alertId}/review`, proctorA.token, {
     decision: 'confirm',
     comment: 'Chat assistant open during the exam',

@@ -89,13 +89,22 @@ export async function waitUntil(
   condition: (admin: Admin) => Promise<boolean>,
   timeoutMs = 300_000,
 ): Promise<void> {
+  await withAdmin(kafka, (admin) => eventually(what, () => condition(admin), timeoutMs));
+}
+
+/** Polls `probe` every 100 ms until it gives a value (not undefined or false), and resolves with it. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 300_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  await withAdmin(kafka, async (admin) => {
-    while (!(await condition(admin))) {
-      if (Date.now() > deadline) throw new Error(`still waiting after ${timeoutMs} ms for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  });
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`still waiting after ${timeoutMs} ms for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** How often a running stage (by its operations port) has retried `operation` (stage_retries_total). */
