@@ -1,82 +1,27 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import test from 'node:test';
 import jwt from 'jsonwebtoken';
 import type { AlertEvent, AlertReview, ExamPolicy, RiskUpdate } from '@proctoflex/core';
 import { createLogger, createMetricsRegistry, detectorScore, signal } from '@proctoflex/core';
-import {
-  createTestClickHouse,
-  createTestDatabase,
-  freePort,
-  testKafka,
-  TestPipeline,
-  uniqueName,
-  eventually,
-} from '@proctoflex/core/testing';
+import { createTestClickHouse, eventually, freePort, uniqueName } from '@proctoflex/core/testing';
 import { Gateway, IngestClient, loadIngestConfig, mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
 import { scriptedSession, simulatedMedia } from '@proctoflex/ingest/sim';
-import { ApiServer, loadApiConfig, openApiDocument } from './src/index.ts';
-import { readLiveStream, type LiveMessage } from './src/testing.ts';
+import { openApiDocument } from './src/index.ts';
+import { readLiveStream, startTestApi, type LiveMessage } from './src/testing.ts';
 
-const kafka = testKafka();
 const admin = { email: 'admin@proctoflex.test', password: 'correct horse battery' };
 
-/** An API process on a database and topics of its own, and a small HTTP client for it. */
+/** The API of testing.ts, stopped after the test. */
 async function startApi(t: test.TestContext, env: Record<string, string> = {}) {
-  const pipeline = await TestPipeline.create(kafka, 'it.api');
-  const database = await createTestDatabase('it_api');
-  const evidenceDir = await mkdtemp(path.join(tmpdir(), 'it-api-'));
-  const secrets = {
-    jwt: randomBytes(32).toString('hex'),
-    ingest: randomBytes(32).toString('hex'),
-    evidence: randomBytes(32).toString('base64'),
-  };
-  const config = loadApiConfig({
-    ...pipeline.topics,
-    DATABASE_URL: database.url,
-    API_PORT: '0',
-    API_JWT_SECRET: secrets.jwt,
-    INGEST_TOKEN_SECRET: secrets.ingest,
-    EVIDENCE_KEY: secrets.evidence,
-    EVIDENCE_DIR: evidenceDir,
+  const api = await startTestApi({
     API_LOGIN_MAX_FAILURES: '3',
-    API_AUTH_RATE_PER_MINUTE: '1000',
     API_BOOTSTRAP_ADMIN_EMAIL: admin.email,
     API_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
-    LOG_LEVEL: 'warn',
     ...env,
   });
-  const server = new ApiServer(config, createLogger('api', 'warn'), createMetricsRegistry('api'));
-  const port = await server.start();
-  t.after(async () => {
-    await server.stop();
-    // Stages first: the alerts sink holds connections to the database.
-    await pipeline.close();
-    await database.drop();
-    await rm(evidenceDir, { recursive: true, force: true });
-  });
-
-  const call = async (method: string, route: string, token?: string, body?: unknown) => {
-    const response = await fetch(`http://127.0.0.1:${port}${route}`, {
-      method,
-      headers: {
-        ...(token && { authorization: `Bearer ${token}` }),
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown>, response };
-  };
-  const login = async (email: string, password: string) => {
-    const { status, body } = await call('POST', '/api/auth/login', undefined, { email, password });
-    assert.equal(status, 200, JSON.stringify(body));
-    return body as { accessToken: string; refreshToken: string };
-  };
-  return { pipeline, database, secrets, evidenceDir, call, login, port };
+  t.after(() => api.stop());
+  return api;
 }
 
 type Api = Awaited<ReturnType<typeof startApi>>;

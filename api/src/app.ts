@@ -9,6 +9,7 @@ import { registerAnalyticsRoutes } from './analytics/routes.ts';
 import { registerAuditRoutes } from './audit.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import type { ApiDeps, ApiState } from './context.ts';
+import { serveDashboard } from './dashboard.ts';
 import { registerExamRoutes } from './exams/routes.ts';
 import { registerGdprRoutes } from './gdpr/routes.ts';
 import { registerLiveRoutes } from './live/routes.ts';
@@ -37,7 +38,7 @@ export function apiRouter(deps: ApiDeps): Router<ApiState> {
 
 /**
  * The whole app, middleware in order: request id and access log, errors as JSON, metrics,
- * JSON bodies (1 MiB at most), the API, then /metrics, /healthz and /readyz.
+ * JSON bodies (1 MiB at most), the API, then /metrics, /healthz, /readyz and the dashboard at /.
  */
 export function createApp(deps: ApiDeps, registry: Registry, ready: () => Promise<boolean>): Koa<ApiState> {
   const requests = new Counter({
@@ -113,6 +114,7 @@ export function createApp(deps: ApiDeps, registry: Registry, ready: () => Promis
       await next();
     }
   });
+  app.use(serveDashboard(deps.config.API_DASHBOARD_DIR));
   app.use(() => {
     throw new HttpError(404, 'no such route (the API is under /api, described at /api/openapi.json)');
   });

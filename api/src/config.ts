@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { z } from 'zod';
 import {
   evidenceSpec,
   loadConfig,
   parsers,
+  repoPath,
   secretVariable,
   servicesSpec,
   topicsSpec,
@@ -19,6 +21,11 @@ export const apiSpec = {
   REVIEWS_TOPIC: topicsSpec.REVIEWS_TOPIC,
   RISK_TOPIC: topicsSpec.RISK_TOPIC,
   API_PORT: variable(parsers.portOrAny, 'Port of the API (and /metrics, /healthz, /readyz).', '3000'),
+  API_DASHBOARD_DIR: variable(
+    parsers.text.transform((dir) => path.resolve(dir)),
+    'The built dashboard (npm run build:dashboard), served at /.',
+    repoPath('dashboard/dist'),
+  ),
   API_JWT_SECRET: secretVariable(
     z.string().min(32, 'must be at least 32 characters (it signs HS256 access tokens)'),
     'Secret that signs access tokens (HS256). Required.',

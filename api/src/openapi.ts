@@ -104,7 +104,15 @@ export const openApiDocument = {
       Error: object({ error: string, requestId: string }, ['error']),
       User: object({ id: string, email: string, displayName: string, role: string, disabled: { type: 'boolean' } }),
       Exam: { ...examInput, properties: { ...(examInput.properties as Schema), id: string, policyVersion: integer } },
-      Session: object({ id: string, examId: string, candidateId: string, status: string, startedAt: dateTime }),
+      Session: object({
+        id: string,
+        examId: string,
+        candidateId: string,
+        candidateName: string,
+        status: string,
+        startedAt: dateTime,
+        openAlerts: integer,
+      }),
       Alert: object({
         id: string,
         sessionId: string,

@@ -1,3 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createLogger, createMetricsRegistry } from '@proctoflex/core';
+import { createTestDatabase, testKafka, TestPipeline } from '@proctoflex/core/testing';
+import { loadApiConfig } from './config.ts';
+import { ApiServer } from './server.ts';
+
+/**
+ * An API in this process on a database, topics and evidence directory of its own, with `env`
+ * on top, and a small HTTP client for it; stop() removes it all (and the stages run on its
+ * pipeline). For integration tests.
+ */
+export async function startTestApi(env: Record<string, string> = {}) {
+  const pipeline = await TestPipeline.create(testKafka(), 'it.api');
+  const database = await createTestDatabase('it_api');
+  const evidenceDir = await mkdtemp(path.join(tmpdir(), 'it-api-'));
+  const secrets = {
+    jwt: randomBytes(32).toString('hex'),
+    ingest: randomBytes(32).toString('hex'),
+    evidence: randomBytes(32).toString('base64'),
+  };
+  const config = loadApiConfig({
+    ...pipeline.topics,
+    DATABASE_URL: database.url,
+    API_PORT: '0',
+    API_JWT_SECRET: secrets.jwt,
+    INGEST_TOKEN_SECRET: secrets.ingest,
+    EVIDENCE_KEY: secrets.evidence,
+    EVIDENCE_DIR: evidenceDir,
+    API_AUTH_RATE_PER_MINUTE: '1000',
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+  const server = new ApiServer(config, createLogger('api', 'warn'), createMetricsRegistry('api'));
+  const port = await server.start();
+
+  const call = async (method: string, route: string, token?: string, body?: unknown) => {
+    const response = await fetch(`http://127.0.0.1:${port}${route}`, {
+      method,
+      headers: {
+        ...(token && { authorization: `Bearer ${token}` }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown>, response };
+  };
+  const login = async (email: string, password: string) => {
+    const { status, body } = await call('POST', '/api/auth/login', undefined, { email, password });
+    if (status !== 200) throw new Error(`sign-in of ${email}: ${status} ${JSON.stringify(body)}`);
+    return body as { accessToken: string; refreshToken: string };
+  };
+  return {
+    pipeline,
+    database,
+    secrets,
+    evidenceDir,
+    call,
+    login,
+    port,
+    stop: async () => {
+      await server.stop();
+      // Stages first: the alerts sink holds connections to the database.
+      await pipeline.close();
+      await database.drop();
+      await rm(evidenceDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** One Server-Sent Event as `GET /api/live` sends it. */
 export interface LiveMessage {
   readonly type: string;

@@ -6,7 +6,8 @@ import { examFor } from '../exams/access.ts';
 import { conflict, forbidden, notFound } from '../http.ts';
 
 const sessionColumns = `s.id, s.exam_id AS "examId", s.candidate_id AS "candidateId", u.display_name AS "candidateName",
-  s.status, s.started_at AS "startedAt", s.ended_at AS "endedAt", s.client_version AS "clientVersion"`;
+  s.status, s.started_at AS "startedAt", s.ended_at AS "endedAt", s.client_version AS "clientVersion",
+  (SELECT count(*)::int FROM alerts a WHERE a.session_id = s.id AND a.state = 'open') AS "openAlerts"`;
 
 export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, config } = deps;

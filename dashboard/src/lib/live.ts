@@ -1,0 +1,55 @@
+import { accessToken, refreshTokens } from './api.ts';
+
+export type LiveState = 'connecting' | 'live' | 'reconnecting';
+export interface LiveEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * `GET /api/live` read with fetch (EventSource cannot send the Authorization header), events
+ * handed to `onEvent`; reconnects after a drop, refreshing an expired token. Returns `close`.
+ */
+export function connectLive(onEvent: (event: LiveEvent) => void, onState: (state: LiveState) => void): () => void {
+  const controller = new AbortController();
+  void (async () => {
+    for (let attempt = 0; !controller.signal.aborted; attempt += 1) {
+      onState(attempt === 0 ? 'connecting' : 'reconnecting');
+      try {
+        const response = await fetch('/api/live', {
+          headers: { authorization: `Bearer ${accessToken()}` },
+          signal: controller.signal,
+        });
+        if (response.status === 401) await refreshTokens();
+        if (response.ok && response.body) {
+          onState('live');
+          attempt = 0;
+          await readEvents(response.body, onEvent);
+        }
+      } catch {
+        // A dropped connection: tried again below.
+      }
+      if (!controller.signal.aborted)
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** attempt, 15_000)));
+    }
+  })();
+  return () => controller.abort();
+}
+
+async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (event: LiveEvent) => void): Promise<void> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffered += decoder.decode(value, { stream: true });
+    for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+      const block = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      const type = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (type && data) onEvent({ type, data: JSON.parse(data) as Record<string, unknown> });
+    }
+  }
+}
