@@ -6,7 +6,7 @@ import test from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { createLogger, createMetricsRegistry, repoPath } from '@proctoflex/core';
-import { eventually, freePort, uniqueName } from '@proctoflex/core/testing';
+import { createTestClickHouse, eventually, freePort, uniqueName } from '@proctoflex/core/testing';
 import { startTestApi } from '@proctoflex/api/testing';
 import { Gateway, IngestClient, loadIngestConfig } from '@proctoflex/ingest';
 import { scriptedSession, simulatedMedia } from '@proctoflex/ingest/sim';
@@ -37,8 +37,11 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
   await mkdir(screenshots, { recursive: true });
   const dashboard = await buildDashboard();
   t.after(() => rm(dashboard.dir, { recursive: true, force: true }));
+  const clickhouse = await createTestClickHouse('it_dashboard');
+  t.after(() => clickhouse.drop());
   const gatewayPort = await freePort();
   const api = await startTestApi({
+    CLICKHOUSE_URL: clickhouse.url,
     API_DASHBOARD_DIR: dashboard.dir,
     API_INGEST_URL: `http://127.0.0.1:${gatewayPort}`,
     API_BOOTSTRAP_ADMIN_EMAIL: admin.email,
@@ -63,6 +66,7 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
       EVIDENCE_DIR: api.evidenceDir,
       EVIDENCE_BUFFER_MS: '60000',
     }),
+    pipeline.spawnStage('clickhouse-sink', { CLICKHOUSE_URL: clickhouse.url }),
   ];
 
   // An exam with its proctor and candidate, made through the API.
@@ -169,5 +173,23 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
     10_000,
   ).then((entry) => assert.equal(entry, `${proctor.id}|ChatGPT open in the browser|confirmed`));
   await queue.screenshot({ path: path.join(screenshots, '5-after-confirm.png') });
+
+  // The session's timeline: risk from ClickHouse, the alerts on it, their evidence and decisions.
+  await eventually(
+    'the risk series in ClickHouse',
+    async () => {
+      const { body } = await call('GET', `/api/sessions/${grant.sessionId}/timeline`, adminToken);
+      return (body.risk as unknown[]).length > 0 && (body.signals as unknown[]).length > 0;
+    },
+    60_000,
+  );
+  await live.getByRole('link', { name: 'Sam Candidate' }).click();
+  await live.getByRole('img', { name: 'Risk over time with alerts and signals' }).waitFor();
+  assert.ok((await live.locator('polyline.risk').count()) === 1, 'a risk line');
+  const alertRow = live.getByRole('row', { name: /Forbidden application running/ });
+  await alertRow.getByRole('button', { name: 'Evidence and decisions' }).click();
+  await alertRow.getByRole('img', { name: 'Evidence of Forbidden app' }).waitFor();
+  await alertRow.getByText('confirmed by Pat Proctor').waitFor();
+  await live.screenshot({ path: path.join(screenshots, '6-session-timeline.png'), fullPage: true });
   console.log(`dashboard: build ${(dashboard.bytes / 1024).toFixed(0)} KiB`);
 });

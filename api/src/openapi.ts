@@ -207,6 +207,21 @@ export const openApiDocument = {
     '/api/sessions/{sessionId}': {
       get: operation('One session', everyone, { parameters: [pathParam('sessionId')], response: ref('Session') }),
     },
+    '/api/sessions/{sessionId}/timeline': {
+      get: operation(
+        "A session's risk over time, its strongest signal per minute and detector (ClickHouse), and its alerts",
+        watchers,
+        {
+          parameters: [pathParam('sessionId')],
+          response: object({
+            session: ref('Session'),
+            risk: { type: 'array', items: object({ time: integer, risk: { type: 'number' }, level: string }) },
+            signals: { type: 'array', items: { type: 'object' } },
+            alerts: { type: 'array', items: ref('Alert') },
+          }),
+        },
+      ),
+    },
     '/api/sessions/{sessionId}/token': {
       post: operation('A fresh ingest token for an active session', ['student (own session)'], {
         parameters: [pathParam('sessionId')],

@@ -3,11 +3,28 @@ import { mintIngestToken } from '@proctoflex/ingest';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
 import { examFor } from '../exams/access.ts';
+import { queryWithParams } from '../analytics/clickhouse.ts';
 import { conflict, forbidden, notFound } from '../http.ts';
 
 const sessionColumns = `s.id, s.exam_id AS "examId", s.candidate_id AS "candidateId", u.display_name AS "candidateName",
   s.status, s.started_at AS "startedAt", s.ended_at AS "endedAt", s.client_version AS "clientVersion",
   (SELECT count(*)::int FROM alerts a WHERE a.session_id = s.id AND a.state = 'open') AS "openAlerts"`;
+
+/** A session's risk series and, per minute and detector, its strongest signal, from ClickHouse. */
+const timelineQueries = {
+  risk: `
+    SELECT toUInt64(capture_time) * 1000 + capture_ms AS time, risk_score AS risk, level
+    FROM risk_updates FINAL
+    WHERE exam_id IN (SELECT exam_id FROM params) AND session_id IN (SELECT session_id FROM params)
+    ORDER BY capture_time, capture_ms, computed_time, computed_ms`,
+  signals: `
+    SELECT toUInt64(toStartOfMinute(capture_time)) * 1000 AS minute, detector, max(score) AS maxScore,
+      argMax(signal, score) AS signal, countIf(score >= 0.5) AS present, count() AS scored
+    FROM signals FINAL
+    WHERE exam_id IN (SELECT exam_id FROM params) AND session_id IN (SELECT session_id FROM params)
+    GROUP BY minute, detector
+    ORDER BY minute, detector`,
+};
 
 export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, config } = deps;
@@ -76,6 +93,27 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.get('/sessions/:sessionId', signedIn(deps), async (ctx) => {
     const session = await sessionFor(ctx.state, ctx.params.sessionId!);
     ctx.body = { ...session, risk: deps.live.riskOf(ctx.params.sessionId!) ?? null };
+  });
+
+  router.get('/sessions/:sessionId/timeline', signedIn(deps, 'proctor', 'instructor', 'admin'), async (ctx) => {
+    const session = await sessionFor(ctx.state, ctx.params.sessionId!);
+    const params = { exam_id: session.examId, session_id: ctx.params.sessionId! };
+    const [risk, signals, { rows: alerts }] = await Promise.all([
+      queryWithParams(config.CLICKHOUSE_URL, timelineQueries.risk, params),
+      queryWithParams(config.CLICKHOUSE_URL, timelineQueries.signals, params),
+      pool.query<Row>(
+        `SELECT id, rule, state, severity, description, started_at AS "startedAt", ended_at AS "endedAt",
+           review_status AS "reviewStatus"
+         FROM alerts WHERE session_id = $1 ORDER BY started_at`,
+        [ctx.params.sessionId],
+      ),
+    ]);
+    ctx.body = {
+      session: { ...session, risk: deps.live.riskOf(ctx.params.sessionId!) ?? null },
+      risk,
+      signals,
+      alerts,
+    };
   });
 
   router.get('/exams/:examId/sessions', signedIn(deps), async (ctx) => {

@@ -199,6 +199,21 @@ export class StageRunner<State = never> {
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.fail(payload.error);
     });
+    // A fetch of nothing but transaction markers (or aborted records) never reaches eachBatch, so
+    // nothing would commit past it and the group would stay one offset behind the end for good.
+    // Earlier records of the partition are committed already: a partition's batches go one by one.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (payload.batchSize > 0) return;
+      const { topic, partition } = payload;
+      const offset = String(Number(payload.lastOffset) + 1);
+      this.flushing = this.flushing.then(() =>
+        consumer
+          .commitOffsets([{ topic, partition, offset }])
+          .catch((error: unknown) =>
+            this.logger.warn({ err: error, topic, partition }, 'offset past markers not committed'),
+          ),
+      );
+    });
     await this.retry('connect consumer', () => consumer.connect());
     await consumer.subscribe({ topics: [...definition.inputs], fromBeginning: true });
     await consumer.run({
