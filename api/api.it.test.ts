@@ -114,10 +114,12 @@ test('each role gets exactly its own: exams, sessions and alerts of other exams 
   const world = await twoExams(api);
   const { adminToken, instructorA, instructorB, proctorA, proctorB, studentA, studentB, examA, examB } = world;
 
-  // Users: admins only.
+  // Users: admins see everyone, instructors the students and proctors they assign, others nothing.
   assert.equal((await call('GET', '/api/users', adminToken)).status, 200);
-  for (const who of [instructorA, proctorA, studentA])
-    assert.equal((await call('GET', '/api/users', who.token)).status, 403);
+  for (const who of [proctorA, studentA]) assert.equal((await call('GET', '/api/users', who.token)).status, 403);
+  const directory = (await call('GET', '/api/users', instructorA.token)).body.users as { role: string }[];
+  assert.deepEqual([...new Set(directory.map(({ role }) => role))].sort(), ['proctor', 'student']);
+  assert.deepEqual((await call('GET', '/api/users?role=admin', instructorA.token)).body.users, []);
   assert.equal((await call('GET', '/api/users')).status, 401);
 
   // Exams: instructors and admins create; everyone sees only theirs.

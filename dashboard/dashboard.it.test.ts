@@ -32,13 +32,15 @@ async function signIn(page: Page, baseUrl: string, email: string, password: stri
   await page.getByRole('heading', { name: 'Exams' }).waitFor();
 }
 
-test('a proctor watches a live exam: the session appears, its risk rises, the alert reaches the queue with its evidence, and the confirmation is audited', async (t) => {
+/**
+ * The API serving a freshly built dashboard, a gateway and the stages from app policy to the
+ * sinks, each on topics and databases of their own, and Chromium: shared by the tests below.
+ */
+async function startStack() {
   await ensureCommand('chromium', ['chromium']);
   await mkdir(screenshots, { recursive: true });
   const dashboard = await buildDashboard();
-  t.after(() => rm(dashboard.dir, { recursive: true, force: true }));
   const clickhouse = await createTestClickHouse('it_dashboard');
-  t.after(() => clickhouse.drop());
   const gatewayPort = await freePort();
   const api = await startTestApi({
     CLICKHOUSE_URL: clickhouse.url,
@@ -47,7 +49,6 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
     API_BOOTSTRAP_ADMIN_EMAIL: admin.email,
     API_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
   });
-  t.after(() => api.stop());
   const { call, pipeline } = api;
   const gateway = new Gateway(
     loadIngestConfig({ ...pipeline.topics, INGEST_TOKEN_SECRET: api.secrets.ingest, INGEST_PORT: String(gatewayPort) }),
@@ -55,7 +56,6 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
     createMetricsRegistry('ingest'),
   );
   await gateway.start();
-  t.after(() => gateway.stop());
   const stages = [
     pipeline.spawnStage('app-policy'),
     pipeline.spawnStage('risk'),
@@ -68,8 +68,8 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
     }),
     pipeline.spawnStage('clickhouse-sink', { CLICKHOUSE_URL: clickhouse.url }),
   ];
-
-  // An exam with its proctor and candidate, made through the API.
+  await Promise.all(stages.map(({ process }) => process.started));
+  const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   const { accessToken: adminToken } = await api.login(admin.email, admin.password);
   const user = async (role: string, displayName: string) => {
     const email = `${uniqueName(role)}@proctoflex.test`;
@@ -77,6 +77,54 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
     const { body } = await call('POST', '/api/users', adminToken, { email, displayName, role, password });
     return { id: body.id as string, email, password };
   };
+
+  /**
+   * The student starts a session; the simulator streams 45 s of a candidate who opens forbidden
+   * apps and sites from second 20 to 40 (the session stays open: no ENDED).
+   */
+  const streamForbiddenApp = async (examId: string, student: { id: string; email: string; password: string }) => {
+    const studentToken = (await api.login(student.email, student.password)).accessToken;
+    const grant = (await call('POST', `/api/exams/${examId}/sessions`, studentToken)).body as {
+      sessionId: string;
+      ingestUrl: string;
+      ingestToken: string;
+    };
+    const claims = { sessionId: grant.sessionId, examId, candidateId: student.id };
+    const session = scriptedSession(claims, 'forbidden-app', await simulatedMedia(), 45, Date.now() - 46_000);
+    const records = session.slice(0, -1);
+    const client = await IngestClient.connect(grant.ingestUrl, grant.ingestToken);
+    const stream = await client.stream();
+    for (let start = 0; start < records.length; start += 3)
+      await stream.send(client.batch(records.slice(start, start + 3)));
+    await stream.close();
+    return grant;
+  };
+
+  return {
+    api,
+    call,
+    adminToken,
+    user,
+    streamForbiddenApp,
+    baseUrl: `http://127.0.0.1:${api.port}`,
+    dashboardBytes: dashboard.bytes,
+    newPage: async () => (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage(),
+    stop: async () => {
+      await browser.close();
+      await gateway.stop();
+      await api.stop();
+      await clickhouse.drop();
+      await rm(dashboard.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const stackStarted = startStack();
+test.after(async () => (await stackStarted).stop());
+
+test('a proctor watches a live exam: the session appears, its risk rises, the alert reaches the queue with its evidence, and the confirmation is audited', async () => {
+  const { call, adminToken, user, streamForbiddenApp, baseUrl, dashboardBytes, newPage } = await stackStarted;
+  // An exam with its proctor and candidate, made through the API.
   const proctor = await user('proctor', 'Pat Proctor');
   const student = await user('student', 'Sam Candidate');
   const exam = await call('POST', '/api/exams', adminToken, {
@@ -88,13 +136,8 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
   });
   const examId = exam.body.id as string;
   await call('PUT', `/api/exams/${examId}/members`, adminToken, { candidates: [student.id], proctors: [proctor.id] });
-  await Promise.all(stages.map(({ process }) => process.started));
 
-  const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-  t.after(() => browser.close());
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const baseUrl = `http://127.0.0.1:${api.port}`;
-  const live = await context.newPage();
+  const live = await newPage();
   await live.goto(`${baseUrl}/`);
   await live.getByRole('button', { name: 'Sign in' }).waitFor();
   await live.screenshot({ path: path.join(screenshots, '1-login.png') });
@@ -103,26 +146,12 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
   await live.getByRole('link', { name: 'Live' }).click();
   await live.getByText('No candidate has started yet').waitFor();
   // The queue in a second tab, open before anything happens, so the alert arrives live.
-  const queue = await context.newPage();
+  const queue = await newPage();
   await signIn(queue, baseUrl, proctor.email, proctor.password);
   await queue.getByRole('link', { name: 'Alerts' }).click();
   await queue.getByText('Nothing to review').waitFor();
 
-  // The student starts; the simulator streams 45 s of a candidate who opens forbidden apps and
-  // sites from second 20 to 40 (the session stays open: no ENDED).
-  const grant = (
-    await call('POST', `/api/exams/${examId}/sessions`, (await api.login(student.email, student.password)).accessToken)
-  ).body as { sessionId: string; ingestUrl: string; ingestToken: string };
-  const claims = { sessionId: grant.sessionId, examId, candidateId: student.id };
-  const records = scriptedSession(claims, 'forbidden-app', await simulatedMedia(), 45, Date.now() - 46_000).slice(
-    0,
-    -1,
-  );
-  const client = await IngestClient.connect(grant.ingestUrl, grant.ingestToken);
-  const stream = await client.stream();
-  for (let start = 0; start < records.length; start += 3)
-    await stream.send(client.batch(records.slice(start, start + 3)));
-  await stream.close();
+  const grant = await streamForbiddenApp(examId, student);
 
   const row = live.locator(`tr[data-session="${grant.sessionId}"]`);
   await row.waitFor({ timeout: 60_000 });
@@ -191,5 +220,55 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
   await alertRow.getByRole('img', { name: 'Evidence of Forbidden app' }).waitFor();
   await alertRow.getByText('confirmed by Pat Proctor').waitFor();
   await live.screenshot({ path: path.join(screenshots, '6-session-timeline.png'), fullPage: true });
-  console.log(`dashboard: build ${(dashboard.bytes / 1024).toFixed(0)} KiB`);
+  console.log(`dashboard: build ${(dashboardBytes / 1024).toFixed(0)} KiB`);
+});
+
+test("an instructor creates an exam that forbids an application; a candidate who opens it shows up in the exam's queue", async () => {
+  const { api, call, adminToken, user, streamForbiddenApp, baseUrl, newPage } = await stackStarted;
+  const instructor = await user('instructor', 'Ines Instructor');
+  const student = await user('student', 'Kim Candidate');
+  const page = await newPage();
+  await signIn(page, baseUrl, instructor.email, instructor.password);
+  await page.getByRole('link', { name: 'New exam' }).click();
+  await page.getByLabel('Title').fill('Databases midterm');
+  const now = Date.now();
+  const local = (at: number) => new Date(at - new Date(at).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  await page.getByLabel('Opens').fill(local(now - 3_600_000));
+  await page.getByLabel('Closes').fill(local(now + 3_600_000));
+  await page.getByLabel('Surveillance level').selectOption('STRICT');
+  await page.getByLabel(/Allowed sites/).fill('exam.proctoflex.dev');
+  await page
+    .getByRole('group', { name: 'Candidates' })
+    .getByLabel(/Kim Candidate/)
+    .check();
+  await page.screenshot({ path: path.join(screenshots, '7-exam-editor.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Save exam' }).click();
+  await page.getByRole('cell', { name: 'Databases midterm' }).waitFor();
+
+  const { body } = await call(
+    'GET',
+    '/api/exams',
+    (await api.login(instructor.email, instructor.password)).accessToken,
+  );
+  const exam = (body.exams as { id: string; title: string; candidates?: string[] }[]).find(
+    ({ title }) => title === 'Databases midterm',
+  )!;
+  const detail = await call('GET', `/api/exams/${exam.id}`, adminToken);
+  assert.deepEqual(
+    [(detail.body.policy as { surveillanceLevel: string }).surveillanceLevel, detail.body.candidates],
+    ['STRICT', [student.id]],
+  );
+
+  await page
+    .getByRole('row', { name: /Databases midterm/ })
+    .getByRole('link', { name: 'Alerts' })
+    .click();
+  await page.getByText('Nothing to review').waitFor();
+  await streamForbiddenApp(exam.id, student);
+  await page
+    .getByRole('button', { name: /Forbidden app/ })
+    .first()
+    .waitFor({ timeout: 60_000 });
+  await page.screenshot({ path: path.join(screenshots, '8-instructor-queue.png'), fullPage: true });
+  assert.equal(await page.getByRole('button', { name: /^Confirm/ }).count(), 0, 'instructors watch, proctors decide');
 });

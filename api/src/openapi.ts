@@ -150,10 +150,14 @@ export const openApiDocument = {
         response: ref('User'),
         status: 201,
       }),
-      get: operation('List users', ['admin'], {
-        parameters: [queryParam('role')],
-        response: object({ users: { type: 'array', items: ref('User') } }),
-      }),
+      get: operation(
+        'List users (an instructor: the students and proctors, to assign them)',
+        ['admin', 'instructor (students and proctors)'],
+        {
+          parameters: [queryParam('role')],
+          response: object({ users: { type: 'array', items: ref('User') } }),
+        },
+      ),
     },
     '/api/users/{userId}/disable': {
       post: operation('Disable a user and end their sign-ins', ['admin'], {

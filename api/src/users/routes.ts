@@ -41,11 +41,13 @@ export function registerUserRoutes(router: ApiRouter, deps: ApiDeps): void {
     ctx.body = await createUser(deps, parse(newUser, ctx.request.body), callerOf(ctx.state).userId);
   });
 
-  router.get('/users', admin, async (ctx) => {
+  // Instructors see the students and proctors they may assign to their exams; admins everyone.
+  router.get('/users', signedIn(deps, 'admin', 'instructor'), async (ctx) => {
     const { role } = parse(z.object({ role: z.enum(roles).optional() }), ctx.query, 'query');
+    const listed = callerOf(ctx.state).role === 'admin' ? [...roles] : ['student', 'proctor'];
     const { rows } = await deps.pool.query<Row>(
-      `SELECT ${userColumns} FROM users WHERE $1::text IS NULL OR role = $1 ORDER BY email`,
-      [role ?? null],
+      `SELECT ${userColumns} FROM users WHERE role = ANY($1) AND ($2::text IS NULL OR role = $2) ORDER BY email`,
+      [listed, role ?? null],
     );
     ctx.body = { users: rows };
   });
