@@ -271,4 +271,19 @@ test("an instructor creates an exam that forbids an application; a candidate who
     .waitFor({ timeout: 60_000 });
   await page.screenshot({ path: path.join(screenshots, '8-instructor-queue.png'), fullPage: true });
   assert.equal(await page.getByRole('button', { name: /^Confirm/ }).count(), 0, 'instructors watch, proctors decide');
+
+  // The exam's analytics, once the ClickHouse sink has the alerts.
+  const instructorToken = (await api.login(instructor.email, instructor.password)).accessToken;
+  await eventually(
+    'the alerts in ClickHouse',
+    async () =>
+      ((await call('GET', `/api/exams/${exam.id}/analytics/alert-outcomes`, instructorToken)).body.rows as unknown[])
+        .length > 0,
+    60_000,
+  );
+  await page.goto(`${baseUrl}/#/exams/${exam.id}/analytics`);
+  await page.getByRole('img', { name: "Alerts per rule by the proctors' decision" }).waitFor();
+  await page.getByRole('img', { name: 'Inputs with each signal present, per hour' }).waitFor();
+  await page.getByRole('img', { name: 'Sessions per band of their highest risk' }).waitFor();
+  await page.screenshot({ path: path.join(screenshots, '9-analytics.png'), fullPage: true });
 });
