@@ -112,6 +112,7 @@ export const openApiDocument = {
         status: string,
         startedAt: dateTime,
         openAlerts: integer,
+        disconnected: { type: 'boolean', description: 'The risk stage has an open client_disconnected alert' },
       }),
       Alert: object({
         id: string,
