@@ -5,7 +5,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { createLogger, createMetricsRegistry, repoPath } from '@proctoflex/core';
+import { createLogger, createMetricsRegistry, repoPath, type ExamPolicy } from '@proctoflex/core';
 import { createTestClickHouse, eventually, freePort, uniqueName } from '@proctoflex/core/testing';
 import { startTestApi } from '@proctoflex/api/testing';
 import { Gateway, IngestClient, loadIngestConfig } from '@proctoflex/ingest';
@@ -241,6 +241,9 @@ test("an instructor creates an exam that forbids an application; a candidate who
     .getByRole('group', { name: 'Candidates' })
     .getByLabel(/Kim Candidate/)
     .check();
+  await page.getByText(/Rules at this level/).click();
+  await page.getByLabel('Speech heard: on or off').selectOption('off');
+  await page.getByLabel('No face visible: seconds').fill('15');
   await page.screenshot({ path: path.join(screenshots, '7-exam-editor.png'), fullPage: true });
   await page.getByRole('button', { name: 'Save exam' }).click();
   await page.getByRole('cell', { name: 'Databases midterm' }).waitFor();
@@ -254,9 +257,14 @@ test("an instructor creates an exam that forbids an application; a candidate who
     ({ title }) => title === 'Databases midterm',
   )!;
   const detail = await call('GET', `/api/exams/${exam.id}`, adminToken);
+  const policy = detail.body.policy as ExamPolicy;
+  assert.deepEqual([policy.surveillanceLevel, detail.body.candidates], ['STRICT', [student.id]]);
   assert.deepEqual(
-    [(detail.body.policy as { surveillanceLevel: string }).surveillanceLevel, detail.body.candidates],
-    ['STRICT', [student.id]],
+    policy.ruleOverrides.map(({ rule, enabled, persistSeconds }) => [rule, enabled, persistSeconds]),
+    [
+      ['no_face', null, 15],
+      ['speech', false, null],
+    ],
   );
 
   await page

@@ -176,6 +176,13 @@ export const openApiDocument = {
         response: object({ exams: { type: 'array', items: ref('Exam') } }),
       }),
     },
+    '/api/rules': {
+      get: operation(
+        "The risk stage's rules with their defaults per surveillance level (null: off), what ruleOverrides change",
+        ['instructor', 'admin', 'proctor'],
+        { response: object({ rules: { type: 'array', items: { type: 'object' } } }) },
+      ),
+    },
     '/api/exams/{examId}': {
       get: operation('One exam with its candidates and proctors', everyone, {
         parameters: [pathParam('examId')],

@@ -41,7 +41,7 @@ export interface Rule {
   readonly phrase: string;
 }
 
-type RuleDefaults = Omit<Rule, 'trigger'> & { readonly triggers: Record<SurveillanceLevel, Trigger | null> };
+export type RuleDefaults = Omit<Rule, 'trigger'> & { readonly triggers: Record<SurveillanceLevel, Trigger | null> };
 
 const persists = (seconds: number): Trigger => ({ kind: 'persists', seconds });
 const ofLast = (count: number, of: number): Trigger => ({ kind: 'ofLast', count, of });

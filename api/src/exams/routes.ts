@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ExamPolicy } from '@proctoflex/core';
+import { ruleDefaults } from '@proctoflex/risk/rules';
 import { audit } from '../audit.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
@@ -112,6 +113,11 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
       client.release();
     }
   };
+
+  // What an exam's ruleOverrides change: every rule with its defaults per surveillance level.
+  router.get('/rules', signedIn(deps, 'instructor', 'admin', 'proctor'), (ctx) => {
+    ctx.body = { rules: ruleDefaults };
+  });
 
   router.post('/exams', signedIn(deps, 'instructor', 'admin'), async (ctx) => {
     const input = parse(examInput, ctx.request.body);
