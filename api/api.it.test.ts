@@ -558,6 +558,14 @@ test("exam analytics come from ClickHouse, for the exam's instructor and admins 
     (outcomes.body.rows as Record<string, unknown>[]).map(({ rule, alerts, confirmed }) => [rule, alerts, confirmed]),
     [['phone_visible', '1', '1']],
   );
+  // Across every exam the caller manages: instructor A's one exam, none of instructor B's alerts.
+  const across = async (token: string) => (await call('GET', '/api/analytics/alert-outcomes', token)).body;
+  assert.deepEqual(
+    ((await across(instructorA.token)).rows as Record<string, unknown>[]).map(({ rule, alerts }) => [rule, alerts]),
+    [['phone_visible', '1']],
+  );
+  assert.deepEqual(await across(instructorB.token), { exams: 1, rows: [] });
+  assert.equal((await call('GET', '/api/analytics/alert-outcomes', proctorA.token)).status, 403);
   const distribution = await analytics('risk-distribution', instructorA.token);
   assert.deepEqual(distribution.body.rows, [{ riskBand: '60', sessions: '1' }]);
   // A range before the scores finds nothing; values that are not times are refused.

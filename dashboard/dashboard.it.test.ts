@@ -294,4 +294,7 @@ test("an instructor creates an exam that forbids an application; a candidate who
   await page.getByRole('img', { name: 'Inputs with each signal present, per hour' }).waitFor();
   await page.getByRole('img', { name: 'Sessions per band of their highest risk' }).waitFor();
   await page.screenshot({ path: path.join(screenshots, '9-analytics.png'), fullPage: true });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click();
+  await page.getByRole('heading', { name: 'Analytics: all your exams' }).waitFor();
+  await page.getByRole('img', { name: "Alerts per rule by the proctors' decision" }).waitFor();
 });

@@ -297,14 +297,25 @@ export const openApiDocument = {
           ['alert-outcomes', "Alerts opened per rule, with the proctors' latest decisions"],
           ['risk-distribution', 'Sessions per band of 10 points of their highest risk'],
         ] as const
-      ).map(([name, summary]) => [
-        `/api/exams/{examId}/analytics/${name}`,
-        {
-          get: operation(`${summary} (ClickHouse)`, managers, {
-            parameters: [pathParam('examId'), queryParam('from', dateTime), queryParam('to', dateTime)],
-            response: object({ examId: string, rows: { type: 'array', items: { type: 'object' } } }),
-          }),
-        },
+      ).flatMap(([name, summary]) => [
+        [
+          `/api/exams/{examId}/analytics/${name}`,
+          {
+            get: operation(`${summary} (ClickHouse)`, managers, {
+              parameters: [pathParam('examId'), queryParam('from', dateTime), queryParam('to', dateTime)],
+              response: object({ examId: string, rows: { type: 'array', items: { type: 'object' } } }),
+            }),
+          },
+        ],
+        [
+          `/api/analytics/${name}`,
+          {
+            get: operation(`${summary}, over every exam the caller manages (ClickHouse)`, managers, {
+              parameters: [queryParam('from', dateTime), queryParam('to', dateTime)],
+              response: object({ exams: integer, rows: { type: 'array', items: { type: 'object' } } }),
+            }),
+          },
+        ],
       ]),
     ),
     '/api/users/{userId}/export': {

@@ -9,12 +9,14 @@ const tsv = (value: string | number) =>
  * Runs `sql` (JSONEachRow) with `params` as a one-row external table named `params`: the values
  * travel as data in the request body, never as SQL text. ClickHouse 18.16 has no query
  * parameters; external data works there and on current releases alike. Strings are `String`,
- * numbers `Int64`.
+ * numbers `Int64`. Each of `lists` travels the same way as a table of its own with one `String`
+ * column `value`, one row per item (e.g. `exam_id IN (SELECT value FROM exam_ids)`).
  */
 export async function queryWithParams(
   clickhouseUrl: string,
   sql: string,
   params: Record<string, string | number>,
+  lists: Record<string, readonly string[]> = {},
 ): Promise<Row[]> {
   const server = new URL(clickhouseUrl);
   const names = Object.keys(params);
@@ -26,9 +28,17 @@ export async function queryWithParams(
       .map((name) => `${name} ${typeof params[name] === 'number' ? 'Int64' : 'String'}`)
       .join(', '),
     params_format: 'TabSeparated',
+    ...Object.fromEntries(
+      Object.keys(lists).flatMap((list) => [
+        [`${list}_structure`, 'value String'],
+        [`${list}_format`, 'TabSeparated'],
+      ]),
+    ),
   }).toString();
   const body = new FormData();
   body.append('params', new Blob([`${names.map((name) => tsv(params[name]!)).join('\t')}\n`]), 'params.tsv');
+  for (const [list, items] of Object.entries(lists))
+    body.append(list, new Blob([items.map((item) => `${tsv(item)}\n`).join('')]), `${list}.tsv`);
   const response = await fetch(endpoint, {
     method: 'POST',
     body,
