@@ -215,6 +215,14 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
   await live.getByRole('link', { name: 'Sam Candidate' }).click();
   await live.getByRole('img', { name: 'Risk over time with alerts and signals' }).waitFor();
   assert.ok((await live.locator('polyline.risk').count()) === 1, 'a risk line');
+  // Every signal cell is a minute inside the drawing (1000 units wide).
+  const cells = await live
+    .locator('rect.cell')
+    .evaluateAll((rects) => rects.map((rect) => [Number(rect.getAttribute('x')), Number(rect.getAttribute('width'))]));
+  assert.ok(
+    cells.length > 0 && cells.every(([x, width]) => x! >= 0 && width! > 0 && x! + width! <= 1000.5),
+    JSON.stringify(cells),
+  );
   const alertRow = live.getByRole('row', { name: /Forbidden application running/ });
   await alertRow.getByRole('button', { name: 'Evidence and decisions' }).click();
   await alertRow.getByRole('img', { name: 'Evidence of Forbidden app' }).waitFor();

@@ -110,10 +110,18 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
         [ctx.params.sessionId],
       ),
     ]);
+    // ClickHouse writes 64-bit integers as strings in JSON: times and counts become numbers here.
     ctx.body = {
       session: { ...session, risk: deps.live.riskOf(ctx.params.sessionId!) ?? null },
-      risk,
-      signals,
+      risk: risk.map((row) => ({ time: Number(row.time), risk: Number(row.risk), level: row.level })),
+      signals: signals.map((row) => ({
+        minute: Number(row.minute),
+        detector: row.detector,
+        signal: row.signal,
+        maxScore: Number(row.maxScore),
+        present: Number(row.present),
+        scored: Number(row.scored),
+      })),
       alerts,
     };
   });
