@@ -3,12 +3,17 @@ import { randomBytes } from 'node:crypto';
 import test from 'node:test';
 import jwt from 'jsonwebtoken';
 import type { AlertEvent, AlertReview, ExamPolicy, RiskUpdate } from '@proctoflex/core';
-import { createLogger, createMetricsRegistry, detectorScore, signal } from '@proctoflex/core';
+import { detectorScore, signal } from '@proctoflex/core';
 import { createTestClickHouse, eventually, freePort, uniqueName } from '@proctoflex/core/testing';
-import { Gateway, IngestClient, loadIngestConfig, mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
-import { scriptedSession, simulatedMedia } from '@proctoflex/ingest/sim';
+import { mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
 import { openApiDocument } from './src/index.ts';
-import { readLiveStream, startTestApi, type LiveMessage } from './src/testing.ts';
+import {
+  readLiveStream,
+  startTestApi,
+  startTestStages,
+  streamScriptedSession,
+  type LiveMessage,
+} from './src/testing.ts';
 
 const admin = { email: 'admin@proctoflex.test', password: 'correct horse battery' };
 
@@ -636,31 +641,13 @@ function examPolicyBody(startsAt: number, endsAt: number) {
 test('the full path: a student starts a session, the simulator streams with its ingest token, the alert and its evidence reach the API and the live stream, a proctor confirms it, the audit log has it', async (t) => {
   const gatewayPort = await freePort();
   const api = await startApi(t, { API_INGEST_URL: `http://127.0.0.1:${gatewayPort}` });
-  const { call, pipeline } = api;
-  const gateway = new Gateway(
-    loadIngestConfig({ ...pipeline.topics, INGEST_TOKEN_SECRET: api.secrets.ingest, INGEST_PORT: String(gatewayPort) }),
-    createLogger('ingest', 'warn'),
-    createMetricsRegistry('ingest'),
-  );
-  await gateway.start();
-  t.after(() => gateway.stop());
-  // The stages between the gateway and the API: app policy, risk, alerts and evidence into
-  // PostgreSQL (evidence files where the API reads them; the whole upload fits the buffer).
-  const stages = [
-    pipeline.spawnStage('app-policy'),
-    pipeline.spawnStage('risk'),
-    pipeline.spawnStage('alerts-sink', { DATABASE_URL: api.database.url }),
-    pipeline.spawnStage('evidence-sink', {
-      DATABASE_URL: api.database.url,
-      EVIDENCE_KEY: api.secrets.evidence,
-      EVIDENCE_DIR: api.evidenceDir,
-      EVIDENCE_BUFFER_MS: '60000',
-    }),
-  ];
+  const { call } = api;
+  // The stages between the gateway and the API: app policy, risk, alerts and evidence.
+  const stages = await startTestStages(api, gatewayPort);
+  t.after(() => stages.stop());
   const { adminToken, examA, studentA, proctorA, proctorB } = await twoExams(api);
   const live = await liveStream(api, proctorA.token);
   t.after(() => live.close());
-  await Promise.all(stages.map(({ process }) => process.started));
 
   const grant = (await call('POST', `/api/exams/${examA}/sessions`, studentA.token)).body as {
     sessionId: string;
@@ -668,15 +655,9 @@ test('the full path: a student starts a session, the simulator streams with its 
     ingestToken: string;
   };
   assert.equal(grant.ingestUrl, `http://127.0.0.1:${gatewayPort}`);
-  // 45 s of a candidate who opens forbidden apps and sites from second 20 to 40, one batch per
-  // second as the desktop sends them (captured in the last 45 s, sent without waiting them out).
+  // 45 s of a candidate who opens forbidden apps and sites from second 20 to 40.
   const claims = { sessionId: grant.sessionId, examId: examA, candidateId: studentA.id };
-  const records = scriptedSession(claims, 'forbidden-app', await simulatedMedia(), 45, Date.now() - 46_000);
-  const client = await IngestClient.connect(grant.ingestUrl, grant.ingestToken);
-  const stream = await client.stream();
-  for (let start = 0; start < records.length; start += 3)
-    await stream.send(client.batch(records.slice(start, start + 3)));
-  await stream.close();
+  await streamScriptedSession(grant, claims, 'forbidden-app', 45, { ended: true });
   assert.equal((await call('POST', `/api/sessions/${grant.sessionId}/end`, studentA.token)).status, 200);
 
   const isForbiddenApp = ({ type, data }: LiveMessage) =>

@@ -5,11 +5,9 @@ import path from 'node:path';
 import test from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { createLogger, createMetricsRegistry, repoPath, type ExamPolicy } from '@proctoflex/core';
+import { repoPath, type ExamPolicy } from '@proctoflex/core';
 import { createTestClickHouse, eventually, freePort, uniqueName } from '@proctoflex/core/testing';
-import { startTestApi } from '@proctoflex/api/testing';
-import { Gateway, IngestClient, loadIngestConfig } from '@proctoflex/ingest';
-import { scriptedSession, simulatedMedia } from '@proctoflex/ingest/sim';
+import { startTestApi, startTestStages, streamScriptedSession } from '@proctoflex/api/testing';
 import { ensureCommand } from '../infra/lib.ts';
 
 const screenshots = repoPath('dashboard/test-results');
@@ -49,26 +47,8 @@ async function startStack() {
     API_BOOTSTRAP_ADMIN_EMAIL: admin.email,
     API_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
   });
-  const { call, pipeline } = api;
-  const gateway = new Gateway(
-    loadIngestConfig({ ...pipeline.topics, INGEST_TOKEN_SECRET: api.secrets.ingest, INGEST_PORT: String(gatewayPort) }),
-    createLogger('ingest', 'warn'),
-    createMetricsRegistry('ingest'),
-  );
-  await gateway.start();
-  const stages = [
-    pipeline.spawnStage('app-policy'),
-    pipeline.spawnStage('risk'),
-    pipeline.spawnStage('alerts-sink', { DATABASE_URL: api.database.url }),
-    pipeline.spawnStage('evidence-sink', {
-      DATABASE_URL: api.database.url,
-      EVIDENCE_KEY: api.secrets.evidence,
-      EVIDENCE_DIR: api.evidenceDir,
-      EVIDENCE_BUFFER_MS: '60000',
-    }),
-    pipeline.spawnStage('clickhouse-sink', { CLICKHOUSE_URL: clickhouse.url }),
-  ];
-  await Promise.all(stages.map(({ process }) => process.started));
+  const { call } = api;
+  const stages = await startTestStages(api, gatewayPort, clickhouse.url);
   const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   const { accessToken: adminToken } = await api.login(admin.email, admin.password);
   const user = async (role: string, displayName: string) => {
@@ -90,13 +70,7 @@ async function startStack() {
       ingestToken: string;
     };
     const claims = { sessionId: grant.sessionId, examId, candidateId: student.id };
-    const session = scriptedSession(claims, 'forbidden-app', await simulatedMedia(), 45, Date.now() - 46_000);
-    const records = session.slice(0, -1);
-    const client = await IngestClient.connect(grant.ingestUrl, grant.ingestToken);
-    const stream = await client.stream();
-    for (let start = 0; start < records.length; start += 3)
-      await stream.send(client.batch(records.slice(start, start + 3)));
-    await stream.close();
+    await streamScriptedSession(grant, claims, 'forbidden-app', 45, { ended: false });
     return grant;
   };
 
@@ -111,7 +85,7 @@ async function startStack() {
     newPage: async () => (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage(),
     stop: async () => {
       await browser.close();
-      await gateway.stop();
+      await stages.stop();
       await api.stop();
       await clickhouse.drop();
       await rm(dashboard.dir, { recursive: true, force: true });

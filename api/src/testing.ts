@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger, createMetricsRegistry } from '@proctoflex/core';
 import { createTestDatabase, testKafka, TestPipeline } from '@proctoflex/core/testing';
+import { Gateway, IngestClient, loadIngestConfig, type IngestClaims } from '@proctoflex/ingest';
+import { scriptedSession, simulatedMedia, type Behaviour } from '@proctoflex/ingest/sim';
 import { loadApiConfig } from './config.ts';
 import { ApiServer } from './server.ts';
 
@@ -69,6 +71,66 @@ export async function startTestApi(env: Record<string, string> = {}) {
       await rm(evidenceDir, { recursive: true, force: true });
     },
   };
+}
+
+export type TestApi = Awaited<ReturnType<typeof startTestApi>>;
+
+/**
+ * What lies between a desktop and `api`: a gateway on `gatewayPort` (the API's API_INGEST_URL)
+ * with its topics and ingest secret, and the stages from app policy to the sinks: alerts and
+ * evidence into its database and evidence directory (a buffer that holds a whole upload), and
+ * ClickHouse when `clickhouseUrl` is given. Resolves once all run; the stages stop with the
+ * API's pipeline, the gateway with stop().
+ */
+export async function startTestStages(api: TestApi, gatewayPort: number, clickhouseUrl?: string) {
+  const { pipeline } = api;
+  const gateway = new Gateway(
+    loadIngestConfig({ ...pipeline.topics, INGEST_TOKEN_SECRET: api.secrets.ingest, INGEST_PORT: String(gatewayPort) }),
+    createLogger('ingest', 'warn'),
+    createMetricsRegistry('ingest'),
+  );
+  await gateway.start();
+  const stages = [
+    pipeline.spawnStage('app-policy'),
+    pipeline.spawnStage('risk'),
+    pipeline.spawnStage('alerts-sink', { DATABASE_URL: api.database.url }),
+    pipeline.spawnStage('evidence-sink', {
+      DATABASE_URL: api.database.url,
+      EVIDENCE_KEY: api.secrets.evidence,
+      EVIDENCE_DIR: api.evidenceDir,
+      EVIDENCE_BUFFER_MS: '60000',
+    }),
+    ...(clickhouseUrl ? [pipeline.spawnStage('clickhouse-sink', { CLICKHOUSE_URL: clickhouseUrl })] : []),
+  ];
+  await Promise.all(stages.map(({ process }) => process.started));
+  return { stop: () => gateway.stop() };
+}
+
+/**
+ * The simulator's scripted `behaviour` for `seconds`, captured in the seconds just past, sent as
+ * a desktop sends it: over the gateway stream of `grant` (what the API handed the student), a
+ * few records a batch, each acknowledged. `ended: false` leaves the session open (no ENDED).
+ */
+export async function streamScriptedSession(
+  grant: { ingestUrl: string; ingestToken: string },
+  claims: IngestClaims,
+  behaviour: Behaviour,
+  seconds: number,
+  { ended }: { ended: boolean },
+): Promise<void> {
+  const session = scriptedSession(
+    claims,
+    behaviour,
+    await simulatedMedia(),
+    seconds,
+    Date.now() - (seconds + 1) * 1000,
+  );
+  const records = ended ? session : session.slice(0, -1);
+  const client = await IngestClient.connect(grant.ingestUrl, grant.ingestToken);
+  const stream = await client.stream();
+  for (let start = 0; start < records.length; start += 3)
+    await stream.send(client.batch(records.slice(start, start + 3)));
+  await stream.close();
 }
 
 /** One Server-Sent Event as `GET /api/live` sends it. */
