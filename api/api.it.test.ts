@@ -6,14 +6,9 @@ import type { AlertEvent, AlertReview, ExamPolicy, RiskUpdate } from '@proctofle
 import { detectorScore, signal } from '@proctoflex/core';
 import { createTestClickHouse, eventually, freePort, uniqueName } from '@proctoflex/core/testing';
 import { mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
+import type { ServerSentEvent } from '@proctoflex/core/sse';
 import { openApiDocument } from './src/index.ts';
-import {
-  readLiveStream,
-  startTestApi,
-  startTestStages,
-  streamScriptedSession,
-  type LiveMessage,
-} from './src/testing.ts';
+import { readLiveStream, startTestApi, startTestStages, streamScriptedSession } from './src/testing.ts';
 
 const admin = { email: 'admin@proctoflex.test', password: 'correct horse battery' };
 
@@ -40,7 +35,7 @@ async function liveStream(api: Api, token: string) {
   });
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
-  const events: LiveMessage[] = [];
+  const events: ServerSentEvent[] = [];
   const waiters: (() => void)[] = [];
   void readLiveStream(response, (event) => {
     events.push(event);
@@ -48,7 +43,7 @@ async function liveStream(api: Api, token: string) {
   });
   return {
     events,
-    async until(matches: (event: LiveMessage) => boolean, timeoutMs = 30_000) {
+    async until(matches: (event: ServerSentEvent) => boolean, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const found = events.find(matches);
@@ -660,7 +655,7 @@ test('the full path: a student starts a session, the simulator streams with its 
   await streamScriptedSession(grant, claims, 'forbidden-app', 45, { ended: true });
   assert.equal((await call('POST', `/api/sessions/${grant.sessionId}/end`, studentA.token)).status, 200);
 
-  const isForbiddenApp = ({ type, data }: LiveMessage) =>
+  const isForbiddenApp = ({ type, data }: ServerSentEvent) =>
     type === 'alert' && data.sessionId === grant.sessionId && data.rule === 'forbidden_app';
   const pushed = await live.until(isForbiddenApp, 60_000);
   await live.until(

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger, createMetricsRegistry } from '@proctoflex/core';
+import { readServerSentEvents, type ServerSentEvent } from '@proctoflex/core/sse';
 import { createTestDatabase, testKafka, TestPipeline } from '@proctoflex/core/testing';
 import { Gateway, IngestClient, loadIngestConfig, type IngestClaims } from '@proctoflex/ingest';
 import { scriptedSession, simulatedMedia, type Behaviour } from '@proctoflex/ingest/sim';
@@ -133,32 +134,12 @@ export async function streamScriptedSession(
   await stream.close();
 }
 
-/** One Server-Sent Event as `GET /api/live` sends it. */
-export interface LiveMessage {
-  readonly type: string;
-  readonly data: Record<string, unknown>;
-}
-
 /**
- * Reads a `GET /api/live` response as it arrives, calling `onEvent` for each event with data
- * (comments, the keep-alives, are skipped), until the stream ends: the server closed it, the
- * connection broke or the request was aborted. For tests and benchmarks; browsers use EventSource.
+ * Reads a `GET /api/live` response as it arrives, calling `onEvent` for each event, until the
+ * stream ends: the server closed it, the connection broke or the request was aborted. For tests
+ * and benchmarks.
  */
-export async function readLiveStream(response: Response, onEvent: (event: LiveMessage) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let buffered = '';
-  try {
-    for await (const chunk of response.body!) {
-      buffered += decoder.decode(chunk, { stream: true });
-      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-        const block = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        const type = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (type && data) onEvent({ type, data: JSON.parse(data) as Record<string, unknown> });
-      }
-    }
-  } catch {
-    // The end of the stream, however it came: what was read is what the caller has.
-  }
+export async function readLiveStream(response: Response, onEvent: (event: ServerSentEvent) => void): Promise<void> {
+  // The end of the stream, however it came: what was read is what the caller has.
+  await readServerSentEvents(response.body!, onEvent).catch(() => undefined);
 }

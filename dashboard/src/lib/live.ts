@@ -1,10 +1,8 @@
+import { readServerSentEvents, type ServerSentEvent } from '@proctoflex/core/sse';
 import { accessToken, refreshTokens } from './api.ts';
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting';
-export interface LiveEvent {
-  type: string;
-  data: Record<string, unknown>;
-}
+export type LiveEvent = ServerSentEvent;
 
 /**
  * `GET /api/live` read with fetch (EventSource cannot send the Authorization header), events
@@ -24,7 +22,7 @@ export function connectLive(onEvent: (event: LiveEvent) => void, onState: (state
         if (response.ok && response.body) {
           onState('live');
           attempt = 0;
-          await readEvents(response.body, onEvent);
+          await readServerSentEvents(response.body, onEvent);
         }
       } catch {
         // A dropped connection: tried again below.
@@ -34,22 +32,4 @@ export function connectLive(onEvent: (event: LiveEvent) => void, onState: (state
     }
   })();
   return () => controller.abort();
-}
-
-async function readEvents(body: ReadableStream<Uint8Array>, onEvent: (event: LiveEvent) => void): Promise<void> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffered = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffered += decoder.decode(value, { stream: true });
-    for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-      const block = buffered.slice(0, end);
-      buffered = buffered.slice(end + 2);
-      const type = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (type && data) onEvent({ type, data: JSON.parse(data) as Record<string, unknown> });
-    }
-  }
 }
