@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Page } from 'playwright-core';
 import { repoPath, type ExamPolicy } from '@proctoflex/core';
 import { createTestClickHouse, eventually, freePort, uniqueName } from '@proctoflex/core/testing';
 import { startTestApi, startTestStages, streamScriptedSession } from '@proctoflex/api/testing';
-import { ensureCommand } from '../infra/lib.ts';
+import { buildDashboard, launchChromium } from './testing.ts';
 
 const screenshots = repoPath('dashboard/test-results');
 const admin = { email: 'admin@proctoflex.test', password: 'correct horse battery' };
-
-/** The dashboard built as `npm run build:dashboard` builds it, into a directory of the test's own. */
-async function buildDashboard(): Promise<{ dir: string; bytes: number }> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'it-dashboard-'));
-  await build({ configFile: repoPath('dashboard/vite.config.ts'), logLevel: 'warn', build: { outDir: dir } });
-  const files = await readdir(dir, { recursive: true });
-  const sizes = await Promise.all(files.map(async (file) => (await stat(path.join(dir, file))).size));
-  return { dir, bytes: sizes.reduce((sum, size) => sum + size, 0) };
-}
 
 async function signIn(page: Page, baseUrl: string, email: string, password: string) {
   await page.goto(`${baseUrl}/`);
@@ -35,7 +24,6 @@ async function signIn(page: Page, baseUrl: string, email: string, password: stri
  * sinks, each on topics and databases of their own, and Chromium: shared by the tests below.
  */
 async function startStack() {
-  await ensureCommand('chromium', ['chromium']);
   await mkdir(screenshots, { recursive: true });
   const dashboard = await buildDashboard();
   const clickhouse = await createTestClickHouse('it_dashboard');
@@ -49,7 +37,7 @@ async function startStack() {
   });
   const { call } = api;
   const stages = await startTestStages(api, gatewayPort, clickhouse.url);
-  const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const browser = await launchChromium();
   const { accessToken: adminToken } = await api.login(admin.email, admin.password);
   const user = async (role: string, displayName: string) => {
     const email = `${uniqueName(role)}@proctoflex.test`;
@@ -81,7 +69,7 @@ async function startStack() {
     user,
     streamForbiddenApp,
     baseUrl: `http://127.0.0.1:${api.port}`,
-    dashboardBytes: dashboard.bytes,
+    dashboardBytes: dashboard.files.reduce((sum, [, size]) => sum + size, 0),
     newPage: async () => (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage(),
     stop: async () => {
       await browser.close();

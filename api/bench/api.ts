@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Partitioners } from 'kafkajs';
 import { percentile, repoPath, type RiskUpdate } from '@proctoflex/core';
-import { createTestDatabase, freePort, testKafka, TestPipeline } from '@proctoflex/core/testing';
+import { createTestDatabase, freePort, testKafka, TestPipeline, waitForReady } from '@proctoflex/core/testing';
 import { alertsChannel, type AlertNotice } from '@proctoflex/sink-postgres';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { readLiveStream } from '../src/testing.ts';
@@ -176,15 +176,7 @@ async function cpuSeconds(pid: number): Promise<number> {
 }
 
 try {
-  for (;;) {
-    const ready = await fetch(`${base}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (api.exitCode !== null) throw new Error(`the API exited with ${api.exitCode}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitForReady(base, api, 'the API');
   const { proctors, sessions } = await seed();
   console.log(
     `\none API process; ${examCount} exams, ${sessionCount} sessions, ${sessionCount * alertsPerSession} alerts, ${proctorCount} proctors; ${listClients} clients for ${seconds} s each`,

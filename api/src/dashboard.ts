@@ -37,12 +37,8 @@ export function serveDashboard(directory: string): Middleware<ApiState> {
     const requested = path.resolve(root, `.${ctx.path}`);
     const inside = requested === root || requested.startsWith(`${root}${path.sep}`);
     const extension = path.extname(requested);
-    const file =
-      inside && contentTypes[extension] && (await isFile(requested))
-        ? requested
-        : extension
-          ? null
-          : path.join(root, 'index.html');
+    // A known kind of file inside the build, or the page itself for paths without an extension.
+    const file = !extension ? path.join(root, 'index.html') : inside && contentTypes[extension] ? requested : null;
     if (!file || !(await isFile(file))) {
       await next();
       return;

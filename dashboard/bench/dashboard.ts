@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { Partitioners } from 'kafkajs';
-import { chromium } from 'playwright-core';
-import { build } from 'vite';
-import { percentile, repoPath, type RiskUpdate } from '@proctoflex/core';
+import { percentile, type RiskUpdate } from '@proctoflex/core';
 import { testKafka } from '@proctoflex/core/testing';
 import { startTestApi } from '@proctoflex/api/testing';
-import { ensureCommand } from '../../infra/lib.ts';
+import { buildDashboard, launchChromium } from '../testing.ts';
 
 /**
  * `npm run bench:dashboard [sessions] [seconds]`: the built dashboard's size, then the live view of
@@ -20,22 +16,16 @@ const sessionCount = Number(process.argv[2] ?? '500');
 const seconds = Number(process.argv[3] ?? '20');
 const admin = { email: 'admin@bench.test', password: 'bench admin password' };
 
-await ensureCommand('chromium', ['chromium']);
-const outDir = await mkdtemp(path.join(tmpdir(), 'bench-dashboard-'));
-const buildStarted = performance.now();
-await build({ configFile: repoPath('dashboard/vite.config.ts'), logLevel: 'warn', build: { outDir } });
-const buildMs = performance.now() - buildStarted;
-const files = await readdir(outDir, { recursive: true });
-const sizes = await Promise.all(files.map(async (file) => [file, (await stat(path.join(outDir, file))).size] as const));
+const { dir: outDir, files, ms: buildMs } = await buildDashboard();
 console.log(`\nbuild: ${buildMs.toFixed(0)} ms`);
-for (const [file, size] of sizes) if (path.extname(file)) console.log(`  ${file}: ${(size / 1024).toFixed(1)} KiB`);
+for (const [file, size] of files) console.log(`  ${file}: ${(size / 1024).toFixed(1)} KiB`);
 
 const api = await startTestApi({
   API_DASHBOARD_DIR: outDir,
   API_BOOTSTRAP_ADMIN_EMAIL: admin.email,
   API_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
 });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const browser = await launchChromium();
 const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
 let feed: NodeJS.Timeout | undefined;
 try {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createLogger, createMetricsRegistry, repoPath, type RecordKind } from '@proctoflex/core';
-import { freePort, testKafka, TestPipeline, topicOfKind, uniqueName } from '@proctoflex/core/testing';
+import { freePort, testKafka, TestPipeline, topicOfKind, uniqueName, waitForReady } from '@proctoflex/core/testing';
 import { loadIngestConfig } from './config.ts';
 import { Gateway } from './gateway.ts';
 import { mintIngestToken, type IngestClaims } from './token.ts';
@@ -49,14 +49,6 @@ export async function spawnGateway(env: Record<string, string>) {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    const ready = await fetch(`${url}/readyz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (gateway.exitCode !== null) throw new Error(`the gateway exited with ${gateway.exitCode}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitForReady(url, gateway, 'the gateway');
   return { url, secret, stop: () => gateway.kill('SIGTERM') };
 }

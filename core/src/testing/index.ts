@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -37,6 +38,19 @@ export function signalLocalKafka(signal: 'SIGSTOP' | 'SIGCONT'): void {
 /** A name no other test run uses, e.g. `it.serde.k3j9x2`, for topics, databases and groups. */
 export function uniqueName(prefix: string): string {
   return `${prefix}_${randomBytes(4).toString('hex')}`;
+}
+
+/** Resolves once `${url}/readyz` answers 200; fails if `child` (the process serving it) exits first. */
+export async function waitForReady(url: string, child: ChildProcess, name: string): Promise<void> {
+  for (;;) {
+    const ready = await fetch(`${url}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return;
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** A TCP port free right now, for a server whose address must be known before it starts. */

@@ -1,0 +1,29 @@
+import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { build } from 'vite';
+import { repoPath } from '@proctoflex/core';
+import { ensureCommand } from '../infra/lib.ts';
+
+/**
+ * The dashboard built as `npm run build:dashboard` builds it, into a directory of its own: its
+ * files with their sizes, and how long the build took. For the tests and the benchmark.
+ */
+export async function buildDashboard(): Promise<{ dir: string; files: [string, number][]; ms: number }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dashboard-'));
+  const started = performance.now();
+  await build({ configFile: repoPath('dashboard/vite.config.ts'), logLevel: 'warn', build: { outDir: dir } });
+  const ms = performance.now() - started;
+  const names = (await readdir(dir, { recursive: true })).filter((name) => path.extname(name));
+  const files = await Promise.all(
+    names.map(async (name): Promise<[string, number]> => [name, (await stat(path.join(dir, name))).size]),
+  );
+  return { dir, files, ms };
+}
+
+/** Debian's Chromium, headless; installed first when missing. Root needs --no-sandbox. */
+export async function launchChromium(): Promise<Browser> {
+  await ensureCommand('chromium', ['chromium']);
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+}
