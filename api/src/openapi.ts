@@ -7,6 +7,7 @@ type Schema = Record<string, unknown>;
 const string = { type: 'string' };
 const dateTime = { type: 'string', format: 'date-time' };
 const integer = { type: 'integer' };
+const boolean = { type: 'boolean' };
 const object = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({
   type: 'object',
   properties,
@@ -81,6 +82,16 @@ const tokens = object({ accessToken: string, expiresIn: integer, refreshToken: s
 const ingestGrant = object({
   sessionId: string,
   examId: string,
+  candidateId: string,
+  capture: object(
+    {
+      frameIntervalMs: integer,
+      audioChunkMs: integer,
+      processIntervalMs: integer,
+      heartbeatIntervalMs: integer,
+      lockdown: object({ fullscreen: boolean, kiosk: boolean, blockShortcuts: boolean }),
+    },
+  ),
   ingestUrl: string,
   ingestToken: string,
   ingestTokenExpiresIn: integer,

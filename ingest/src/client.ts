@@ -1,7 +1,12 @@
 import avro from 'avsc';
 import WebSocket from 'ws';
-import type { RecordKind } from '@proctoflex/core';
-import { ingestBatchType } from './validate.ts';
+import { loadAvroSchema, type RecordKind } from '@proctoflex/core';
+
+/** The message a client sends: one WebSocket message or one POST body. */
+export const ingestBatchType = avro.Type.forSchema(JSON.parse(loadAvroSchema('IngestBatch')) as avro.Schema);
+
+/** The writer schema (registry id and Avro text) the gateway names per record kind: `GET /v1/schemas`. */
+export type WriterSchemas = Record<RecordKind, { id: number; schema: string }>;
 
 /** What the gateway answered for one batch: the highest seq Kafka now holds from it. */
 export interface Ack {
@@ -44,23 +49,30 @@ interface WriterSchema {
 export class IngestClient {
   private nextBatchId = 1;
 
-  private constructor(
+  private readonly writers: Record<RecordKind, WriterSchema>;
+
+  /** A client that encodes with `schemas` (fetched earlier: a desktop keeps them to encode offline). */
+  constructor(
     readonly baseUrl: string,
     private readonly token: string,
-    private readonly writers: Record<RecordKind, WriterSchema>,
-  ) {}
-
-  static async connect(baseUrl: string, token: string): Promise<IngestClient> {
-    const response = await fetch(`${baseUrl}/v1/schemas`, { headers: { authorization: `Bearer ${token}` } });
-    if (!response.ok) throw await errorOf(response);
-    const schemas = (await response.json()) as Record<RecordKind, { id: number; schema: string }>;
-    const writers = Object.fromEntries(
+    readonly schemas: WriterSchemas,
+  ) {
+    this.writers = Object.fromEntries(
       Object.entries(schemas).map(([kind, { id, schema }]) => [
         kind,
         { id, type: avro.Type.forSchema(JSON.parse(schema) as avro.Schema) },
       ]),
     ) as Record<RecordKind, WriterSchema>;
-    return new IngestClient(baseUrl, token, writers);
+  }
+
+  static async connect(baseUrl: string, token: string): Promise<IngestClient> {
+    return new IngestClient(baseUrl, token, await IngestClient.fetchSchemas(baseUrl, token));
+  }
+
+  static async fetchSchemas(baseUrl: string, token: string): Promise<WriterSchemas> {
+    const response = await fetch(`${baseUrl}/v1/schemas`, { headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) throw await errorOf(response);
+    return (await response.json()) as WriterSchemas;
   }
 
   /** A record in the registry wire format, for the kind's topic. */
@@ -124,8 +136,12 @@ export class IngestStream {
   private readonly waiting = new Map<number | null, { resolve: (ack: Ack) => void; reject: (error: Error) => void }>();
   /** Why the connection closed, once it has. */
   closed: { code: number; reason: string } | null = null;
+  /** Settles when the connection has closed, for whatever reason. */
+  readonly done: Promise<void>;
+  private settleDone!: () => void;
 
   constructor(private readonly socket: WebSocket) {
+    this.done = new Promise((resolve) => (this.settleDone = resolve));
     socket.on('message', (data: Buffer) => {
       const message = JSON.parse(data.toString()) as
         | { type: 'ack'; batchId: number; seq: number }
@@ -140,6 +156,7 @@ export class IngestStream {
       const error = new IngestClientError('connection_closed', `${code} ${reason.toString()}`, null, true);
       for (const { reject } of this.waiting.values()) reject(error);
       this.waiting.clear();
+      this.settleDone();
     });
     // Errors end in 'close', which fails whatever waits.
     socket.on('error', () => undefined);

@@ -1,7 +1,5 @@
-import avro from 'avsc';
 import {
   DecodeError,
-  loadAvroSchema,
   ServiceUnavailableError,
   type AudioChunk,
   type AvroSerde,
@@ -12,10 +10,9 @@ import {
 import { limits, type IngestConfig } from './config.ts';
 import type { SessionRateLimiter } from './rate-limit.ts';
 import { IngestRefusal, type RefusalReason } from './refusal.ts';
+import { ingestBatchType } from './client.ts';
 import type { TopicSchemas } from './schemas.ts';
 import type { IngestClaims } from './token.ts';
-
-export const ingestBatchType = avro.Type.forSchema(JSON.parse(loadAvroSchema('IngestBatch')) as avro.Schema);
 
 /** A batch that passed every check, ready for Kafka in this order. */
 export interface AcceptedBatch {

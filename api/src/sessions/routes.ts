@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { ExamPolicy } from '@proctoflex/core';
 import { mintIngestToken } from '@proctoflex/ingest';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
 import { examFor } from '../exams/access.ts';
 import { queryWithParams } from '../analytics/clickhouse.ts';
 import { conflict, forbidden, notFound } from '../http.ts';
+import { captureSettings } from './capture.ts';
 
 const sessionColumns = `s.id, s.exam_id AS "examId", s.candidate_id AS "candidateId", u.display_name AS "candidateName",
   s.status, s.started_at AS "startedAt", s.ended_at AS "endedAt", s.client_version AS "clientVersion",
@@ -30,9 +32,12 @@ const timelineQueries = {
 
 export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, config } = deps;
-  const ingestGrant = (sessionId: string, examId: string, candidateId: string) => ({
+  /** What the desktop needs to send a session's records: where, with which token, at which rates. */
+  const ingestGrant = async (sessionId: string, examId: string, candidateId: string) => ({
     sessionId,
     examId,
+    candidateId,
+    capture: captureSettings(await surveillanceLevelOf(examId)),
     ingestUrl: config.API_INGEST_URL,
     ingestToken: mintIngestToken(
       config.INGEST_TOKEN_SECRET,
@@ -41,6 +46,14 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     ),
     ingestTokenExpiresIn: config.API_INGEST_TOKEN_TTL_S,
   });
+
+  const surveillanceLevelOf = async (examId: string) => {
+    const { rows } = await pool.query<{ level: ExamPolicy['surveillanceLevel'] }>(
+      `SELECT policy->>'surveillanceLevel' AS level FROM exams WHERE id = $1`,
+      [examId],
+    );
+    return rows[0]!.level;
+  };
 
   /** The session, if the caller may see it: through its exam, and a student only their own. */
   const sessionFor = async (state: Parameters<typeof callerOf>[0], sessionId: string) => {
@@ -73,13 +86,13 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     );
     if (rowCount === 0) throw conflict('you have an active session in this exam: end it or refresh its token');
     ctx.status = 201;
-    ctx.body = ingestGrant(sessionId, exam.id, caller.userId);
+    ctx.body = await ingestGrant(sessionId, exam.id, caller.userId);
   });
 
   router.post('/sessions/:sessionId/token', signedIn(deps, 'student'), async (ctx) => {
     const session = await sessionFor(ctx.state, ctx.params.sessionId!);
     if (session.status !== 'active') throw conflict('the session has ended');
-    ctx.body = ingestGrant(ctx.params.sessionId!, session.examId, session.candidateId);
+    ctx.body = await ingestGrant(ctx.params.sessionId!, session.examId, session.candidateId);
   });
 
   router.post('/sessions/:sessionId/end', signedIn(deps, 'student'), async (ctx) => {

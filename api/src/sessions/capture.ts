@@ -1,0 +1,38 @@
+import type { SurveillanceLevel } from '@proctoflex/core';
+
+/** How often the desktop captures what, and how far it locks the machine down: per surveillance level. */
+export interface CaptureSettings {
+  readonly frameIntervalMs: number;
+  readonly audioChunkMs: number;
+  readonly processIntervalMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly lockdown: { readonly fullscreen: boolean; readonly kiosk: boolean; readonly blockShortcuts: boolean };
+}
+
+const settingsByLevel: Record<SurveillanceLevel, CaptureSettings> = {
+  LOW: {
+    frameIntervalMs: 5000,
+    audioChunkMs: 1000,
+    processIntervalMs: 10_000,
+    heartbeatIntervalMs: 5000,
+    lockdown: { fullscreen: false, kiosk: false, blockShortcuts: false },
+  },
+  STANDARD: {
+    frameIntervalMs: 2000,
+    audioChunkMs: 1000,
+    processIntervalMs: 5000,
+    heartbeatIntervalMs: 5000,
+    lockdown: { fullscreen: true, kiosk: false, blockShortcuts: false },
+  },
+  STRICT: {
+    frameIntervalMs: 1000,
+    audioChunkMs: 1000,
+    processIntervalMs: 5000,
+    heartbeatIntervalMs: 5000,
+    lockdown: { fullscreen: true, kiosk: true, blockShortcuts: true },
+  },
+};
+
+export function captureSettings(level: SurveillanceLevel): CaptureSettings {
+  return settingsByLevel[level];
+}

@@ -1,0 +1,142 @@
+import type { CaptureSettings } from '@proctoflex/api';
+import type { SurveillanceLevel } from '@proctoflex/core';
+import type { IngestGrant } from './uploader.ts';
+
+export type { CaptureSettings };
+
+export interface SessionGrant extends IngestGrant {
+  readonly capture: CaptureSettings;
+}
+
+/** An exam as a candidate sees it in the app. */
+export interface ExamSummary {
+  readonly id: string;
+  readonly title: string;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly durationMinutes: number;
+  readonly surveillanceLevel: SurveillanceLevel;
+  readonly allowedApps: string[];
+  readonly allowedDomains: string[];
+}
+
+/** The API refused or could not be reached; `message` is meant for the candidate. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Tokens {
+  accessToken: string;
+  refreshToken: string;
+}
+
+/**
+ * The API as a candidate's desktop uses it: sign in, list exams, start or resume a session and
+ * refresh its ingest token, end it. Tokens stay in the main process; an expired access token is
+ * refreshed once per call.
+ */
+export class CandidateApi {
+  private tokens: Tokens | null = null;
+
+  constructor(readonly baseUrl: string) {}
+
+  async signIn(email: string, password: string): Promise<{ userId: string; displayName: string }> {
+    const tokens = (await this.call('POST', '/api/auth/login', { email, password }, false)) as Tokens & { role: string };
+    if (tokens.role !== 'student') throw new ApiError(403, 'this app is for candidates: sign in with a student account');
+    this.tokens = tokens;
+    const me = (await this.call('GET', '/api/me')) as { id: string; displayName: string };
+    return { userId: me.id, displayName: me.displayName };
+  }
+
+  async exams(): Promise<ExamSummary[]> {
+    const { exams } = (await this.call('GET', '/api/exams')) as {
+      exams: {
+        id: string;
+        title: string;
+        startsAt: string;
+        endsAt: string;
+        durationMinutes: number;
+        policy: { surveillanceLevel: SurveillanceLevel; allowedApps: string[]; allowedDomains: string[] };
+      }[];
+    };
+    return exams.map(({ id, title, startsAt, endsAt, durationMinutes, policy }) => ({
+      id,
+      title,
+      startsAt,
+      endsAt,
+      durationMinutes,
+      surveillanceLevel: policy.surveillanceLevel,
+      allowedApps: policy.allowedApps,
+      allowedDomains: policy.allowedDomains,
+    }));
+  }
+
+  /**
+   * A session of `examId` for the candidate: a new one, or the one already active (the app was
+   * closed or crashed during the exam) with a fresh ingest token; with when it started.
+   */
+  async startSession(examId: string): Promise<{ grant: SessionGrant; startedAt: number; resumed: boolean }> {
+    try {
+      const grant = (await this.call('POST', `/api/exams/${examId}/sessions`)) as SessionGrant;
+      return { grant, startedAt: await this.startedAt(grant.sessionId), resumed: false };
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 409 && /active session/.test(error.message))) throw error;
+      const { sessions } = (await this.call('GET', `/api/exams/${examId}/sessions`)) as {
+        sessions: { id: string; status: string; startedAt: string }[];
+      };
+      const active = sessions.find((session) => session.status === 'active');
+      if (!active) throw error;
+      return { grant: await this.refreshGrant(active.id), startedAt: Date.parse(active.startedAt), resumed: true };
+    }
+  }
+
+  refreshGrant(sessionId: string): Promise<SessionGrant> {
+    return this.call('POST', `/api/sessions/${sessionId}/token`) as Promise<SessionGrant>;
+  }
+
+  async endSession(sessionId: string): Promise<void> {
+    await this.call('POST', `/api/sessions/${sessionId}/end`);
+  }
+
+  private async startedAt(sessionId: string): Promise<number> {
+    const session = (await this.call('GET', `/api/sessions/${sessionId}`)) as { startedAt: string };
+    return Date.parse(session.startedAt);
+  }
+
+  private async call(method: string, route: string, body?: unknown, signedIn = true): Promise<unknown> {
+    const send = () =>
+      fetch(`${this.baseUrl}${route}`, {
+        method,
+        headers: {
+          ...(signedIn && this.tokens && { authorization: `Bearer ${this.tokens.accessToken}` }),
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }).catch((error: unknown) => {
+        throw new ApiError(null, `cannot reach the ProctoFlex server at ${this.baseUrl}: ${String(error)}`);
+      });
+    if (signedIn && !this.tokens) throw new ApiError(401, 'sign in first');
+    let response = await send();
+    if (response.status === 401 && signedIn && (await this.refreshAccess())) response = await send();
+    const text = await response.text();
+    const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : null;
+    if (!response.ok) throw new ApiError(response.status, String(parsed?.error ?? response.statusText));
+    return parsed;
+  }
+
+  private async refreshAccess(): Promise<boolean> {
+    const response = await fetch(`${this.baseUrl}/api/auth/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refreshToken: this.tokens!.refreshToken }),
+    });
+    if (!response.ok) return false;
+    this.tokens = (await response.json()) as Tokens;
+    return true;
+  }
+}

@@ -1,0 +1,66 @@
+import type { CaptureSettings, ExamSummary } from './api.ts';
+import type { UploadStatus } from './uploader.ts';
+
+/** What the renderer learns when it starts an exam. */
+export interface ExamStart {
+  readonly exam: ExamSummary;
+  readonly sessionId: string;
+  readonly startedAt: number;
+  /** When the session must end: its duration after its start, or the exam window's end if sooner. */
+  readonly endsAt: number;
+  readonly capture: CaptureSettings;
+  /** The app was closed or crashed during this session: it goes on where it stopped. */
+  readonly resumed: boolean;
+}
+
+/** The system check's part that only the main process can do; camera and microphone are the renderer's. */
+export interface MachineCheck {
+  readonly gateway: { readonly ok: boolean; readonly detail: string };
+  readonly displays: number;
+  /** macOS asks the candidate to allow screen recording; other systems do not. */
+  readonly screenPermission: 'granted' | 'denied' | 'not-needed';
+  readonly virtualMachineHints: string[];
+}
+
+/** Captures the renderer hands over: media it recorded and the candidate's focus and clipboard actions. */
+export type Capture =
+  | {
+      type: 'frame';
+      jpeg: Uint8Array;
+      width: number;
+      height: number;
+      captureTime: number;
+      enrolment: boolean;
+    }
+  | { type: 'audio'; pcm: Uint8Array; captureTime: number; durationMs: number }
+  | { type: 'event'; event: 'FOCUS_LOST' | 'FOCUS_GAINED' | 'CLIPBOARD_USED'; detail: string | null };
+
+/**
+ * The renderer's whole view of the main process (exposed by the preload script as
+ * `window.proctoflex`): every call is one IPC invoke, `onStatus` one channel the other way.
+ */
+export interface DesktopBridge {
+  signIn(email: string, password: string): Promise<{ displayName: string }>;
+  exams(): Promise<ExamSummary[]>;
+  /** Starts a session of the exam, or resumes the candidate's active one. */
+  startExam(examId: string): Promise<ExamStart>;
+  systemCheck(): Promise<MachineCheck>;
+  /** Starts sending: STARTED (unless resumed), process snapshots, heartbeats. */
+  beginExam(): Promise<void>;
+  /** False when the record was not kept (the offline queue is full). */
+  record(capture: Capture): Promise<boolean>;
+  endExam(): Promise<{ uploaded: boolean }>;
+  onStatus(listener: (status: UploadStatus) => void): void;
+}
+
+export type IpcChannel = Exclude<keyof DesktopBridge, 'onStatus'>;
+export const ipcChannels: readonly IpcChannel[] = [
+  'signIn',
+  'exams',
+  'startExam',
+  'systemCheck',
+  'beginExam',
+  'record',
+  'endExam',
+];
+export const statusChannel = 'status';

@@ -1,0 +1,114 @@
+import path from 'node:path';
+import type { Display, SessionEventType } from '@proctoflex/core';
+import type { CandidateApi, SessionGrant } from './api.ts';
+import type { MachineInspector } from './machine/index.ts';
+import { Uploader, type UploadStatus } from './uploader.ts';
+
+export interface ExamSessionOptions {
+  readonly api: CandidateApi;
+  readonly grant: SessionGrant;
+  /** The app's data directory: each session's queue lives in sessions/<id> below it. */
+  readonly dataDir: string;
+  readonly queueKey: Buffer;
+  readonly maxQueueBytes: number;
+  readonly inspector: MachineInspector;
+  /** The attached displays, the exam's one marked primary. */
+  readonly displays: () => Display[];
+  readonly clientVersion: string;
+  readonly onStatus: (status: UploadStatus) => void;
+  /** A snapshot failed: the session goes on, the error is reported. */
+  readonly onError: (error: unknown) => void;
+}
+
+/**
+ * One exam session on the candidate's machine, in the main process: its uploader, and what the
+ * main process captures itself, process snapshots and heartbeats, at the exam's rates. Frames,
+ * audio and focus and clipboard events come from the renderer through `record`.
+ */
+export class ExamSession {
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  private constructor(
+    private readonly options: ExamSessionOptions,
+    readonly uploader: Uploader,
+  ) {}
+
+  /** Opens the session's queue (resuming what a crash left) and starts capturing; STARTED once per session. */
+  static async start(options: ExamSessionOptions): Promise<ExamSession> {
+    const { grant } = options;
+    const uploader = await Uploader.open({
+      dir: path.join(options.dataDir, 'sessions', grant.sessionId),
+      key: options.queueKey,
+      maxQueueBytes: options.maxQueueBytes,
+      grant,
+      refreshGrant: () => options.api.refreshGrant(grant.sessionId),
+      onStatus: options.onStatus,
+    });
+    const session = new ExamSession(options, uploader);
+    if (uploader.status().lastSeq === -1) session.event('STARTED', null);
+    await session.snapshot();
+    const { processIntervalMs, heartbeatIntervalMs } = grant.capture;
+    session.timers.push(
+      setInterval(() => void session.snapshot(), processIntervalMs),
+      setInterval(() => session.event('HEARTBEAT', null), heartbeatIntervalMs),
+    );
+    return session;
+  }
+
+  get sessionId(): string {
+    return this.options.grant.sessionId;
+  }
+
+  frame(frame: { jpeg: Buffer; width: number; height: number; captureTime: number; enrolment: boolean }): boolean {
+    return this.uploader.add('FRAME', { ...frame, source: 'WEBCAM' });
+  }
+
+  audio(chunk: { pcm: Buffer; captureTime: number; durationMs: number }): boolean {
+    return this.uploader.add('AUDIO', { ...chunk, sampleRate: 16_000 });
+  }
+
+  event(type: SessionEventType, detail: string | null, captureTime = Date.now()): boolean {
+    const clientVersion = type === 'STARTED' ? this.options.clientVersion : null;
+    return this.uploader.add('SESSION', { type, detail, clientVersion, captureTime });
+  }
+
+  /**
+   * Ends the exam: ENDED, then waits up to `drainMs` for the gateway to have everything. Only
+   * then is the session ended at the API and its queue deleted; otherwise both wait for the next
+   * start of the app, which uploads the rest.
+   */
+  async end(drainMs: number): Promise<{ uploaded: boolean }> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.event('ENDED', null);
+    const uploaded = await this.uploader.drain(drainMs);
+    if (!uploaded) {
+      await this.uploader.close();
+      return { uploaded };
+    }
+    await this.options.api.endSession(this.sessionId);
+    await this.uploader.remove();
+    return { uploaded };
+  }
+
+  /** Stops capturing and sending; the queue stays for the next start (the app quits mid-exam). */
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    await this.uploader.close();
+  }
+
+  private async snapshot(): Promise<void> {
+    try {
+      const captureTime = Date.now();
+      const machine = await this.options.inspector.snapshot();
+      this.uploader.add('PROCESS', {
+        ...machine,
+        captureTime,
+        platform: process.platform,
+        browserDomains: [],
+        displays: this.options.displays(),
+      });
+    } catch (error) {
+      this.options.onError(error);
+    }
+  }
+}
