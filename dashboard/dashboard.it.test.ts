@@ -6,7 +6,8 @@ import type { Page } from 'playwright-core';
 import { repoPath, type ExamPolicy } from '@proctoflex/core';
 import { createTestClickHouse, eventually, freePort, uniqueName } from '@proctoflex/core/testing';
 import { startTestApi, startTestStages, streamScriptedSession } from '@proctoflex/api/testing';
-import { buildDashboard, launchChromium } from './testing.ts';
+import { launchChromium } from '../infra/chromium.ts';
+import { buildDashboard } from './testing.ts';
 
 const screenshots = repoPath('dashboard/test-results');
 const admin = { email: 'admin@proctoflex.test', password: 'correct horse battery' };

@@ -1,10 +1,8 @@
 import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
 import { repoPath } from '@proctoflex/core';
-import { ensureCommand } from '../infra/lib.ts';
 
 /**
  * The dashboard built as `npm run build:dashboard` builds it, into a directory of its own: its
@@ -20,10 +18,4 @@ export async function buildDashboard(): Promise<{ dir: string; files: [string, n
     names.map(async (name): Promise<[string, number]> => [name, (await stat(path.join(dir, name))).size]),
   );
   return { dir, files, ms };
-}
-
-/** Debian's Chromium, headless; installed first when missing. Root needs --no-sandbox. */
-export async function launchChromium(): Promise<Browser> {
-  await ensureCommand('chromium', ['chromium']);
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 }

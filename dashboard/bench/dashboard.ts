@@ -4,7 +4,8 @@ import { Partitioners } from 'kafkajs';
 import { percentile, type RiskUpdate } from '@proctoflex/core';
 import { testKafka } from '@proctoflex/core/testing';
 import { startTestApi } from '@proctoflex/api/testing';
-import { buildDashboard, launchChromium } from '../testing.ts';
+import { launchChromium } from '../../infra/chromium.ts';
+import { buildDashboard } from '../testing.ts';
 
 /**
  * `npm run bench:dashboard [sessions] [seconds]`: the built dashboard's size, then the live view of

@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import test from 'node:test';
+import sharp from 'sharp';
+import { AvroSerde, createLogger, createMetricsRegistry, type RecordKind } from '@proctoflex/core';
+import { freePort, readTopicToEnd, servicesConfig, testKafka, topicOfKind, uniqueName } from '@proctoflex/core/testing';
+import { startTestApi } from '@proctoflex/api/testing';
+import { Gateway, loadIngestConfig } from '@proctoflex/ingest';
+import { CandidateApi } from './src/api.ts';
+import { buildDesktop } from './build.ts';
+import { createIpcHandlers } from './src/ipc.ts';
+import { linuxInspector } from './src/machine/linux.ts';
+import type { UploadStatus } from './src/uploader.ts';
+import { exposeBridge, launchCandidateChromium, serveRenderer } from './testing.ts';
+
+const admin = { email: 'admin@desktop.test', password: 'desktop admin password' };
+const outageMs = 30_000;
+
+interface SentRecord {
+  kind: RecordKind;
+  value: Buffer;
+  record: Record<string, unknown> & { seq: number; captureTime: number };
+}
+
+test(
+  'the renderer captures in Chromium at the exam rates through the main-process handlers to Kafka; a 30 s gateway outage loses and duplicates nothing',
+  { timeout: 300_000 },
+  async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'desktop-it-'));
+    const gatewayPort = await freePort();
+    const api = await startTestApi({
+      API_INGEST_URL: `http://127.0.0.1:${gatewayPort}`,
+      API_BOOTSTRAP_ADMIN_EMAIL: admin.email,
+      API_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+    });
+    const gatewayConfig = loadIngestConfig({
+      ...api.pipeline.topics,
+      INGEST_TOKEN_SECRET: api.secrets.ingest,
+      INGEST_PORT: String(gatewayPort),
+    });
+    const startGateway = async () => {
+      const gateway = new Gateway(gatewayConfig, createLogger('ingest', 'warn'), createMetricsRegistry('ingest'));
+      await gateway.start();
+      return gateway;
+    };
+    let gateway = await startGateway();
+    const built = await buildDesktop(path.join(work, 'app'));
+    const renderer = await serveRenderer(path.join(built, 'renderer'));
+    const browser = await launchCandidateChromium(work);
+    try {
+      const { accessToken } = await api.login(admin.email, admin.password);
+      const student = { email: `${uniqueName('student')}@desktop.test`, password: 'student password 1234' };
+      const { body: user } = await api.call('POST', '/api/users', accessToken, {
+        ...student,
+        displayName: 'Casey Candidate',
+        role: 'student',
+      });
+      const { body: exam } = await api.call('POST', '/api/exams', accessToken, {
+        title: 'Chemistry final',
+        startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+        durationMinutes: 90,
+        surveillanceLevel: 'STRICT',
+        allowedApps: ['calculator'],
+      });
+      await api.call('PUT', `/api/exams/${exam.id}/members`, accessToken, { candidates: [user.id], proctors: [] });
+
+      const statuses: UploadStatus[] = [];
+      const lockdowns: unknown[] = [];
+      const page = await (await browser.newContext()).newPage();
+      page.on('dialog', (dialog) => void dialog.accept());
+      const notify = await exposeBridge(page, () => handlers);
+      const handlers = createIpcHandlers({
+        api: new CandidateApi(`http://127.0.0.1:${api.port}`),
+        dataDir: path.join(work, 'data'),
+        queueKey: randomBytes(32),
+        maxQueueBytes: 256 * 1024 * 1024,
+        drainMs: 60_000,
+        inspector: linuxInspector(),
+        // Electron's screen module is not there outside Electron: one display, as on a laptop.
+        displays: () => [{ id: '1', width: 1920, height: 1080, primary: true }],
+        screenPermission: () => 'not-needed',
+        clientVersion: 'proctoflex-desktop/test',
+        notify: (status) => {
+          statuses.push(status);
+          notify(status);
+        },
+        onError: (error) => assert.fail(error instanceof Error ? error : String(error)),
+        lockdown: (settings) => lockdowns.push(settings),
+      });
+      await page.goto(renderer.url);
+      await page.getByLabel('Email').fill(student.email);
+      await page.getByLabel('Password').fill(student.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Start Chemistry final' }).click();
+
+      const check = page.getByRole('list', { name: 'System check' });
+      await check.getByText('Camera: ✓ working').waitFor();
+      await check.getByText('Microphone: ✓ working').waitFor();
+      await check.getByText('Connection to the exam server: ✓ reachable').waitFor();
+      await check.getByText('Displays: ✓ one display').waitFor();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Take photo' }).click();
+      await page.getByRole('img', { name: 'Your reference' }).waitFor();
+      await page.getByRole('button', { name: 'Use this photo and begin the exam' }).click();
+      await page.getByTestId('connection').getByText('Connected').waitFor();
+      assert.deepEqual(lockdowns, [{ fullscreen: true, kiosk: true, blockShortcuts: true }], 'STRICT locks down');
+      const began = Date.now();
+
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      await page.keyboard.press('Control+C');
+      await gateway.stop();
+      const outageStarted = Date.now();
+      await page.getByTestId('connection').getByText('Offline').waitFor();
+      await new Promise((resolve) => setTimeout(resolve, outageMs - (Date.now() - outageStarted)));
+      const queuedInOutage = statuses.at(-1)!.queuedRecords;
+      gateway = await startGateway();
+      await page.getByTestId('connection').getByText('Connected').waitFor({ timeout: 60_000 });
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      await page.getByRole('button', { name: 'End exam' }).click();
+      await page.getByTestId('finished').getByText('Everything was sent').waitFor({ timeout: 60_000 });
+      const ended = Date.now();
+      assert.ok(queuedInOutage > 40, `records were queued during the outage (${queuedInOutage})`);
+      assert.deepEqual(lockdowns.at(-1), null, 'the lockdown is lifted at the end');
+
+      // Everything of the session, as Kafka has it.
+      const serde = new AvroSerde(servicesConfig().SCHEMA_REGISTRY_URL);
+      const sent: SentRecord[] = [];
+      for (const kind of ['FRAME', 'AUDIO', 'PROCESS', 'SESSION'] as const) {
+        for (const message of await readTopicToEnd(testKafka(), api.pipeline.topics[topicOfKind[kind]])) {
+          const record = (await serde.decode(message.value)) as SentRecord['record'];
+          if (record.examId === exam.id) sent.push({ kind, value: message.value!, record });
+        }
+      }
+      const bySeq = new Map<number, SentRecord>();
+      for (const entry of sent) {
+        const first = bySeq.get(entry.record.seq);
+        if (first) assert.ok(first.value.equals(entry.value), `seq ${entry.record.seq} is the same record each time`);
+        else bySeq.set(entry.record.seq, entry);
+      }
+      const records = [...bySeq.values()].sort((a, b) => a.record.seq - b.record.seq);
+      assert.deepEqual(
+        records.map(({ record }) => record.seq),
+        records.map((_, index) => index),
+        'every seq from 0 on, none missing',
+      );
+      const events = records.filter(({ kind }) => kind === 'SESSION').map(({ record }) => record);
+      assert.equal(events[0]!.type, 'STARTED');
+      assert.equal(events[0]!.clientVersion, 'proctoflex-desktop/test');
+      assert.equal(events.at(-1)!.type, 'ENDED');
+      assert.ok(events.some((event) => event.type === 'CLIPBOARD_USED' && event.detail === 'copy'), 'Ctrl+C is told');
+      assert.ok(events.filter((event) => event.type === 'HEARTBEAT').length >= 8, 'heartbeats every 5 s');
+
+      const frames = records.filter(({ kind }) => kind === 'FRAME').map(({ record }) => record);
+      assert.equal(frames[0]!.enrolment, true, 'the reference photo comes first');
+      const webcam = frames.slice(1);
+      assert.ok(webcam.every((frame) => !frame.enrolment && frame.source === 'WEBCAM'));
+      const seconds = (ended - began) / 1000;
+      // STRICT: a frame a second, audio in 1 s chunks, all through the outage.
+      assert.ok(Math.abs(webcam.length - seconds) <= 3, `${webcam.length} frames in ${seconds.toFixed(1)} s`);
+      const gaps = webcam.slice(1).map((frame, index) => frame.captureTime - webcam[index]!.captureTime);
+      assert.ok(gaps.every((gap) => gap > 700 && gap < 1300), `a frame every second: ${gaps.join(', ')}`);
+      for (const frame of [webcam[0]!, webcam.at(-1)!]) {
+        const image = await sharp(frame.jpeg as Buffer).metadata();
+        assert.deepEqual([image.format, image.width, image.height], ['jpeg', frame.width, frame.height]);
+        assert.deepEqual([frame.width, frame.height], [640, 480]);
+      }
+
+      const audio = records.filter(({ kind }) => kind === 'AUDIO').map(({ record }) => record);
+      assert.ok(Math.abs(audio.length - seconds) <= 3, `${audio.length} s of audio in ${seconds.toFixed(1)} s`);
+      assert.ok(audio.every((chunk) => chunk.sampleRate === 16_000 && chunk.durationMs === 1000));
+      assert.ok(audio.every((chunk) => (chunk.pcm as Buffer).length === 32_000), '16 kHz s16le: 32,000 bytes a second');
+      const loudness = audio.map((chunk) => rms(chunk.pcm as Buffer));
+      assert.ok(Math.max(...loudness) > 0.02, `the fixture's speech is heard (RMS up to ${Math.max(...loudness)})`);
+
+      const snapshots = records.filter(({ kind }) => kind === 'PROCESS').map(({ record }) => record);
+      assert.ok(snapshots.length >= 8, `process snapshots every 5 s (${snapshots.length})`);
+      const processes = snapshots[0]!.processes as { pid: number; name: string }[];
+      assert.ok(processes.some(({ pid }) => pid === process.pid), 'this test process is among the running ones');
+      assert.equal(snapshots[0]!.platform, 'linux');
+      console.log(
+        `desktop: ${seconds.toFixed(0)} s, ${records.length} records (${sent.length - records.length} resent), ${webcam.length} frames, ${audio.length} audio chunks, ${snapshots.length} snapshots; ${queuedInOutage} queued in the outage`,
+      );
+      const { body: session } = await api.call('GET', `/api/sessions/${String(events[0]!.sessionId)}`, accessToken);
+      assert.equal(session.status, 'ended', 'the session is ended at the API once everything was sent');
+    } finally {
+      await browser.close();
+      await renderer.close();
+      await gateway.stop();
+      await api.stop();
+      await rm(work, { recursive: true, force: true });
+    }
+  },
+);
+
+/** Root mean square of s16le samples, 0..1. */
+function rms(pcm: Buffer): number {
+  let sum = 0;
+  for (let offset = 0; offset < pcm.length; offset += 2) sum += (pcm.readInt16LE(offset) / 32768) ** 2;
+  return Math.sqrt(sum / (pcm.length / 2));
+}

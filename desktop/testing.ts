@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { preview } from 'vite';
+import { repoPath } from '@proctoflex/core';
+import { sceneFrames } from '@proctoflex/ingest/sim';
+import { launchChromium } from '../infra/chromium.ts';
+import { ipcChannels, type IpcChannel } from './src/bridge.ts';
+import type { IpcHandlers } from './src/ipc.ts';
+import type { UploadStatus } from './src/uploader.ts';
+
+/**
+ * Debian's Chromium with a fake camera and microphone fed from fixtures: a video of the
+ * simulator's candidate scene (one fixture photo, as Y4M made by ffmpeg) and the speech fixture.
+ */
+export async function launchCandidateChromium(dir: string) {
+  const photo = path.join(dir, 'candidate.jpg');
+  const video = path.join(dir, 'candidate.y4m');
+  await writeFile(photo, (await sceneFrames()).candidate);
+  await promisify(execFile)('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', photo, '-t', '2', '-r', '10', '-pix_fmt', 'yuv420p', video]);
+  return launchChromium([
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-video-capture=${video}`,
+    `--use-file-for-fake-audio-capture=${repoPath('models/fixtures/speech.wav')}`,
+    '--autoplay-policy=no-user-gesture-required',
+  ]);
+}
+
+/** The built renderer (dist/renderer of buildDesktop) served over HTTP on localhost, a secure context as Electron's file:// is. */
+export async function serveRenderer(rendererDir: string) {
+  const server = await preview({
+    configFile: repoPath('desktop/vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir: rendererDir },
+    preview: { port: 0, host: '127.0.0.1' },
+  });
+  const address = server.httpServer.address() as { port: number };
+  return { url: `http://127.0.0.1:${address.port}/`, close: () => server.close() };
+}
+
+/**
+ * Gives `page` the `window.proctoflex` the preload script gives the Electron renderer, wired to
+ * the real main-process handlers running in this process. Only the transport differs: Electron's
+ * IPC (structured clone) is Playwright's binding here, with byte arrays sent as base64. Returns
+ * the status sender the handlers notify through.
+ */
+export async function exposeBridge(page: Page, handlers: () => IpcHandlers) {
+  await page.exposeFunction('__proctoflexInvoke', async (channel: IpcChannel, encoded: string) => {
+    const args = JSON.parse(encoded, (_, value: unknown) =>
+      value && typeof value === 'object' && '__bytes' in value
+        ? new Uint8Array(Buffer.from((value as { __bytes: string }).__bytes, 'base64'))
+        : value,
+    ) as unknown[];
+    return handlers()[channel](...args);
+  });
+  await page.addInitScript((channels) => {
+    const listeners: ((status: unknown) => void)[] = [];
+    const toBase64 = (bytes: Uint8Array) => {
+      let text = '';
+      for (let index = 0; index < bytes.length; index += 0x8000)
+        text += String.fromCharCode(...bytes.subarray(index, index + 0x8000));
+      return btoa(text);
+    };
+    const invoke = (channel: string) => (...args: unknown[]) =>
+      (window as unknown as { __proctoflexInvoke: (c: string, a: string) => Promise<unknown> }).__proctoflexInvoke(
+        channel,
+        JSON.stringify(args, (_, value: unknown) => (value instanceof Uint8Array ? { __bytes: toBase64(value) } : value)),
+      );
+    Object.assign(window, {
+      proctoflex: Object.fromEntries([
+        ...channels.map((channel) => [channel, invoke(channel)]),
+        ['onStatus', (listener: (status: unknown) => void) => listeners.push(listener)],
+      ]),
+      __proctoflexStatus: (status: unknown) => listeners.forEach((listener) => listener(status)),
+    });
+  }, ipcChannels);
+  return (status: UploadStatus) =>
+    void page
+      .evaluate((next) => (window as unknown as { __proctoflexStatus: (s: unknown) => void }).__proctoflexStatus(next), status)
+      .catch(() => undefined);
+}
