@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { AvroSerde, createLogger, createMetricsRegistry, type RecordKind } from '@proctoflex/core';
+import { AvroSerde, createLogger, createMetricsRegistry, repoPath, type RecordKind } from '@proctoflex/core';
 import { freePort, readTopicToEnd, servicesConfig, testKafka, topicOfKind, uniqueName } from '@proctoflex/core/testing';
 import { startTestApi } from '@proctoflex/api/testing';
 import { Gateway, loadIngestConfig } from '@proctoflex/ingest';
@@ -16,6 +18,7 @@ import { linuxInspector } from './src/machine/linux.ts';
 import type { UploadStatus } from './src/uploader.ts';
 import { exposeBridge, launchCandidateChromium, serveRenderer } from './testing.ts';
 
+const screenshots = repoPath('desktop/test-results');
 const admin = { email: 'admin@desktop.test', password: 'desktop admin password' };
 const outageMs = 30_000;
 
@@ -50,6 +53,8 @@ test(
     const built = await buildDesktop(path.join(work, 'app'));
     const renderer = await serveRenderer(path.join(built, 'renderer'));
     const browser = await launchCandidateChromium(work);
+    await mkdir(screenshots, { recursive: true });
+    let page: Page | undefined;
     try {
       const { accessToken } = await api.login(admin.email, admin.password);
       const student = { email: `${uniqueName('student')}@desktop.test`, password: 'student password 1234' };
@@ -70,7 +75,7 @@ test(
 
       const statuses: UploadStatus[] = [];
       const lockdowns: unknown[] = [];
-      const page = await (await browser.newContext()).newPage();
+      page = await (await browser.newContext()).newPage();
       page.on('dialog', (dialog) => void dialog.accept());
       const notify = await exposeBridge(page, () => handlers);
       const handlers = createIpcHandlers({
@@ -102,13 +107,16 @@ test(
       await check.getByText('Microphone: ✓ working').waitFor();
       await check.getByText('Connection to the exam server: ✓ reachable').waitFor();
       await check.getByText('Displays: ✓ one display').waitFor();
+      await page.screenshot({ path: path.join(screenshots, '1-system-check.png') });
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('button', { name: 'Take photo' }).click();
       await page.getByRole('img', { name: 'Your reference' }).waitFor();
+      await page.screenshot({ path: path.join(screenshots, '2-enrolment.png') });
       await page.getByRole('button', { name: 'Use this photo and begin the exam' }).click();
       await page.getByTestId('connection').getByText('Connected').waitFor();
       assert.deepEqual(lockdowns, [{ fullscreen: true, kiosk: true, blockShortcuts: true }], 'STRICT locks down');
       const began = Date.now();
+      await page.screenshot({ path: path.join(screenshots, '3-exam.png'), fullPage: true });
 
       await new Promise((resolve) => setTimeout(resolve, 10_000));
       await page.keyboard.press('Control+C');
@@ -116,6 +124,7 @@ test(
       const outageStarted = Date.now();
       await page.getByTestId('connection').getByText('Offline').waitFor();
       await new Promise((resolve) => setTimeout(resolve, outageMs - (Date.now() - outageStarted)));
+      await page.screenshot({ path: path.join(screenshots, '4-offline.png') });
       const queuedInOutage = statuses.at(-1)!.queuedRecords;
       gateway = await startGateway();
       await page.getByTestId('connection').getByText('Connected').waitFor({ timeout: 60_000 });
@@ -123,6 +132,7 @@ test(
       await page.getByRole('button', { name: 'End exam' }).click();
       await page.getByTestId('finished').getByText('Everything was sent').waitFor({ timeout: 60_000 });
       const ended = Date.now();
+      await page.screenshot({ path: path.join(screenshots, '5-ended.png') });
       assert.ok(queuedInOutage > 40, `records were queued during the outage (${queuedInOutage})`);
       assert.deepEqual(lockdowns.at(-1), null, 'the lockdown is lifted at the end');
 
@@ -186,6 +196,11 @@ test(
       );
       const { body: session } = await api.call('GET', `/api/sessions/${String(events[0]!.sessionId)}`, accessToken);
       assert.equal(session.status, 'ended', 'the session is ended at the API once everything was sent');
+      assert.ok(!existsSync(path.join(work, 'data', 'sessions', String(session.id))), 'its queue is deleted');
+    } catch (error) {
+      await page?.screenshot({ path: path.join(screenshots, 'failure.png') });
+      console.log(await page?.locator('body').innerText());
+      throw error;
     } finally {
       await browser.close();
       await renderer.close();

@@ -56,29 +56,26 @@ export async function exposeBridge(page: Page, handlers: () => IpcHandlers) {
     ) as unknown[];
     return handlers()[channel](...args);
   });
-  await page.addInitScript((channels) => {
-    const listeners: ((status: unknown) => void)[] = [];
-    const toBase64 = (bytes: Uint8Array) => {
+  // As text: a function here would carry the helpers tsx adds to named functions into the page.
+  await page.addInitScript(`{
+    const listeners = [];
+    const toBase64 = (bytes) => {
       let text = '';
       for (let index = 0; index < bytes.length; index += 0x8000)
         text += String.fromCharCode(...bytes.subarray(index, index + 0x8000));
       return btoa(text);
     };
-    const invoke = (channel: string) => (...args: unknown[]) =>
-      (window as unknown as { __proctoflexInvoke: (c: string, a: string) => Promise<unknown> }).__proctoflexInvoke(
-        channel,
-        JSON.stringify(args, (_, value: unknown) => (value instanceof Uint8Array ? { __bytes: toBase64(value) } : value)),
-      );
-    Object.assign(window, {
-      proctoflex: Object.fromEntries([
-        ...channels.map((channel) => [channel, invoke(channel)]),
-        ['onStatus', (listener: (status: unknown) => void) => listeners.push(listener)],
-      ]),
-      __proctoflexStatus: (status: unknown) => listeners.forEach((listener) => listener(status)),
-    });
-  }, ipcChannels);
+    const invoke = (channel) => (...args) =>
+      window.__proctoflexInvoke(channel, JSON.stringify(args, (_, value) =>
+        value instanceof Uint8Array ? { __bytes: toBase64(value) } : value));
+    window.proctoflex = {
+      ...Object.fromEntries(${JSON.stringify(ipcChannels)}.map((channel) => [channel, invoke(channel)])),
+      onStatus: (listener) => listeners.push(listener),
+    };
+    window.__proctoflexStatus = (status) => listeners.forEach((listener) => listener(status));
+  }`);
   return (status: UploadStatus) =>
     void page
-      .evaluate((next) => (window as unknown as { __proctoflexStatus: (s: unknown) => void }).__proctoflexStatus(next), status)
+      .evaluate(`window.__proctoflexStatus(${JSON.stringify(status)})`)
       .catch(() => undefined);
 }

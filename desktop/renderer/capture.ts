@@ -17,6 +17,12 @@ export function openMicrophone(): Promise<MediaStream> {
 
 /** The camera's current picture as a JPEG, at the video's own size. */
 export async function grabJpeg(video: HTMLVideoElement): Promise<{ jpeg: Uint8Array; width: number; height: number }> {
+  if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
+    await new Promise((resolve, reject) => {
+      video.addEventListener('loadeddata', resolve, { once: true });
+      setTimeout(() => reject(new Error('the camera shows no picture: check that it is not covered or used by another app')), 5000);
+    });
+  }
   const canvas = document.createElement('canvas');
   canvas.width = video.videoWidth;
   canvas.height = video.videoHeight;
