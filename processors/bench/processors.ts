@@ -10,7 +10,7 @@ import {
 } from '@proctoflex/core/testing';
 import { createTopics } from '@proctoflex/core';
 import { runSimulation } from '@proctoflex/ingest/sim';
-import { spawnGateway } from '../../ingest/src/testing.ts';
+import { spawnGateway } from '@proctoflex/ingest/testing';
 
 /**
  * `npm run bench:processors [candidates] [seconds]`: the simulator sends `candidates` desktops
