@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import test from 'node:test';
+import { CandidateApi } from './api.ts';
+import { createIpcHandlers } from './ipc.ts';
+import { linuxInspector } from './machine/linux.ts';
+
+/** Handlers as main.ts makes them; the API address is never reached by these calls. */
+const handlers = createIpcHandlers({
+  api: new CandidateApi('http://127.0.0.1:9'),
+  dataDir: '/nonexistent',
+  queueKey: randomBytes(32),
+  maxQueueBytes: 16 * 1024 * 1024,
+  drainMs: 1000,
+  inspector: linuxInspector(),
+  displays: () => [],
+  screenPermission: () => 'not-needed',
+  clientVersion: 'test',
+  notify: () => undefined,
+  onError: (error) => assert.fail(String(error)),
+  lockdown: () => undefined,
+});
+
+test('the IPC handlers check what the renderer sends like any untrusted input', async () => {
+  await assert.rejects(handlers.record({ type: 'frame', jpeg: 'not bytes', width: 640, height: 480 }), /jpeg/);
+  await assert.rejects(handlers.record({ type: 'event', event: 'ENDED', detail: null }), /event/);
+  await assert.rejects(handlers.record({ type: 'shell', command: 'rm -rf /' }), /type/);
+  await assert.rejects(
+    handlers.record({ type: 'audio', pcm: new Uint8Array(32_000), captureTime: Date.now(), durationMs: 1000 }),
+    /the exam has not begun/,
+  );
+  await assert.rejects(handlers.signIn('', 'password'), /too_small|at least/i);
+  await assert.rejects(handlers.startExam('exam-1'), /sign in first/);
+  await assert.rejects(handlers.systemCheck(), /start an exam first/);
+  await assert.rejects(handlers.beginExam(), /start an exam first/);
+  await assert.rejects(handlers.endExam(), /the exam has not begun/);
+});
