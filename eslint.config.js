@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/', '.services/', 'infra/kafka/lib/', 'infra/registry/dist/', 'dashboard/dist/'] },
+  {
+    ignores: [
+      '**/node_modules/',
+      '.services/',
+      'infra/kafka/lib/',
+      'infra/registry/dist/',
+      'dashboard/dist/',
+      'desktop/dist/',
+      'desktop/release/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -14,7 +14,10 @@ test('the built app holds everything it runs, and its main bundle loads outside 
     const files = await readdir(app, { recursive: true });
     for (const expected of ['main.cjs', 'preload.cjs', 'renderer/index.html', 'schemas/avro/IngestBatch.avsc'])
       assert.ok(files.includes(expected), expected);
-    assert.ok(files.some((file) => /^renderer\/assets\/pcm-worklet-.+\.js$/.test(file)), 'the audio worklet is a file');
+    assert.ok(
+      files.some((file) => /^renderer\/assets\/pcm-worklet-.+\.js$/.test(file)),
+      'the audio worklet is a file',
+    );
 
     // No Electron binary here: its module is an inert object whose whenReady ends the run, so that
     // this checks that the bundle's whole module graph loads (files it reads at load included).

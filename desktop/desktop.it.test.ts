@@ -71,7 +71,10 @@ test(
         surveillanceLevel: 'STRICT',
         allowedApps: ['calculator'],
       });
-      await api.call('PUT', `/api/exams/${exam.id}/members`, accessToken, { candidates: [user.id], proctors: [] });
+      await api.call('PUT', `/api/exams/${String(exam.id)}/members`, accessToken, {
+        candidates: [user.id],
+        proctors: [],
+      });
 
       const statuses: UploadStatus[] = [];
       const lockdowns: unknown[] = [];
@@ -161,7 +164,10 @@ test(
       assert.equal(events[0]!.type, 'STARTED');
       assert.equal(events[0]!.clientVersion, 'proctoflex-desktop/test');
       assert.equal(events.at(-1)!.type, 'ENDED');
-      assert.ok(events.some((event) => event.type === 'CLIPBOARD_USED' && event.detail === 'copy'), 'Ctrl+C is told');
+      assert.ok(
+        events.some((event) => event.type === 'CLIPBOARD_USED' && event.detail === 'copy'),
+        'Ctrl+C is told',
+      );
       assert.ok(events.filter((event) => event.type === 'HEARTBEAT').length >= 8, 'heartbeats every 5 s');
 
       const frames = records.filter(({ kind }) => kind === 'FRAME').map(({ record }) => record);
@@ -172,7 +178,10 @@ test(
       // STRICT: a frame a second, audio in 1 s chunks, all through the outage.
       assert.ok(Math.abs(webcam.length - seconds) <= 3, `${webcam.length} frames in ${seconds.toFixed(1)} s`);
       const gaps = webcam.slice(1).map((frame, index) => frame.captureTime - webcam[index]!.captureTime);
-      assert.ok(gaps.every((gap) => gap > 700 && gap < 1300), `a frame every second: ${gaps.join(', ')}`);
+      assert.ok(
+        gaps.every((gap) => gap > 700 && gap < 1300),
+        `a frame every second: ${gaps.join(', ')}`,
+      );
       for (const frame of [webcam[0]!, webcam.at(-1)!]) {
         const image = await sharp(frame.jpeg as Buffer).metadata();
         assert.deepEqual([image.format, image.width, image.height], ['jpeg', frame.width, frame.height]);
@@ -182,14 +191,20 @@ test(
       const audio = records.filter(({ kind }) => kind === 'AUDIO').map(({ record }) => record);
       assert.ok(Math.abs(audio.length - seconds) <= 3, `${audio.length} s of audio in ${seconds.toFixed(1)} s`);
       assert.ok(audio.every((chunk) => chunk.sampleRate === 16_000 && chunk.durationMs === 1000));
-      assert.ok(audio.every((chunk) => (chunk.pcm as Buffer).length === 32_000), '16 kHz s16le: 32,000 bytes a second');
+      assert.ok(
+        audio.every((chunk) => (chunk.pcm as Buffer).length === 32_000),
+        '16 kHz s16le: 32,000 bytes a second',
+      );
       const loudness = audio.map((chunk) => rms(chunk.pcm as Buffer));
       assert.ok(Math.max(...loudness) > 0.02, `the fixture's speech is heard (RMS up to ${Math.max(...loudness)})`);
 
       const snapshots = records.filter(({ kind }) => kind === 'PROCESS').map(({ record }) => record);
       assert.ok(snapshots.length >= 8, `process snapshots every 5 s (${snapshots.length})`);
       const processes = snapshots[0]!.processes as { pid: number; name: string }[];
-      assert.ok(processes.some(({ pid }) => pid === process.pid), 'this test process is among the running ones');
+      assert.ok(
+        processes.some(({ pid }) => pid === process.pid),
+        'this test process is among the running ones',
+      );
       assert.equal(snapshots[0]!.platform, 'linux');
       console.log(
         `desktop: ${seconds.toFixed(0)} s, ${records.length} records (${sent.length - records.length} resent), ${webcam.length} frames, ${audio.length} audio chunks, ${snapshots.length} snapshots; ${queuedInOutage} queued in the outage`,

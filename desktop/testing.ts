@@ -19,7 +19,22 @@ export async function launchCandidateChromium(dir: string) {
   const photo = path.join(dir, 'candidate.jpg');
   const video = path.join(dir, 'candidate.y4m');
   await writeFile(photo, (await sceneFrames()).candidate);
-  await promisify(execFile)('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', photo, '-t', '2', '-r', '10', '-pix_fmt', 'yuv420p', video]);
+  await promisify(execFile)('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-loop',
+    '1',
+    '-i',
+    photo,
+    '-t',
+    '2',
+    '-r',
+    '10',
+    '-pix_fmt',
+    'yuv420p',
+    video,
+  ]);
   return launchChromium([
     '--use-fake-ui-for-media-stream',
     '--use-fake-device-for-media-stream',
@@ -75,7 +90,5 @@ export async function exposeBridge(page: Page, handlers: () => IpcHandlers) {
     window.__proctoflexStatus = (status) => listeners.forEach((listener) => listener(status));
   }`);
   return (status: UploadStatus) =>
-    void page
-      .evaluate(`window.__proctoflexStatus(${JSON.stringify(status)})`)
-      .catch(() => undefined);
+    void page.evaluate(`window.__proctoflexStatus(${JSON.stringify(status)})`).catch(() => undefined);
 }

@@ -83,15 +83,13 @@ const ingestGrant = object({
   sessionId: string,
   examId: string,
   candidateId: string,
-  capture: object(
-    {
-      frameIntervalMs: integer,
-      audioChunkMs: integer,
-      processIntervalMs: integer,
-      heartbeatIntervalMs: integer,
-      lockdown: object({ fullscreen: boolean, kiosk: boolean, blockShortcuts: boolean }),
-    },
-  ),
+  capture: object({
+    frameIntervalMs: integer,
+    audioChunkMs: integer,
+    processIntervalMs: integer,
+    heartbeatIntervalMs: integer,
+    lockdown: object({ fullscreen: boolean, kiosk: boolean, blockShortcuts: boolean }),
+  }),
   ingestUrl: string,
   ingestToken: string,
   ingestTokenExpiresIn: integer,

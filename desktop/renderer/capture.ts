@@ -20,7 +20,10 @@ export async function grabJpeg(video: HTMLVideoElement): Promise<{ jpeg: Uint8Ar
   if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
     await new Promise((resolve, reject) => {
       video.addEventListener('loadeddata', resolve, { once: true });
-      setTimeout(() => reject(new Error('the camera shows no picture: check that it is not covered or used by another app')), 5000);
+      setTimeout(
+        () => reject(new Error('the camera shows no picture: check that it is not covered or used by another app')),
+        5000,
+      );
     });
   }
   const canvas = document.createElement('canvas');
@@ -66,14 +69,19 @@ export async function startCapture(
   let filled = 0;
   tap.port.onmessage = ({ data }: MessageEvent<Float32Array>) => {
     const samples = resampler.push(data);
-    for (let offset = 0; offset < samples.length; ) {
+    for (let offset = 0; offset < samples.length;) {
       const count = Math.min(samples.length - offset, chunkSamples - filled);
       chunk.set(samples.subarray(offset, offset + count), filled);
       filled += count;
       offset += count;
       if (filled === chunkSamples) {
         const pcm = toPcm16(chunk);
-        void record({ type: 'audio', pcm, captureTime: Date.now() - settings.audioChunkMs, durationMs: settings.audioChunkMs });
+        void record({
+          type: 'audio',
+          pcm,
+          captureTime: Date.now() - settings.audioChunkMs,
+          durationMs: settings.audioChunkMs,
+        });
         chunk = new Float32Array(chunkSamples);
         filled = 0;
       }
@@ -85,9 +93,11 @@ export async function startCapture(
   const listeners: [EventTarget, string, () => void][] = [
     [window, 'blur', () => event('FOCUS_LOST', 'the exam window lost the focus')],
     [window, 'focus', () => event('FOCUS_GAINED', null)],
-    ...(['copy', 'cut', 'paste'] as const).map(
-      (action): [EventTarget, string, () => void] => [document, action, () => event('CLIPBOARD_USED', action)],
-    ),
+    ...(['copy', 'cut', 'paste'] as const).map((action): [EventTarget, string, () => void] => [
+      document,
+      action,
+      () => event('CLIPBOARD_USED', action),
+    ]),
   ];
   for (const [target, name, listener] of listeners) target.addEventListener(name, listener);
 

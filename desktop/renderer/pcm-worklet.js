@@ -1,3 +1,4 @@
+/* global AudioWorkletProcessor, registerProcessor -- the audio worklet scope's own */
 // Runs on the audio thread: hands the main thread the microphone's samples in blocks of 4096.
 class PcmTap extends AudioWorkletProcessor {
   constructor() {

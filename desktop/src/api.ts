@@ -46,8 +46,11 @@ export class CandidateApi {
   constructor(readonly baseUrl: string) {}
 
   async signIn(email: string, password: string): Promise<{ userId: string; displayName: string }> {
-    const tokens = (await this.call('POST', '/api/auth/login', { email, password }, false)) as Tokens & { role: string };
-    if (tokens.role !== 'student') throw new ApiError(403, 'this app is for candidates: sign in with a student account');
+    const tokens = (await this.call('POST', '/api/auth/login', { email, password }, false)) as Tokens & {
+      role: string;
+    };
+    if (tokens.role !== 'student')
+      throw new ApiError(403, 'this app is for candidates: sign in with a student account');
     this.tokens = tokens;
     const me = (await this.call('GET', '/api/me')) as { id: string; displayName: string };
     return { userId: me.id, displayName: me.displayName };
@@ -125,7 +128,8 @@ export class CandidateApi {
     if (response.status === 401 && signedIn && (await this.refreshAccess())) response = await send();
     const text = await response.text();
     const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : null;
-    if (!response.ok) throw new ApiError(response.status, String(parsed?.error ?? response.statusText));
+    if (!response.ok)
+      throw new ApiError(response.status, typeof parsed?.error === 'string' ? parsed.error : response.statusText);
     return parsed;
   }
 

@@ -85,7 +85,10 @@ export function createIpcHandlers(deps: IpcDeps): IpcHandlers {
       if (!current) throw new Error('start an exam first');
       const { ingestUrl } = current.grant;
       const gateway = await fetch(`${ingestUrl}/readyz`, { signal: AbortSignal.timeout(5000) }).then(
-        (response) => ({ ok: response.ok, detail: response.ok ? ingestUrl : `${ingestUrl} answers ${response.status}` }),
+        (response) => ({
+          ok: response.ok,
+          detail: response.ok ? ingestUrl : `${ingestUrl} answers ${response.status}`,
+        }),
         (error: unknown) => ({ ok: false, detail: `${ingestUrl} cannot be reached: ${String(error)}` }),
       );
       const machine = await deps.inspector.snapshot();
@@ -104,6 +107,7 @@ export function createIpcHandlers(deps: IpcDeps): IpcHandlers {
       deps.lockdown(current.grant.capture.lockdown);
     },
 
+    // eslint-disable-next-line @typescript-eslint/require-await -- async so that a refused capture rejects the invoke
     async record(input) {
       const capture = captureSchema.parse(input);
       const running = requireSession();

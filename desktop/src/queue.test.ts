@@ -97,7 +97,10 @@ test('a record torn by a kill mid-write is cut off; a record that fails its tag 
     const queue = DiskQueue.open(dir, key, 1e9);
     queue.append([record(0), record(1)]);
     queue.close();
-    const segment = path.join(dir, readdirSync(dir).find((name) => name.endsWith('.seg'))!);
+    const segment = path.join(
+      dir,
+      readdirSync(dir).find((name) => name.endsWith('.seg'))!,
+    );
     appendFileSync(segment, Buffer.from([0, 0, 4, 0, 1, 2, 3]));
     const reopened = DiskQueue.open(dir, key, 1e9);
     assert.deepEqual(

@@ -41,18 +41,27 @@ test('the queue survives a kill of the app while offline; the next start uploads
   try {
     const claims = newSessionClaims();
     const key = randomBytes(32);
-    const grant: IngestGrant = { ...claims, ingestUrl: link.via(baseUrl).replace(/\/$/, ''), ingestToken: token(claims) };
+    const grant: IngestGrant = {
+      ...claims,
+      ingestUrl: link.via(baseUrl).replace(/\/$/, ''),
+      ingestToken: token(claims),
+    };
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', repoPath('desktop/src/testing/capture-child.ts'), JSON.stringify({ dir, key: key.toString('hex'), grant })],
+      [
+        '--import',
+        'tsx',
+        repoPath('desktop/src/testing/capture-child.ts'),
+        JSON.stringify({ dir, key: key.toString('hex'), grant }),
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let lastPrinted = -1;
     createInterface({ input: child.stdout }).on('line', (line) => (lastPrinted = Number(line)));
-    await eventually('50 records captured online', async () => lastPrinted >= 50, 30_000);
+    await eventually('50 records captured online', () => Promise.resolve(lastPrinted >= 50), 30_000);
     await link.cut();
     const cutAt = lastPrinted;
-    await eventually('100 records captured offline', async () => lastPrinted >= cutAt + 100, 30_000);
+    await eventually('100 records captured offline', () => Promise.resolve(lastPrinted >= cutAt + 100), 30_000);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
 
@@ -104,9 +113,10 @@ test('an expired ingest token is refreshed through the API grant when the upload
       },
       maxBackoffMs: 500,
     });
-    const add = () => uploader.add('SESSION', { type: 'HEARTBEAT', captureTime: Date.now(), clientVersion: null, detail: null });
+    const add = () =>
+      uploader.add('SESSION', { type: 'HEARTBEAT', captureTime: Date.now(), clientVersion: null, detail: null });
     add();
-    await eventually('the uploader online', async () => uploader.status().connection === 'online', 10_000);
+    await eventually('the uploader online', () => Promise.resolve(uploader.status().connection === 'online'), 10_000);
     await new Promise((resolve) => setTimeout(resolve, 2500));
     // The token has expired; the live stream outlives it until the connection breaks.
     await link.cut();

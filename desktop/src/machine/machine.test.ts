@@ -9,37 +9,48 @@ import { parsePs } from './macos.ts';
 import { hypervisorHints } from './run.ts';
 import { parseTasklist } from './windows.ts';
 
-test('Linux: a snapshot lists the user’s running programs by executable name, pid and path', { skip: process.platform !== 'linux' }, async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'machine-'));
-  // A program with a name longer than /proc's 15-character comm, as many apps have.
-  const executable = path.join(dir, 'discord-canary-helper');
-  await copyFile('/bin/sleep', executable);
-  const child = spawn(executable, ['30'], { stdio: 'ignore' });
-  try {
-    const snapshot = await linuxInspector().snapshot();
-    assert.deepEqual(
-      snapshot.processes.find(({ pid }) => pid === child.pid),
-      { pid: child.pid, name: 'discord-canary-helper', executablePath: executable },
-    );
-    assert.ok(snapshot.processes.some(({ pid }) => pid === process.pid), 'this process is listed');
-    assert.ok(
-      snapshot.processes.every(({ pid }) => pid > 2),
-      'kernel threads (no executable) are left out',
-    );
-    const other = linuxInspector(process.getuid!() + 4242);
-    assert.deepEqual((await other.snapshot()).processes, [], 'only the given user’s processes');
-  } finally {
-    child.kill();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+test(
+  'Linux: a snapshot lists the user’s running programs by executable name, pid and path',
+  { skip: process.platform !== 'linux' },
+  async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'machine-'));
+    // A program with a name longer than /proc's 15-character comm, as many apps have.
+    const executable = path.join(dir, 'discord-canary-helper');
+    await copyFile('/bin/sleep', executable);
+    const child = spawn(executable, ['30'], { stdio: 'ignore' });
+    try {
+      const snapshot = await linuxInspector().snapshot();
+      assert.deepEqual(
+        snapshot.processes.find(({ pid }) => pid === child.pid),
+        { pid: child.pid, name: 'discord-canary-helper', executablePath: executable },
+      );
+      assert.ok(
+        snapshot.processes.some(({ pid }) => pid === process.pid),
+        'this process is listed',
+      );
+      assert.ok(
+        snapshot.processes.every(({ pid }) => pid > 2),
+        'kernel threads (no executable) are left out',
+      );
+      const other = linuxInspector(process.getuid!() + 4242);
+      assert.deepEqual((await other.snapshot()).processes, [], 'only the given user’s processes');
+    } finally {
+      child.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
 
-test('Linux: a virtual machine is hinted from the CPU’s hypervisor flag', { skip: process.platform !== 'linux' }, async () => {
-  const { readFile } = await import('node:fs/promises');
-  const flagged = /^flags\s*:.*\bhypervisor\b/m.test(await readFile('/proc/cpuinfo', 'utf8'));
-  const { virtualMachineHints } = await linuxInspector().snapshot();
-  assert.equal(virtualMachineHints.includes('cpu flag: hypervisor'), flagged);
-});
+test(
+  'Linux: a virtual machine is hinted from the CPU’s hypervisor flag',
+  { skip: process.platform !== 'linux' },
+  async () => {
+    const { readFile } = await import('node:fs/promises');
+    const flagged = /^flags\s*:.*\bhypervisor\b/m.test(await readFile('/proc/cpuinfo', 'utf8'));
+    const { virtualMachineHints } = await linuxInspector().snapshot();
+    assert.equal(virtualMachineHints.includes('cpu flag: hypervisor'), flagged);
+  },
+);
 
 test('hypervisor names in firmware strings become hints; real makers do not', () => {
   assert.deepEqual(hypervisorHints('firmware', ['QEMU\n', 'Standard PC (Q35 + ICH9, 2009)', null, 'Dell Inc.']), [
