@@ -7,7 +7,14 @@ import path from 'node:path';
 import test from 'node:test';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { AvroSerde, createLogger, createMetricsRegistry, repoPath, type RecordKind } from '@proctoflex/core';
+import {
+  AvroSerde,
+  createLogger,
+  createMetricsRegistry,
+  repoPath,
+  type Display,
+  type RecordKind,
+} from '@proctoflex/core';
 import { freePort, readTopicToEnd, servicesConfig, testKafka, topicOfKind, uniqueName } from '@proctoflex/core/testing';
 import { startTestApi } from '@proctoflex/api/testing';
 import { Gateway, loadIngestConfig } from '@proctoflex/ingest';
@@ -28,82 +35,144 @@ interface SentRecord {
   record: Record<string, unknown> & { seq: number; captureTime: number };
 }
 
+/**
+ * The API and a gateway (on topics and a database of their own), the built renderer served on
+ * localhost and Chromium with the fixture camera and microphone: shared by the tests below.
+ */
+async function startStack() {
+  const work = await mkdtemp(path.join(tmpdir(), 'desktop-it-'));
+  await mkdir(screenshots, { recursive: true });
+  const gatewayPort = await freePort();
+  const api = await startTestApi({
+    API_INGEST_URL: `http://127.0.0.1:${gatewayPort}`,
+    API_BOOTSTRAP_ADMIN_EMAIL: admin.email,
+    API_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+  });
+  const gatewayConfig = loadIngestConfig({
+    ...api.pipeline.topics,
+    INGEST_TOKEN_SECRET: api.secrets.ingest,
+    INGEST_PORT: String(gatewayPort),
+  });
+  let gateway: Gateway | null = null;
+  const startGateway = async () => {
+    gateway = new Gateway(gatewayConfig, createLogger('ingest', 'warn'), createMetricsRegistry('ingest'));
+    await gateway.start();
+  };
+  const stopGateway = async () => {
+    await gateway?.stop();
+    gateway = null;
+  };
+  await startGateway();
+  const built = await buildDesktop(path.join(work, 'app'));
+  const renderer = await serveRenderer(path.join(built, 'renderer'));
+  const browser = await launchCandidateChromium(work);
+  const { accessToken } = await api.login(admin.email, admin.password);
+
+  /** A student who is a candidate of a new STRICT exam, open now for another hour. */
+  const candidate = async () => {
+    const student = { email: `${uniqueName('student')}@desktop.test`, password: 'student password 1234' };
+    const { body: user } = await api.call('POST', '/api/users', accessToken, {
+      ...student,
+      displayName: 'Casey Candidate',
+      role: 'student',
+    });
+    const { body: exam } = await api.call('POST', '/api/exams', accessToken, {
+      title: 'Chemistry final',
+      startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      durationMinutes: 90,
+      surveillanceLevel: 'STRICT',
+      allowedApps: ['calculator'],
+    });
+    await api.call('PUT', `/api/exams/${String(exam.id)}/members`, accessToken, {
+      candidates: [user.id],
+      proctors: [],
+    });
+    return { student, examId: exam.id as string };
+  };
+
+  /**
+   * A page of the app, its bridge wired to main-process handlers in this process as main.ts
+   * wires them, with `displays` standing for Electron's screen module (absent outside Electron).
+   */
+  const openApp = async (displays: Display[]) => {
+    const statuses: UploadStatus[] = [];
+    const lockdowns: unknown[] = [];
+    const page = await (await browser.newContext()).newPage();
+    page.on('dialog', (dialog) => void dialog.accept());
+    const notify = await exposeBridge(page, () => handlers);
+    const handlers = createIpcHandlers({
+      api: new CandidateApi(`http://127.0.0.1:${api.port}`),
+      dataDir: path.join(work, 'data'),
+      queueKey: randomBytes(32),
+      maxQueueBytes: 256 * 1024 * 1024,
+      drainMs: 60_000,
+      inspector: linuxInspector(),
+      displays: () => displays,
+      screenPermission: () => 'not-needed',
+      clientVersion: 'proctoflex-desktop/test',
+      notify: (status) => {
+        statuses.push(status);
+        notify(status);
+      },
+      onError: (error) => assert.fail(error instanceof Error ? error : String(error)),
+      lockdown: (settings) => lockdowns.push(settings),
+    });
+    return { page, statuses, lockdowns };
+  };
+
+  return {
+    work,
+    api,
+    accessToken,
+    rendererUrl: renderer.url,
+    startGateway,
+    stopGateway,
+    candidate,
+    openApp,
+    stop: async () => {
+      await browser.close();
+      await renderer.close();
+      await stopGateway();
+      await api.stop();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+const laptop: Display[] = [{ id: '1', width: 1920, height: 1080, primary: true }];
+
+async function startExam(page: Page, url: string, student: { email: string; password: string }) {
+  await page.goto(url);
+  await page.getByLabel('Email').fill(student.email);
+  await page.getByLabel('Password').fill(student.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Start Chemistry final' }).click();
+}
+
+/** Runs `steps` on a fresh page; on failure keeps a screenshot and prints what the page said. */
+async function onPage(page: Page, steps: () => Promise<void>) {
+  try {
+    await steps();
+  } catch (error) {
+    await page.screenshot({ path: path.join(screenshots, 'failure.png') });
+    console.log(await page.locator('body').innerText());
+    throw error;
+  }
+}
+
+const stackStarted = startStack();
+test.after(async () => (await stackStarted).stop());
+
 test(
   'the renderer captures in Chromium at the exam rates through the main-process handlers to Kafka; a 30 s gateway outage loses and duplicates nothing',
   { timeout: 300_000 },
   async () => {
-    const work = await mkdtemp(path.join(tmpdir(), 'desktop-it-'));
-    const gatewayPort = await freePort();
-    const api = await startTestApi({
-      API_INGEST_URL: `http://127.0.0.1:${gatewayPort}`,
-      API_BOOTSTRAP_ADMIN_EMAIL: admin.email,
-      API_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
-    });
-    const gatewayConfig = loadIngestConfig({
-      ...api.pipeline.topics,
-      INGEST_TOKEN_SECRET: api.secrets.ingest,
-      INGEST_PORT: String(gatewayPort),
-    });
-    const startGateway = async () => {
-      const gateway = new Gateway(gatewayConfig, createLogger('ingest', 'warn'), createMetricsRegistry('ingest'));
-      await gateway.start();
-      return gateway;
-    };
-    let gateway = await startGateway();
-    const built = await buildDesktop(path.join(work, 'app'));
-    const renderer = await serveRenderer(path.join(built, 'renderer'));
-    const browser = await launchCandidateChromium(work);
-    await mkdir(screenshots, { recursive: true });
-    let page: Page | undefined;
-    try {
-      const { accessToken } = await api.login(admin.email, admin.password);
-      const student = { email: `${uniqueName('student')}@desktop.test`, password: 'student password 1234' };
-      const { body: user } = await api.call('POST', '/api/users', accessToken, {
-        ...student,
-        displayName: 'Casey Candidate',
-        role: 'student',
-      });
-      const { body: exam } = await api.call('POST', '/api/exams', accessToken, {
-        title: 'Chemistry final',
-        startsAt: new Date(Date.now() - 3_600_000).toISOString(),
-        endsAt: new Date(Date.now() + 3_600_000).toISOString(),
-        durationMinutes: 90,
-        surveillanceLevel: 'STRICT',
-        allowedApps: ['calculator'],
-      });
-      await api.call('PUT', `/api/exams/${String(exam.id)}/members`, accessToken, {
-        candidates: [user.id],
-        proctors: [],
-      });
-
-      const statuses: UploadStatus[] = [];
-      const lockdowns: unknown[] = [];
-      page = await (await browser.newContext()).newPage();
-      page.on('dialog', (dialog) => void dialog.accept());
-      const notify = await exposeBridge(page, () => handlers);
-      const handlers = createIpcHandlers({
-        api: new CandidateApi(`http://127.0.0.1:${api.port}`),
-        dataDir: path.join(work, 'data'),
-        queueKey: randomBytes(32),
-        maxQueueBytes: 256 * 1024 * 1024,
-        drainMs: 60_000,
-        inspector: linuxInspector(),
-        // Electron's screen module is not there outside Electron: one display, as on a laptop.
-        displays: () => [{ id: '1', width: 1920, height: 1080, primary: true }],
-        screenPermission: () => 'not-needed',
-        clientVersion: 'proctoflex-desktop/test',
-        notify: (status) => {
-          statuses.push(status);
-          notify(status);
-        },
-        onError: (error) => assert.fail(error instanceof Error ? error : String(error)),
-        lockdown: (settings) => lockdowns.push(settings),
-      });
-      await page.goto(renderer.url);
-      await page.getByLabel('Email').fill(student.email);
-      await page.getByLabel('Password').fill(student.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('button', { name: 'Start Chemistry final' }).click();
+    const stack = await stackStarted;
+    const { student, examId } = await stack.candidate();
+    const { page, statuses, lockdowns } = await stack.openApp(laptop);
+    await onPage(page, async () => {
+      await startExam(page, stack.rendererUrl, student);
 
       const check = page.getByRole('list', { name: 'System check' });
       await check.getByText('Camera: ✓ working').waitFor();
@@ -123,13 +192,15 @@ test(
 
       await new Promise((resolve) => setTimeout(resolve, 10_000));
       await page.keyboard.press('Control+C');
-      await gateway.stop();
+      // Playwright keeps every headless page focused, so the window's blur is dispatched here.
+      await page.evaluate("window.dispatchEvent(new Event('blur')); window.dispatchEvent(new Event('focus'))");
+      await stack.stopGateway();
       const outageStarted = Date.now();
       await page.getByTestId('connection').getByText('Offline').waitFor();
       await new Promise((resolve) => setTimeout(resolve, outageMs - (Date.now() - outageStarted)));
       await page.screenshot({ path: path.join(screenshots, '4-offline.png') });
       const queuedInOutage = statuses.at(-1)!.queuedRecords;
-      gateway = await startGateway();
+      await stack.startGateway();
       await page.getByTestId('connection').getByText('Connected').waitFor({ timeout: 60_000 });
       await new Promise((resolve) => setTimeout(resolve, 8_000));
       await page.getByRole('button', { name: 'End exam' }).click();
@@ -143,9 +214,9 @@ test(
       const serde = new AvroSerde(servicesConfig().SCHEMA_REGISTRY_URL);
       const sent: SentRecord[] = [];
       for (const kind of ['FRAME', 'AUDIO', 'PROCESS', 'SESSION'] as const) {
-        for (const message of await readTopicToEnd(testKafka(), api.pipeline.topics[topicOfKind[kind]])) {
+        for (const message of await readTopicToEnd(testKafka(), stack.api.pipeline.topics[topicOfKind[kind]])) {
           const record = (await serde.decode(message.value)) as SentRecord['record'];
-          if (record.examId === exam.id) sent.push({ kind, value: message.value!, record });
+          if (record.examId === examId) sent.push({ kind, value: message.value!, record });
         }
       }
       const bySeq = new Map<number, SentRecord>();
@@ -167,6 +238,10 @@ test(
       assert.ok(
         events.some((event) => event.type === 'CLIPBOARD_USED' && event.detail === 'copy'),
         'Ctrl+C is told',
+      );
+      assert.deepEqual(
+        events.map(({ type }) => String(type)).filter((type) => type.startsWith('FOCUS')),
+        ['FOCUS_LOST', 'FOCUS_GAINED'],
       );
       assert.ok(events.filter((event) => event.type === 'HEARTBEAT').length >= 8, 'heartbeats every 5 s');
 
@@ -209,22 +284,48 @@ test(
       console.log(
         `desktop: ${seconds.toFixed(0)} s, ${records.length} records (${sent.length - records.length} resent), ${webcam.length} frames, ${audio.length} audio chunks, ${snapshots.length} snapshots; ${queuedInOutage} queued in the outage`,
       );
-      const { body: session } = await api.call('GET', `/api/sessions/${String(events[0]!.sessionId)}`, accessToken);
+      const { body: session } = await stack.api.call(
+        'GET',
+        `/api/sessions/${String(events[0]!.sessionId)}`,
+        stack.accessToken,
+      );
       assert.equal(session.status, 'ended', 'the session is ended at the API once everything was sent');
-      assert.ok(!existsSync(path.join(work, 'data', 'sessions', String(session.id))), 'its queue is deleted');
-    } catch (error) {
-      await page?.screenshot({ path: path.join(screenshots, 'failure.png') });
-      console.log(await page?.locator('body').innerText());
-      throw error;
-    } finally {
-      await browser.close();
-      await renderer.close();
-      await gateway.stop();
-      await api.stop();
-      await rm(work, { recursive: true, force: true });
-    }
+      assert.ok(!existsSync(path.join(stack.work, 'data', 'sessions', String(session.id))), 'its queue is deleted');
+    });
   },
 );
+
+test('the system check names each failure with its fix and holds the exam back until they are fixed', async () => {
+  const stack = await stackStarted;
+  const { student } = await stack.candidate();
+  // A second display attached, the gateway down.
+  const { page } = await stack.openApp([...laptop, { id: '2', width: 2560, height: 1440, primary: false }]);
+  await onPage(page, async () => {
+    await stack.stopGateway();
+    try {
+      await startExam(page, stack.rendererUrl, student);
+      const check = page.getByRole('list', { name: 'System check' });
+      await check.getByText('Displays: ✗ 2 displays: disconnect all but one').waitFor();
+      await check
+        .getByText(/Connection to the exam server: ✗ .* cannot be reached: .*check your internet connection/)
+        .waitFor();
+      await page.screenshot({ path: path.join(screenshots, '6-failed-check.png') });
+      assert.equal(await page.getByRole('button', { name: 'Continue' }).isDisabled(), true);
+    } finally {
+      await stack.startGateway();
+    }
+    await page.getByRole('button', { name: 'Check again' }).click();
+    await page
+      .getByRole('list', { name: 'System check' })
+      .getByText('Connection to the exam server: ✓ reachable')
+      .waitFor();
+    assert.equal(
+      await page.getByRole('button', { name: 'Continue' }).isDisabled(),
+      true,
+      'the second display still counts',
+    );
+  });
+});
 
 /** Root mean square of s16le samples, 0..1. */
 function rms(pcm: Buffer): number {
