@@ -27,6 +27,7 @@ export interface ExamSessionOptions {
  */
 export class ExamSession {
   private readonly timers: NodeJS.Timeout[] = [];
+  private ended = false;
 
   private constructor(
     private readonly options: ExamSessionOptions,
@@ -79,7 +80,9 @@ export class ExamSession {
    */
   async end(drainMs: number): Promise<{ uploaded: boolean }> {
     for (const timer of this.timers) clearInterval(timer);
-    this.event('ENDED', null);
+    // Once, even when ending is tried again after the API could not be reached.
+    if (!this.ended) this.event('ENDED', null);
+    this.ended = true;
     const uploaded = await this.uploader.drain(drainMs);
     if (!uploaded) {
       await this.uploader.close();

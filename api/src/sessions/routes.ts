@@ -32,6 +32,14 @@ const timelineQueries = {
 
 export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, config } = deps;
+  const surveillanceLevelOf = async (examId: string) => {
+    const { rows } = await pool.query<{ level: ExamPolicy['surveillanceLevel'] }>(
+      `SELECT policy->>'surveillanceLevel' AS level FROM exams WHERE id = $1`,
+      [examId],
+    );
+    return rows[0]!.level;
+  };
+
   /** What the desktop needs to send a session's records: where, with which token, at which rates. */
   const ingestGrant = async (sessionId: string, examId: string, candidateId: string) => ({
     sessionId,
@@ -46,14 +54,6 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     ),
     ingestTokenExpiresIn: config.API_INGEST_TOKEN_TTL_S,
   });
-
-  const surveillanceLevelOf = async (examId: string) => {
-    const { rows } = await pool.query<{ level: ExamPolicy['surveillanceLevel'] }>(
-      `SELECT policy->>'surveillanceLevel' AS level FROM exams WHERE id = $1`,
-      [examId],
-    );
-    return rows[0]!.level;
-  };
 
   /** The session, if the caller may see it: through its exam, and a student only their own. */
   const sessionFor = async (state: Parameters<typeof callerOf>[0], sessionId: string) => {
