@@ -1,6 +1,6 @@
 import { testKafka, TestPipeline } from '@proctoflex/core/testing';
 import { spawnGateway } from '../src/testing.ts';
-import { runSimulation } from '../sim/run.ts';
+import { mintSessions, runSimulation } from '../sim/run.ts';
 import type { WindowReport } from '../sim/stats.ts';
 
 /**
@@ -22,10 +22,8 @@ try {
     const windows: WindowReport[] = [];
     const { unackedRecords } = await runSimulation({
       gatewayUrl: gateway.url,
-      tokenSecret: gateway.secret,
-      candidates,
+      sessions: mintSessions(gateway.secret, 'bench', candidates, secondsPerStep + 3600),
       durationSeconds: secondsPerStep,
-      examId: 'bench',
       rampSeconds: Math.max(2, candidates / 250),
       reportEverySeconds: 10,
       onReport: (report) => windows.push(report),

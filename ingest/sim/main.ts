@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, runMain } from '@proctoflex/core';
 import { tokenSecretSpec } from '../src/config.ts';
 import { behaviours, type Behaviour } from './behaviours.ts';
-import { runSimulation } from './run.ts';
+import { mintSessions, runSimulation } from './run.ts';
 
 const usage = `usage: npm run sim -- [--candidates N] [--duration SECONDS] [--gateway URL] [--exam ID]
        [--behaviour ${behaviours.join('|')}] [--truth FILE]
@@ -37,10 +37,8 @@ runMain('sim', async () => {
   const { INGEST_TOKEN_SECRET } = loadConfig(tokenSecretSpec);
   const result = await runSimulation({
     gatewayUrl: values.gateway,
-    tokenSecret: INGEST_TOKEN_SECRET,
-    candidates,
+    sessions: mintSessions(INGEST_TOKEN_SECRET, values.exam, candidates, durationSeconds + 3600),
     durationSeconds,
-    examId: values.exam,
     behaviour,
     rampSeconds: Math.min(10, candidates / 200),
     reportEverySeconds: 10,

@@ -1,16 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { mintIngestToken } from '../src/token.ts';
+import { mintIngestToken, type IngestClaims } from '../src/token.ts';
 import { behaviourOf, misconductWindows, type Behaviour } from './behaviours.ts';
 import { SimulatedCandidate } from './candidate.ts';
 import { simulatedMedia } from './media.ts';
 import { SimulationStats, type WindowReport } from './stats.ts';
 
+/** One simulated desktop's session: its ids and the ingest token it sends with. */
+export interface SimulatedSession {
+  readonly claims: IngestClaims;
+  readonly token: string;
+}
+
+/** `count` sessions of `examId` with tokens signed here (the simulator without an API). */
+export function mintSessions(
+  tokenSecret: string,
+  examId: string,
+  count: number,
+  ttlSeconds: number,
+): SimulatedSession[] {
+  return Array.from({ length: count }, (_, index) => {
+    const claims = { sessionId: randomUUID(), examId, candidateId: `sim-candidate-${index + 1}` };
+    return { claims, token: mintIngestToken(tokenSecret, claims, ttlSeconds) };
+  });
+}
+
 export interface SimulationOptions {
   readonly gatewayUrl: string;
-  readonly tokenSecret: string;
-  readonly candidates: number;
+  readonly sessions: readonly SimulatedSession[];
   readonly durationSeconds: number;
-  readonly examId: string;
   /** Everyone behaves so; by default 6 in 10 are honest and the rest cycle through the misbehaviours. */
   readonly behaviour?: Behaviour;
   /** Seconds over which candidates connect, so that thousands do not arrive in the same instant. */
@@ -20,24 +37,16 @@ export interface SimulationOptions {
 }
 
 /**
- * Runs `candidates` simulated desktops against a gateway for `durationSeconds` after the ramp,
+ * Runs a simulated desktop per session against a gateway for `durationSeconds` after the ramp,
  * reporting a window every `reportEverySeconds`. Returns the ground truth: who did what, when.
  */
 export async function runSimulation(options: SimulationOptions) {
   const media = await simulatedMedia();
   const stats = new SimulationStats();
-  const candidates = Array.from({ length: options.candidates }, (_, index) => {
-    const claims = { sessionId: randomUUID(), examId: options.examId, candidateId: `sim-candidate-${index + 1}` };
-    const token = mintIngestToken(options.tokenSecret, claims, options.durationSeconds + 3600);
-    return new SimulatedCandidate(
-      claims,
-      options.behaviour ?? behaviourOf(index),
-      options.gatewayUrl,
-      token,
-      media,
-      stats,
-    );
-  });
+  const candidates = options.sessions.map(
+    ({ claims, token }, index) =>
+      new SimulatedCandidate(claims, options.behaviour ?? behaviourOf(index), options.gatewayUrl, token, media, stats),
+  );
   const rampGapMs = (options.rampSeconds * 1000) / Math.max(1, candidates.length);
   for (const candidate of candidates) {
     await Promise.all([candidate.start(), new Promise((resolve) => setTimeout(resolve, rampGapMs))]);

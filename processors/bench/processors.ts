@@ -9,7 +9,7 @@ import {
   processorInputs,
 } from '@proctoflex/core/testing';
 import { createTopics } from '@proctoflex/core';
-import { runSimulation } from '@proctoflex/ingest/sim';
+import { mintSessions, runSimulation } from '@proctoflex/ingest/sim';
 import { spawnGateway } from '@proctoflex/ingest/testing';
 
 /**
@@ -45,10 +45,8 @@ async function live() {
     await Promise.all(stages.map((stage) => stage.process.started));
     await runSimulation({
       gatewayUrl: gateway.url,
-      tokenSecret: gateway.secret,
-      candidates,
+      sessions: mintSessions(gateway.secret, 'bench', candidates, seconds + 3600),
       durationSeconds: seconds,
-      examId: 'bench',
       rampSeconds: Math.max(2, candidates / 250),
       reportEverySeconds: 10,
       onReport: () => undefined,
