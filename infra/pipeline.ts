@@ -89,7 +89,8 @@ function pipelineProcesses(secrets: LocalSecrets): PipelineProcess[] {
   ];
 }
 
-const managed = (config: InfraConfig, name: string) => new ManagedProcess(name, path.join(config.SERVICES_DIR, 'pipeline'));
+const managed = (config: InfraConfig, name: string) =>
+  new ManagedProcess(name, path.join(config.SERVICES_DIR, 'pipeline'));
 
 /**
  * Starts every process of the pipeline that is not running yet (gateway, the eight stages, the
