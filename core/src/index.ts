@@ -15,3 +15,4 @@ export * from './stage/definition.ts';
 export { isConnectionFailure, isPostgresUnavailable } from './retry.ts';
 export * from './policies.ts';
 export * from './evidence.ts';
+export { stageRunnerSpec } from './stage/config.ts';
