@@ -1,0 +1,277 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { ConfigError, percentile, repoPath, runMain, type AlertEvent } from '@proctoflex/core';
+import {
+  createTestClickHouse,
+  createTestDatabase,
+  endOffsetTotal,
+  examPolicy,
+  readTopicToEnd,
+  testKafka,
+  TestPipeline,
+  withAdmin,
+} from '@proctoflex/core/testing';
+import { mintSessions, runSimulation } from '@proctoflex/ingest/sim';
+import { spawnGateway } from '@proctoflex/ingest/testing';
+
+const usage = `usage: npm run bench:e2e -- [--candidates N[,N...]] [--minutes M]
+Runs the whole pipeline on this machine (gateway, the eight stages, PostgreSQL, ClickHouse) on
+topics of its own, loads it with N simulated candidates for M minutes per step, and writes
+bench-results/e2e-<time>.md with a PNG of latency and lag per step.`;
+
+const stageNames = ['face', 'object', 'voice', 'app-policy', 'risk', 'alerts-sink', 'clickhouse-sink', 'evidence-sink'];
+const ingestKinds = ['FRAMES_TOPIC', 'AUDIO_TOPIC', 'PROCESS_TOPIC', 'SESSIONS_TOPIC'] as const;
+const sampleEveryMs = 5000;
+/** A step passes with p99 capture-to-alert under this and every stage caught up this soon after the load. */
+const latencyGoalMs = 3000;
+const catchUpGoalMs = 30_000;
+
+interface Sample {
+  readonly at: number;
+  readonly recordsIn: Record<string, number>;
+  readonly lag: Record<string, number>;
+  readonly cpuSeconds: Record<string, number>;
+  readonly rssBytes: Record<string, number>;
+}
+
+/** Sums of a Prometheus text exposition's samples, by metric name. */
+function sums(text: string): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^([a-z_]+)(?:\{[^}]*\})? ([-+\d.eE]+)$/.exec(line);
+    if (match) totals.set(match[1]!, (totals.get(match[1]!) ?? 0) + Number(match[2]));
+  }
+  return totals;
+}
+
+async function sample(ports: Record<string, number>): Promise<Sample> {
+  const entry: Sample = { at: Date.now(), recordsIn: {}, lag: {}, cpuSeconds: {}, rssBytes: {} };
+  await Promise.all(
+    Object.entries(ports).map(async ([name, port]) => {
+      const metrics = sums(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+      entry.recordsIn[name] = metrics.get('stage_records_in_total') ?? metrics.get('ingest_records_total') ?? 0;
+      entry.lag[name] = metrics.get('stage_consumer_lag') ?? 0;
+      entry.cpuSeconds[name] = metrics.get('process_cpu_seconds_total') ?? 0;
+      entry.rssBytes[name] = metrics.get('process_resident_memory_bytes') ?? 0;
+    }),
+  );
+  return entry;
+}
+
+/** Latency p99 per 10 s window and total lag over time, as one PNG (an SVG drawn here, rasterised by sharp). */
+async function plot(
+  file: string,
+  title: string,
+  latency: { at: number; ms: number }[],
+  samples: Sample[],
+  start: number,
+  loadEnd: number,
+) {
+  const width = 900;
+  const height = 420;
+  const left = 70;
+  const right = width - 70;
+  const top = 50;
+  const bottom = height - 50;
+  const end = Math.max(samples.at(-1)?.at ?? start, loadEnd) - start;
+  const x = (at: number) => left + ((at - start) / Math.max(1, end)) * (right - left);
+  const windows = new Map<number, number[]>();
+  for (const { at, ms } of latency) {
+    const window = Math.floor((at - start) / 10_000);
+    windows.set(window, [...(windows.get(window) ?? []), ms]);
+  }
+  const p99 = [...windows.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([window, values]) => ({
+      at: start + window * 10_000 + 5000,
+      ms: percentile(
+        [...values].sort((a, b) => a - b),
+        99,
+      ),
+    }));
+  const lag = samples.map((entry) => ({ at: entry.at, value: Object.values(entry.lag).reduce((a, b) => a + b, 0) }));
+  const maxMs = Math.max(latencyGoalMs * 1.2, ...p99.map(({ ms }) => ms));
+  const maxLag = Math.max(10, ...lag.map(({ value }) => value));
+  const yMs = (ms: number) => bottom - (ms / maxMs) * (bottom - top);
+  const yLag = (value: number) => bottom - (value / maxLag) * (bottom - top);
+  const line = (points: { x: number; y: number }[], colour: string) =>
+    `<polyline fill="none" stroke="${colour}" stroke-width="2" points="${points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')}"/>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="#fff"/>
+<text x="${left}" y="25" font-size="15">${title}</text>
+<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#888"/>
+<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#b42318"/>
+<line x1="${right}" y1="${top}" x2="${right}" y2="${bottom}" stroke="#1f5fbf"/>
+<rect x="${x(start)}" y="${top}" width="${x(loadEnd) - x(start)}" height="${bottom - top}" fill="#f3f4f6"/>
+<line x1="${left}" y1="${yMs(latencyGoalMs)}" x2="${right}" y2="${yMs(latencyGoalMs)}" stroke="#b42318" stroke-dasharray="4 4"/>
+<text x="${left - 8}" y="${top}" text-anchor="end" fill="#b42318">${(maxMs / 1000).toFixed(1)} s</text>
+<text x="${left - 8}" y="${bottom}" text-anchor="end" fill="#b42318">0</text>
+<text x="${right + 8}" y="${top}" fill="#1f5fbf">${maxLag.toFixed(0)}</text>
+<text x="${right + 8}" y="${bottom}" fill="#1f5fbf">0</text>
+<text x="${(left + right) / 2}" y="${height - 15}" text-anchor="middle">seconds since the load began (shaded: load; ${(end / 1000).toFixed(0)} s in all)</text>
+<text x="${left}" y="${top - 8}" fill="#b42318">capture-to-alert p99 per 10 s (dashed: 3 s goal)</text>
+<text x="${right}" y="${top - 8}" text-anchor="end" fill="#1f5fbf">consumer lag, all stages (records)</text>
+${line(
+  p99.map(({ at, ms }) => ({ x: x(at), y: yMs(ms) })),
+  '#b42318',
+)}
+${line(
+  lag.map(({ at, value }) => ({ x: x(at), y: yLag(value) })),
+  '#1f5fbf',
+)}
+</svg>`;
+  await sharp(Buffer.from(svg)).png().toFile(file);
+}
+
+/** One load step: the whole pipeline, fresh, with `candidates` for `minutes`. */
+async function step(candidates: number, minutes: number, outDir: string, stamp: string) {
+  const kafka = testKafka();
+  const pipeline = await TestPipeline.create(kafka, 'bench.e2e', 12);
+  const database = await createTestDatabase('bench_e2e');
+  const clickhouse = await createTestClickHouse('bench_e2e');
+  const evidenceDir = await mkdtemp(path.join(tmpdir(), 'bench-e2e-evidence-'));
+  const examId = `bench-e2e-${randomBytes(3).toString('hex')}`;
+  await pipeline.produce('POLICIES_TOPIC', [examPolicy(examId)], () => examId);
+  const gateway = await spawnGateway(pipeline.topics);
+  const env = {
+    DATABASE_URL: database.url,
+    CLICKHOUSE_URL: clickhouse.url,
+    EVIDENCE_KEY: randomBytes(32).toString('base64'),
+    EVIDENCE_DIR: evidenceDir,
+    LOG_LEVEL: 'warn',
+  };
+  const stages = stageNames.map((name) => ({ name, ...pipeline.spawnStage(name, env) }));
+  const samples: Sample[] = [];
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    const ports: Record<string, number> = { ingest: Number(new URL(gateway.url).port) };
+    for (const stage of stages) ports[stage.name] = await stage.process.started;
+    const start = Date.now();
+    sampler = setInterval(() => void sample(ports).then((entry) => samples.push(entry)), sampleEveryMs);
+    const { unackedRecords } = await runSimulation({
+      gatewayUrl: gateway.url,
+      sessions: mintSessions(gateway.secret, examId, candidates, minutes * 60 + 3600),
+      durationSeconds: minutes * 60,
+      rampSeconds: Math.max(2, candidates / 100),
+      reportEverySeconds: 30,
+      onReport: () => undefined,
+    });
+    const loadEnd = Date.now();
+    // Caught up: every stage's lag 0 in one sample, or the goal's time passed several times over.
+    let caughtUpAt: number | null = null;
+    while (Date.now() - loadEnd < catchUpGoalMs * 4) {
+      const entry = await sample(ports);
+      samples.push(entry);
+      if (Object.values(entry.lag).every((value) => value === 0)) {
+        caughtUpAt = entry.at;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    clearInterval(sampler);
+    const final = samples.at(-1)!;
+    const first = samples.find((entry) => entry.at >= start) ?? samples[0]!;
+
+    const latency: { at: number; ms: number }[] = [];
+    for (const message of await readTopicToEnd(kafka, pipeline.topics.ALERTS_TOPIC)) {
+      const alert = (await pipeline.serde.decode(message.value)) as AlertEvent;
+      if (alert.action === 'OPENED')
+        latency.push({ at: Number(message.timestamp), ms: Number(message.timestamp) - alert.eventTime });
+    }
+    const sorted = latency.map(({ ms }) => ms).sort((a, b) => a - b);
+    const inKafka = await withAdmin(kafka, async (admin) => {
+      let total = 0;
+      for (const variable of ingestKinds) total += await endOffsetTotal(admin, pipeline.topics[variable]);
+      return total;
+    });
+    const acked = final.recordsIn.ingest!;
+    const seconds = (loadEnd - start) / 1000;
+    const result = {
+      candidates,
+      seconds,
+      alerts: latency.length,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+      lost: Math.max(0, acked - inKafka) + unackedRecords,
+      acked,
+      inKafka,
+      catchUpSeconds: caughtUpAt === null ? null : (caughtUpAt - loadEnd) / 1000,
+      maxLag: Math.max(...samples.map((entry) => Object.values(entry.lag).reduce((a, b) => a + b, 0))),
+      processes: Object.keys(ports).map((name) => ({
+        name,
+        perSecond: (final.recordsIn[name]! - first.recordsIn[name]!) / ((final.at - first.at) / 1000),
+        records: final.recordsIn[name]!,
+        cores: (final.cpuSeconds[name]! - first.cpuSeconds[name]!) / ((final.at - first.at) / 1000),
+        rssMiB: Math.max(...samples.map((entry) => entry.rssBytes[name] ?? 0)) / 1024 / 1024,
+      })),
+    };
+    const png = `e2e-${stamp}-${candidates}.png`;
+    await plot(path.join(outDir, png), `${candidates} candidates, ${minutes} min`, latency, samples, start, loadEnd);
+    const passed =
+      result.p99 < latencyGoalMs &&
+      result.catchUpSeconds !== null &&
+      result.catchUpSeconds * 1000 <= catchUpGoalMs &&
+      result.lost === 0;
+    return { ...result, png, passed };
+  } finally {
+    clearInterval(sampler);
+    gateway.stop();
+    await pipeline.close();
+    await database.drop();
+    await clickhouse.drop();
+    await rm(evidenceDir, { recursive: true, force: true });
+  }
+}
+
+runMain('bench:e2e', async () => {
+  const { values } = parseArgs({
+    options: { candidates: { type: 'string', default: '10,20,40' }, minutes: { type: 'string', default: '2' } },
+  });
+  const steps = values.candidates.split(',').map(Number);
+  const minutes = Number(values.minutes);
+  if (steps.some((n) => !Number.isInteger(n) || n <= 0) || !(minutes > 0)) throw new ConfigError(usage);
+  const outDir = repoPath('bench-results');
+  await mkdir(outDir, { recursive: true });
+  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
+  const lines = [
+    `# End-to-end benchmark, ${new Date().toISOString()}`,
+    '',
+    `This machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; broker, registry, PostgreSQL, ClickHouse, gateway, one instance of each of the eight stages and the simulator all share it. ${minutes} min of load per step, topics of 12 partitions, the simulator's mix (6 in 10 honest) at its rates. Capture-to-alert: an OPENED alert's Kafka timestamp minus the capture time of the input that opened it. Lost: acknowledged by the gateway but not in Kafka, plus never acknowledged. A step passes with p99 under ${latencyGoalMs / 1000} s, every stage caught up within ${catchUpGoalMs / 1000} s of the load's end, and nothing lost.`,
+    '',
+    '| candidates | alerts | capture-to-alert p50 / p95 / p99 | max lag (records) | caught up after the load | records acked / in Kafka | lost | passed |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  const details: string[] = [];
+  let largest = 0;
+  for (const candidates of steps) {
+    console.log(`step: ${candidates} candidates for ${minutes} min`);
+    const result = await step(candidates, minutes, outDir, stamp);
+    lines.push(
+      `| ${candidates} | ${result.alerts} | ${result.p50} / ${result.p95} / ${result.p99} ms | ${result.maxLag} | ${result.catchUpSeconds === null ? 'not within 2 min' : `${result.catchUpSeconds.toFixed(0)} s`} | ${result.acked} / ${result.inKafka} | ${result.lost} | ${result.passed ? 'yes' : 'no'} |`,
+    );
+    console.log(lines.at(-1));
+    details.push(
+      '',
+      `## ${candidates} candidates`,
+      '',
+      `![latency and lag](${result.png})`,
+      '',
+      '| process | records in/s | records in | CPU (cores) | memory max (MiB) |',
+      '|---|---|---|---|---|',
+      ...result.processes.map(
+        (process) =>
+          `| ${process.name} | ${process.perSecond.toFixed(1)} | ${process.records} | ${process.cores.toFixed(2)} | ${process.rssMiB.toFixed(0)} |`,
+      ),
+    );
+    if (result.passed) largest = candidates;
+  }
+  lines.push('', `Largest step that passed: **${largest || 'none'}** candidates.`, ...details, '');
+  const report = path.join(outDir, `e2e-${stamp}.md`);
+  await writeFile(report, lines.join('\n'));
+  console.log(`\nreport: ${report}`);
+});
