@@ -14,6 +14,7 @@ import {
   testKafka,
   TestPipeline,
   withAdmin,
+  type TopicVariable,
 } from '@proctoflex/core/testing';
 import { mintSessions, runSimulation } from '@proctoflex/ingest/sim';
 import { spawnGateway } from '@proctoflex/ingest/testing';
@@ -23,7 +24,25 @@ Runs the whole pipeline on this machine (gateway, the eight stages, PostgreSQL, 
 topics of its own, loads it with N simulated candidates for M minutes per step, and writes
 bench-results/e2e-<time>.md with a PNG of latency and lag per step.`;
 
-const stageNames = ['face', 'object', 'voice', 'app-policy', 'risk', 'alerts-sink', 'clickhouse-sink', 'evidence-sink'];
+/** Each stage and the topics it consumes. */
+const stageInputs: Record<string, TopicVariable[]> = {
+  face: ['FRAMES_TOPIC'],
+  object: ['FRAMES_TOPIC'],
+  voice: ['AUDIO_TOPIC'],
+  'app-policy': ['PROCESS_TOPIC'],
+  risk: ['SCORES_TOPIC', 'SESSIONS_TOPIC'],
+  'alerts-sink': ['ALERTS_TOPIC'],
+  'clickhouse-sink': [
+    'SCORES_TOPIC',
+    'RISK_TOPIC',
+    'ALERTS_TOPIC',
+    'SESSIONS_TOPIC',
+    'PROCESS_TOPIC',
+    'REVIEWS_TOPIC',
+    'POLICIES_TOPIC',
+  ],
+  'evidence-sink': ['FRAMES_TOPIC', 'AUDIO_TOPIC', 'ALERTS_TOPIC'],
+};
 const ingestKinds = ['FRAMES_TOPIC', 'AUDIO_TOPIC', 'PROCESS_TOPIC', 'SESSIONS_TOPIC'] as const;
 const sampleEveryMs = 5000;
 /** A step passes with p99 capture-to-alert under this and every stage caught up this soon after the load. */
@@ -52,7 +71,9 @@ async function sample(ports: Record<string, number>): Promise<Sample> {
   const entry: Sample = { at: Date.now(), recordsIn: {}, lag: {}, cpuSeconds: {}, rssBytes: {} };
   await Promise.all(
     Object.entries(ports).map(async ([name, port]) => {
-      const metrics = sums(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+      const metrics = sums(
+        await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(4000) })).text(),
+      );
       entry.recordsIn[name] = metrics.get('stage_records_in_total') ?? metrics.get('ingest_records_total') ?? 0;
       entry.lag[name] = metrics.get('stage_consumer_lag') ?? 0;
       entry.cpuSeconds[name] = metrics.get('process_cpu_seconds_total') ?? 0;
@@ -142,16 +163,23 @@ async function step(candidates: number, minutes: number, outDir: string, stamp: 
     CLICKHOUSE_URL: clickhouse.url,
     EVIDENCE_KEY: randomBytes(32).toString('base64'),
     EVIDENCE_DIR: evidenceDir,
-    LOG_LEVEL: 'warn',
   };
-  const stages = stageNames.map((name) => ({ name, ...pipeline.spawnStage(name, env) }));
+  const stages = Object.keys(stageInputs).map((name) => ({ name, ...pipeline.spawnStage(name, env) }));
   const samples: Sample[] = [];
   let sampler: NodeJS.Timeout | undefined;
   try {
     const ports: Record<string, number> = { ingest: Number(new URL(gateway.url).port) };
     for (const stage of stages) ports[stage.name] = await stage.process.started;
     const start = Date.now();
-    sampler = setInterval(() => void sample(ports).then((entry) => samples.push(entry)), sampleEveryMs);
+    console.log(`  ${stages.length} stages and the gateway running; load for ${minutes} min`);
+    sampler = setInterval(
+      () =>
+        void sample(ports).then(
+          (entry) => samples.push(entry),
+          (error: unknown) => console.error(error),
+        ),
+      sampleEveryMs,
+    );
     const { unackedRecords } = await runSimulation({
       gatewayUrl: gateway.url,
       sessions: mintSessions(gateway.secret, examId, candidates, minutes * 60 + 3600),
@@ -161,17 +189,19 @@ async function step(candidates: number, minutes: number, outDir: string, stamp: 
       onReport: () => undefined,
     });
     const loadEnd = Date.now();
-    // Caught up: every stage's lag 0 in one sample, or the goal's time passed several times over.
-    let caughtUpAt: number | null = null;
-    while (Date.now() - loadEnd < catchUpGoalMs * 4) {
-      const entry = await sample(ports);
-      samples.push(entry);
-      if (Object.values(entry.lag).every((value) => value === 0)) {
-        caughtUpAt = entry.at;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
+    // Caught up: every stage has committed the end of each of its inputs.
+    const caughtUpAt = await Promise.all(
+      stages.flatMap(({ name, stageName }) =>
+        stageInputs[name]!.map((input) => pipeline.caughtUp(stageName, input, catchUpGoalMs * 4)),
+      ),
+    ).then(
+      () => Date.now(),
+      () => null,
+    );
+    samples.push(await sample(ports));
+    console.log(
+      `  load done; caught up ${caughtUpAt === null ? 'not within 2 min' : `after ${(caughtUpAt - loadEnd) / 1000} s`}`,
+    );
     clearInterval(sampler);
     const final = samples.at(-1)!;
     const first = samples.find((entry) => entry.at >= start) ?? samples[0]!;
