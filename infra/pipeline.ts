@@ -107,9 +107,9 @@ export async function startPipeline(config: InfraConfig): Promise<LocalSecrets> 
   let ready = 0;
   await Promise.all(
     processes.map(async ({ name, entry, args, port, env }) => {
-      const process_ = managed(config, name);
-      if (process_.runningPid() === null) {
-        process_.start(process.execPath, ['--import', 'tsx', repoPath(entry), ...args], {
+      const managedProcess = managed(config, name);
+      if (managedProcess.runningPid() === null) {
+        managedProcess.start(process.execPath, ['--import', 'tsx', repoPath(entry), ...args], {
           cwd: repoPath('.'),
           // eslint-disable-next-line no-restricted-properties -- each process gets this environment plus its own variables
           env: { ...process.env, ...env },
@@ -118,7 +118,7 @@ export async function startPipeline(config: InfraConfig): Promise<LocalSecrets> 
       await waitFor(
         name,
         async () => (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) })).ok,
-        { timeoutMs: 180_000, logFile: process_.logFile },
+        { timeoutMs: 180_000, logFile: managedProcess.logFile },
       );
       ready += 1;
       progress('pipeline', `${name} ready on :${port} (${ready}/${processes.length})`);

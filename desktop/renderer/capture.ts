@@ -2,7 +2,7 @@ import type { CaptureSettings } from '../src/api.ts';
 import type { DesktopBridge } from '../src/bridge.ts';
 import { Resampler, toPcm16 } from './resample.ts';
 
-export const frameSize = { width: 640, height: 480 };
+const frameSize = { width: 640, height: 480 };
 
 export function openCamera(): Promise<MediaStream> {
   return navigator.mediaDevices.getUserMedia({ video: { ...frameSize, facingMode: 'user' } });

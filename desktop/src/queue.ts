@@ -30,7 +30,6 @@ const plainHeader = 9;
 
 interface Segment {
   readonly file: string;
-  readonly firstSeq: number;
   lastSeq: number;
   bytes: number;
 }
@@ -85,11 +84,6 @@ export class DiskQueue {
   /** Records appended and not acknowledged. */
   get pendingRecords(): number {
     return Math.max(0, this.lastSeq - this.acked);
-  }
-
-  /** Whether `payloadBytes` more (about one record's value) fit. */
-  hasRoom(payloadBytes: number): boolean {
-    return this.bytes + frameHeader + plainHeader + payloadBytes <= this.maxBytes;
   }
 
   /** Appends records in seq order; seq must grow. False (nothing written) when they do not fit. */
@@ -164,7 +158,7 @@ export class DiskQueue {
         rmSync(file, { force: true });
         continue;
       }
-      this.segments.push({ file, firstSeq: records[0]!.seq, lastSeq: last.seq, bytes: validBytes });
+      this.segments.push({ file, lastSeq: last.seq, bytes: validBytes });
     }
   }
 
@@ -174,7 +168,7 @@ export class DiskQueue {
     this.closeSegment();
     const file = path.join(this.dir, `${String(seq).padStart(16, '0')}.seg`);
     this.fd = openSync(file, 'a', 0o600);
-    const segment = { file, firstSeq: seq, lastSeq: seq, bytes: 0 };
+    const segment = { file, lastSeq: seq, bytes: 0 };
     this.segments.push(segment);
     return segment;
   }

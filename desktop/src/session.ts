@@ -93,12 +93,6 @@ export class ExamSession {
     return { uploaded };
   }
 
-  /** Stops capturing and sending; the queue stays for the next start (the app quits mid-exam). */
-  async close(): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer);
-    await this.uploader.close();
-  }
-
   private async snapshot(): Promise<void> {
     try {
       const captureTime = Date.now();

@@ -103,7 +103,8 @@ async function plot(
   const windows = new Map<number, number[]>();
   for (const { at, ms } of latency) {
     const window = Math.floor((at - start) / 10_000);
-    windows.set(window, [...(windows.get(window) ?? []), ms]);
+    if (windows.has(window)) windows.get(window)!.push(ms);
+    else windows.set(window, [ms]);
   }
   const p99 = [...windows.entries()]
     .sort(([a], [b]) => a - b)
