@@ -42,8 +42,14 @@ export class LocalEvidenceStore implements EvidenceStore {
     await mkdir(path.dirname(file), { recursive: true });
     // Written aside and renamed: a reader never sees half a file.
     const partial = `${file}.${randomBytes(4).toString('hex')}.partial`;
-    await writeFile(partial, data);
-    await rename(partial, file);
+    try {
+      await writeFile(partial, data);
+      await rename(partial, file);
+    } catch (error) {
+      // A full disk leaves what it took of the file: give the space back for the next try.
+      await rm(partial, { force: true });
+      throw error;
+    }
   }
 
   get(key: string): Promise<Buffer> {

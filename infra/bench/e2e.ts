@@ -11,10 +11,10 @@ import {
   endOffsetTotal,
   examPolicy,
   readTopicToEnd,
+  stageInputs,
   testKafka,
   TestPipeline,
   withAdmin,
-  type TopicVariable,
 } from '@proctoflex/core/testing';
 import { mintSessions, runSimulation } from '@proctoflex/ingest/sim';
 import { spawnGateway } from '@proctoflex/ingest/testing';
@@ -24,25 +24,6 @@ Runs the whole pipeline on this machine (gateway, the eight stages, PostgreSQL, 
 topics of its own, loads it with N simulated candidates for M minutes per step, and writes
 bench-results/e2e-<time>.md with a PNG of latency and lag per step.`;
 
-/** Each stage and the topics it consumes. */
-const stageInputs: Record<string, TopicVariable[]> = {
-  face: ['FRAMES_TOPIC'],
-  object: ['FRAMES_TOPIC'],
-  voice: ['AUDIO_TOPIC'],
-  'app-policy': ['PROCESS_TOPIC'],
-  risk: ['SCORES_TOPIC', 'SESSIONS_TOPIC'],
-  'alerts-sink': ['ALERTS_TOPIC'],
-  'clickhouse-sink': [
-    'SCORES_TOPIC',
-    'RISK_TOPIC',
-    'ALERTS_TOPIC',
-    'SESSIONS_TOPIC',
-    'PROCESS_TOPIC',
-    'REVIEWS_TOPIC',
-    'POLICIES_TOPIC',
-  ],
-  'evidence-sink': ['FRAMES_TOPIC', 'AUDIO_TOPIC', 'ALERTS_TOPIC'],
-};
 const ingestKinds = ['FRAMES_TOPIC', 'AUDIO_TOPIC', 'PROCESS_TOPIC', 'SESSIONS_TOPIC'] as const;
 const sampleEveryMs = 5000;
 /** A step passes with p99 capture-to-alert under this and every stage caught up this soon after the load. */

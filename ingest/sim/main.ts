@@ -39,7 +39,7 @@ runMain('sim', async () => {
     gatewayUrl: values.gateway,
     sessions: mintSessions(INGEST_TOKEN_SECRET, values.exam, candidates, durationSeconds + 3600),
     durationSeconds,
-    behaviour,
+    behaviourOf: behaviour && (() => behaviour),
     rampSeconds: Math.min(10, candidates / 200),
     reportEverySeconds: 10,
     onReport: (report) => console.log(JSON.stringify(report)),

@@ -28,12 +28,14 @@ export interface SimulationOptions {
   readonly gatewayUrl: string;
   readonly sessions: readonly SimulatedSession[];
   readonly durationSeconds: number;
-  /** Everyone behaves so; by default 6 in 10 are honest and the rest cycle through the misbehaviours. */
-  readonly behaviour?: Behaviour;
+  /** How the candidate of each session (by index) behaves; by default 6 in 10 honest, the rest cycling through the misbehaviours. */
+  readonly behaviourOf?: (index: number) => Behaviour;
   /** Seconds over which candidates connect, so that thousands do not arrive in the same instant. */
   readonly rampSeconds: number;
   readonly reportEverySeconds: number;
   readonly onReport: (report: WindowReport) => void;
+  /** Ends the run early, as if `durationSeconds` had passed (checked every `reportEverySeconds`). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -45,7 +47,14 @@ export async function runSimulation(options: SimulationOptions) {
   const stats = new SimulationStats();
   const candidates = options.sessions.map(
     ({ claims, token }, index) =>
-      new SimulatedCandidate(claims, options.behaviour ?? behaviourOf(index), options.gatewayUrl, token, media, stats),
+      new SimulatedCandidate(
+        claims,
+        (options.behaviourOf ?? behaviourOf)(index),
+        options.gatewayUrl,
+        token,
+        media,
+        stats,
+      ),
   );
   const rampGapMs = (options.rampSeconds * 1000) / Math.max(1, candidates.length);
   for (const candidate of candidates) {
@@ -54,7 +63,7 @@ export async function runSimulation(options: SimulationOptions) {
   stats.take(options.rampSeconds); // the ramp is not measured
   const started = performance.now();
   let lastReport = started;
-  while (performance.now() - started < options.durationSeconds * 1000) {
+  while (performance.now() - started < options.durationSeconds * 1000 && !options.signal?.aborted) {
     await new Promise((resolve) => setTimeout(resolve, options.reportEverySeconds * 1000));
     const now = performance.now();
     options.onReport(stats.take((now - lastReport) / 1000));

@@ -37,18 +37,33 @@ export function newSessionClaims(): IngestClaims {
 
 /**
  * A gateway process, as `npm run ingest` runs it, with `env` (topic variables) on top of this
- * process's environment; resolves once it is ready. For benchmarks that load it with the simulator.
+ * process's environment; resolves once it is ready. For benchmarks and drills that load it with
+ * the simulator; `restart` kills it (SIGKILL) and starts another on the same port and secret.
  */
 export async function spawnGateway(env: Record<string, string>) {
   const secret = randomBytes(32).toString('hex');
   const port = await freePort();
-  const gateway = spawn(process.execPath, ['--import', 'tsx', repoPath('ingest/src/bin/gateway.ts')], {
-    cwd: repoPath('.'),
-    // eslint-disable-next-line no-restricted-properties -- the gateway gets this environment plus the caller's
-    env: { ...process.env, LOG_LEVEL: 'error', INGEST_TOKEN_SECRET: secret, INGEST_PORT: String(port), ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
   const url = `http://127.0.0.1:${port}`;
-  await waitForReady(url, gateway, 'the gateway');
-  return { url, secret, stop: () => gateway.kill('SIGTERM') };
+  const start = async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', repoPath('ingest/src/bin/gateway.ts')], {
+      cwd: repoPath('.'),
+      // eslint-disable-next-line no-restricted-properties -- the gateway gets this environment plus the caller's
+      env: { ...process.env, LOG_LEVEL: 'error', INGEST_TOKEN_SECRET: secret, INGEST_PORT: String(port), ...env },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await waitForReady(url, child, 'the gateway');
+    return { child, exited };
+  };
+  let gateway = await start();
+  return {
+    url,
+    secret,
+    stop: () => gateway.child.kill('SIGTERM'),
+    restart: async () => {
+      gateway.child.kill('SIGKILL');
+      await gateway.exited;
+      gateway = await start();
+    },
+  };
 }

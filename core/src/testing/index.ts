@@ -16,7 +16,7 @@ import { partitionEnds, readPartitionsToEnd } from '../read-to-end.ts';
 /** Shared helpers for integration tests, which run against the services infra/up started. */
 
 export { spawnStage, killStage, type StageProcess } from './stage-process.ts';
-export { processorInputs, TestPipeline, topicOfKind, type TopicVariable } from './pipeline.ts';
+export { processorInputs, stageInputs, TestPipeline, topicOfKind, type TopicVariable } from './pipeline.ts';
 export { examPolicy } from './policies.ts';
 export { TcpLink } from './tcp-link.ts';
 
@@ -151,9 +151,17 @@ export function waitForGroupCaughtUp(kafka: Kafka, groupId: string, topic: strin
 export async function createTestDatabase(prefix: string) {
   const { DATABASE_URL } = servicesConfig();
   const database = uniqueName(prefix);
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
+  // One connection per statement: a drill may restart the server in between.
+  const asAdmin = async (sql: string) => {
+    const admin = new pg.Client({ connectionString: DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(sql);
+    } finally {
+      await admin.end();
+    }
+  };
+  await asAdmin(`CREATE DATABASE ${database}`);
   const url = new URL(DATABASE_URL);
   url.pathname = `/${database}`;
   const pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
@@ -171,8 +179,7 @@ export async function createTestDatabase(prefix: string) {
     pool,
     drop: async () => {
       await pool.end();
-      await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
-      await admin.end();
+      await asAdmin(`DROP DATABASE ${database} WITH (FORCE)`);
     },
   };
 }

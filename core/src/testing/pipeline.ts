@@ -24,6 +24,25 @@ export const processorInputs: Record<string, TopicVariable> = {
   'app-policy': 'PROCESS_TOPIC',
 };
 
+/** Each stage of the pipeline and the topics it consumes. */
+export const stageInputs: Record<string, TopicVariable[]> = {
+  face: ['FRAMES_TOPIC'],
+  object: ['FRAMES_TOPIC'],
+  voice: ['AUDIO_TOPIC'],
+  'app-policy': ['PROCESS_TOPIC'],
+  risk: ['SCORES_TOPIC', 'SESSIONS_TOPIC'],
+  'alerts-sink': ['ALERTS_TOPIC'],
+  'clickhouse-sink': [
+    'SCORES_TOPIC',
+    'RISK_TOPIC',
+    'ALERTS_TOPIC',
+    'SESSIONS_TOPIC',
+    'PROCESS_TOPIC',
+    'REVIEWS_TOPIC',
+    'POLICIES_TOPIC',
+  ],
+  'evidence-sink': ['FRAMES_TOPIC', 'AUDIO_TOPIC', 'ALERTS_TOPIC'],
+};
 /**
  * Every pipeline topic under fresh names (`topics` doubles as the environment that points a stage
  * at them), with their schemas registered: a test's own copy of the pipeline.

@@ -1,0 +1,106 @@
+import { rm, statfs, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { committedOffsetTotal, testKafka, withAdmin } from '@proctoflex/core/testing';
+import type { servicesOf } from '../services.ts';
+import type { DrillPipeline } from './pipeline.ts';
+
+type Services = ReturnType<typeof servicesOf>;
+
+/** A fault injected while candidates stream; resolves once it is over, with findings of its own. */
+export interface Drill {
+  readonly name: string;
+  readonly what: string;
+  inject(pipeline: DrillPipeline, services: Services): Promise<string[]>;
+}
+
+/** How long the evidence directory stays full and the registry and ClickHouse stay away. */
+const diskFullMs = 30_000;
+const registryOutageMs = 30_000;
+const clickHouseOutageMs = 60_000;
+
+export const drills: readonly Drill[] = [
+  {
+    name: 'stage-sigkill',
+    what: 'SIGKILL each of the eight stages in turn, each restarted 2 s later under the same name',
+    async inject(pipeline) {
+      for (const name of pipeline.stageNames) {
+        await pipeline.killStage(name, 2000);
+        await delay(3000);
+      }
+      return [];
+    },
+  },
+  {
+    name: 'kafka-restart',
+    what: 'the Kafka broker stopped and started again',
+    async inject(_, { kafka }) {
+      await kafka.down();
+      await delay(5000);
+      await kafka.up();
+      return [];
+    },
+  },
+  {
+    name: 'clickhouse-down',
+    what: `ClickHouse stopped for ${clickHouseOutageMs / 1000} s`,
+    async inject(_, { clickhouse }) {
+      await clickhouse.down();
+      await delay(clickHouseOutageMs);
+      await clickhouse.up();
+      return [];
+    },
+  },
+  {
+    name: 'postgres-restart',
+    what: 'PostgreSQL stopped (fast shutdown) and started again',
+    async inject(_, { postgres }) {
+      await postgres.down();
+      await delay(5000);
+      await postgres.up();
+      return [];
+    },
+  },
+  {
+    name: 'gateway-restart',
+    what: 'the ingest gateway SIGKILLed while clients stream, and started again on its port',
+    async inject(pipeline) {
+      await pipeline.gateway.restart();
+      return [];
+    },
+  },
+  {
+    name: 'registry-outage',
+    what: `the schema registry stopped for ${registryOutageMs / 1000} s`,
+    async inject(_, { registry }) {
+      await registry.down();
+      await delay(registryOutageMs);
+      await registry.up();
+      return [];
+    },
+  },
+  {
+    name: 'evidence-disk-full',
+    what: `the evidence disk full for ${diskFullMs / 1000} s`,
+    async inject(pipeline) {
+      const filler = path.join(pipeline.evidenceDir, 'filler');
+      const { bavail, bsize } = await statfs(pipeline.evidenceDir);
+      const scoresWritten = () =>
+        withAdmin(testKafka(), (admin) =>
+          committedOffsetTotal(admin, pipeline.stageGroup('clickhouse-sink'), pipeline.topic('SCORES_TOPIC')),
+        );
+      const loggedBefore = pipeline.stageOutput('evidence-sink').length;
+      await writeFile(filler, Buffer.alloc(bavail * bsize));
+      const writtenBefore = await scoresWritten();
+      await delay(diskFullMs);
+      const findings: string[] = [];
+      if ((await scoresWritten()) <= writtenBefore)
+        findings.push('disk full: the ClickHouse sink wrote no scores while the evidence disk was full');
+      const logged = pipeline.stageOutput('evidence-sink').slice(loggedBefore);
+      if (!/the evidence store did not take the file/.test(logged) || !/ENOSPC/.test(logged))
+        findings.push('disk full: the evidence sink logged no error naming the full disk (ENOSPC)');
+      await rm(filler);
+      return findings;
+    },
+  },
+];

@@ -1,0 +1,113 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError, runMain } from '@proctoflex/core';
+import { loadInfraConfig } from '../config.ts';
+import { servicesOf } from '../services.ts';
+import { drills } from './drills.ts';
+import { DrillPipeline } from './pipeline.ts';
+import {
+  checkAlerts,
+  checkAlertsInPostgres,
+  checkClickHouse,
+  checkIngest,
+  checkScores,
+  expectedClickHouseRows,
+} from './verify.ts';
+
+const usage = `usage: npm run drill -- [--only NAME[,NAME...]] [--candidates N]
+Runs the whole pipeline on topics and databases of its own and, one drill after another, injects
+a fault while N simulated candidates stream (25 s before and after it), waits for the pipeline to
+catch up, and checks that nothing was lost or duplicated: every record sent is in Kafka, every
+input scored as often as owed, alerts whole and once, PostgreSQL and ClickHouse equal to Kafka,
+evidence sealed for every alert. Restarts the local Kafka, PostgreSQL, ClickHouse and registry;
+run as root (the evidence disk is a tmpfs it fills). Drills: ${drills.map(({ name }) => name).join(', ')}.`;
+
+/** Load before and after the fault: simulated misconduct runs from second 20 to 40 of each minute. */
+const warmupMs = 25_000;
+const afterMs = 25_000;
+const catchUpTimeoutMs = 5 * 60_000;
+const evidenceTimeoutMs = 2 * 60_000;
+
+runMain('drill', async () => {
+  const { values } = parseArgs({
+    options: { only: { type: 'string' }, candidates: { type: 'string', default: '8' } },
+  });
+  const chosen = values.only ? values.only.split(',') : drills.map(({ name }) => name);
+  const unknown = chosen.filter((name) => !drills.some((drill) => drill.name === name));
+  const candidates = Number(values.candidates);
+  if (unknown.length > 0 || !Number.isInteger(candidates) || candidates <= 0) throw new ConfigError(usage);
+  const services = servicesOf(loadInfraConfig());
+  const external = Object.entries(services).filter(([, service]) => !service.isLocal);
+  if (external.length > 0)
+    throw new ConfigError(
+      `drills restart the services they run on; ${external.map(([name]) => name).join(', ')} is not local`,
+    );
+  if (process.getuid?.() !== 0) throw new ConfigError('drills mount a tmpfs for the evidence disk: run them as root');
+
+  const pipeline = await DrillPipeline.start(1024 ** 3);
+  const results: { name: string; faultSeconds: number; recoverySeconds: number | null; findings: string[] }[] = [];
+  try {
+    for (const drill of drills.filter(({ name }) => chosen.includes(name))) {
+      console.log(`\ndrill ${drill.name}: ${drill.what}; ${candidates} candidates streaming`);
+      const crashesBefore = pipeline.crashes.length;
+      let faultSeconds = 0;
+      const { result, unacked } = await pipeline.load(
+        candidates,
+        warmupMs,
+        async () => {
+          const started = Date.now();
+          const findings = await drill.inject(pipeline, services);
+          faultSeconds = (Date.now() - started) / 1000;
+          return findings;
+        },
+        afterMs,
+      );
+      const loadEnd = Date.now();
+      const findings = [...result, ...pipeline.crashes.slice(crashesBefore).map((crash) => `crash: ${crash}`)];
+      if (unacked > 0) findings.push(`ingest: ${unacked} records never acknowledged by the gateway`);
+      const recoverySeconds = await pipeline.caughtUp(catchUpTimeoutMs).then(
+        () => (Date.now() - loadEnd) / 1000,
+        () => null,
+      );
+      if (recoverySeconds === null)
+        findings.push(`the stages did not catch up within ${catchUpTimeoutMs / 60_000} min of the load's end`);
+      const records = await pipeline.records();
+      const opened = records.alerts.filter((alert) => alert.action === 'OPENED').map((alert) => alert.alertId);
+      // Captures are sealed once the media after them arrived, or a few seconds after a session went quiet.
+      let withoutEvidence = await pipeline.alertsWithoutEvidence(opened);
+      for (const deadline = Date.now() + evidenceTimeoutMs; withoutEvidence.length > 0 && Date.now() < deadline;) {
+        await delay(2000);
+        withoutEvidence = await pipeline.alertsWithoutEvidence(opened);
+      }
+      const { rows } = await pipeline.database.pool.query<{ id: string; revision: number; state: string }>(
+        'SELECT id, revision, state FROM alerts',
+      );
+      const { rows: history } = await pipeline.database.pool.query<{ alert_id: string; revision: number }>(
+        'SELECT alert_id, revision FROM alert_history',
+      );
+      const expectedRows = expectedClickHouseRows(records);
+      findings.push(
+        ...checkIngest(records),
+        ...checkScores(records, pipeline.objectEveryNth),
+        ...checkAlerts(records.alerts),
+        ...checkAlertsInPostgres(records.alerts, rows, history),
+        ...checkClickHouse(expectedRows, await pipeline.clickHouseCounts(Object.keys(expectedRows))),
+        ...withoutEvidence.slice(0, 5).map((alertId) => `evidence: alert ${alertId} has not all three files`),
+      );
+      results.push({ name: drill.name, faultSeconds, recoverySeconds, findings });
+      console.log(
+        `  ${findings.length === 0 ? 'passed' : 'FAILED'}: fault ${faultSeconds.toFixed(0)} s, caught up ${recoverySeconds === null ? 'never' : `${recoverySeconds.toFixed(0)} s`} after the load; so far ${records.sessions.length} session events, ${records.scores.length} scores, ${opened.length} alerts, ${rows.length} in PostgreSQL`,
+      );
+      for (const finding of findings) console.log(`    ${finding}`);
+    }
+  } finally {
+    await pipeline.close();
+  }
+  console.log('\n| drill | fault lasted | caught up after the load | result |\n|---|---|---|---|');
+  for (const { name, faultSeconds, recoverySeconds, findings } of results)
+    console.log(
+      `| ${name} | ${faultSeconds.toFixed(0)} s | ${recoverySeconds === null ? 'never' : `${recoverySeconds.toFixed(0)} s`} | ${findings.length === 0 ? 'nothing lost or duplicated' : `${findings.length} findings`} |`,
+    );
+  const failed = results.filter(({ findings }) => findings.length > 0).map(({ name }) => name);
+  if (failed.length > 0) throw new Error(`drills failed: ${failed.join(', ')}`);
+});
