@@ -1,4 +1,4 @@
-import { rm, statfs, writeFile } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { committedOffsetTotal, testKafka, withAdmin } from '@proctoflex/core/testing';
@@ -18,6 +18,19 @@ export interface Drill {
 const diskFullMs = 30_000;
 const registryOutageMs = 30_000;
 const clickHouseOutageMs = 60_000;
+
+/** Writes `file` until the disk it is on has no space left. */
+async function fillUp(file: string): Promise<void> {
+  const handle = await open(file, 'w');
+  const chunk = Buffer.alloc(1024 * 1024);
+  try {
+    for (;;) await handle.write(chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    await handle.close();
+  }
+}
 
 export const drills: readonly Drill[] = [
   {
@@ -84,13 +97,12 @@ export const drills: readonly Drill[] = [
     what: `the evidence disk full for ${diskFullMs / 1000} s`,
     async inject(pipeline) {
       const filler = path.join(pipeline.evidenceDir, 'filler');
-      const { bavail, bsize } = await statfs(pipeline.evidenceDir);
       const scoresWritten = () =>
         withAdmin(testKafka(), (admin) =>
           committedOffsetTotal(admin, pipeline.stageGroup('clickhouse-sink'), pipeline.topic('SCORES_TOPIC')),
         );
       const loggedBefore = pipeline.stageOutput('evidence-sink').length;
-      await writeFile(filler, Buffer.alloc(bavail * bsize));
+      await fillUp(filler);
       const writtenBefore = await scoresWritten();
       await delay(diskFullMs);
       const findings: string[] = [];

@@ -116,6 +116,14 @@ export class DrillPipeline {
     await this.startStage(name, stage.stageName);
   }
 
+  /** The last log message of stage `name` that mentions `text`, if any. */
+  stageLogOf(name: string, text: string): string | undefined {
+    const line = this.stageOutput(name)
+      .split('\n')
+      .findLast((entry) => entry.includes(text));
+    return line && (/"msg":"([^"]*)"/.exec(line)?.[1] ?? line);
+  }
+
   stageOutput(name: string): string {
     return this.stages.get(name)!.process.output();
   }
@@ -201,9 +209,9 @@ export class DrillPipeline {
 
   /**
    * Opened alerts without their three evidence files (strip, thumbnail, clip) listed in PostgreSQL,
-   * stored and decrypting to the size listed.
+   * stored and decrypting to the size listed; each with how many it has.
    */
-  async alertsWithoutEvidence(alertIds: readonly string[]): Promise<string[]> {
+  async alertsWithoutEvidence(alertIds: readonly string[]): Promise<{ alertId: string; files: number }[]> {
     const { rows } = await this.database.pool.query<{ alert_id: string; storage_key: string; byte_size: number }>(
       'SELECT alert_id, storage_key, byte_size FROM alert_evidence',
     );
@@ -213,7 +221,9 @@ export class DrillPipeline {
       if (sealed && decryptEvidence(this.evidenceKey, row.storage_key, sealed).length === Number(row.byte_size))
         complete.set(row.alert_id, (complete.get(row.alert_id) ?? 0) + 1);
     }
-    return alertIds.filter((alertId) => complete.get(alertId) !== 3);
+    return alertIds
+      .map((alertId) => ({ alertId, files: complete.get(alertId) ?? 0 }))
+      .filter(({ files }) => files !== 3);
   }
 
   async close(): Promise<void> {
