@@ -16,3 +16,4 @@ export { isConnectionFailure, isPostgresUnavailable } from './retry.ts';
 export * from './policies.ts';
 export * from './evidence.ts';
 export { stageRunnerSpec } from './stage/config.ts';
+export { readPartitionSince } from './read-to-end.ts';

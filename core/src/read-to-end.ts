@@ -121,3 +121,76 @@ export async function readPartitionsToEnd(
     await consumer.disconnect();
   }
 }
+
+/**
+ * Reads one partition of each of `topics` (co-partitioned, e.g. one session's frames and audio)
+ * from the first record sent at or after `fromTimestamp` up to the end when the call began,
+ * read_committed, passing each record to `onRecord` once. For what a stage needs again after it
+ * let it go from memory; each call joins a group of its own, so it costs seconds, not milliseconds.
+ */
+export async function readPartitionSince(
+  kafka: Kafka,
+  topics: readonly string[],
+  partition: number,
+  fromTimestamp: number,
+  onRecord: (topic: string, message: KafkaMessage) => void,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const ranges = new Map<string, { start: number; end: number }>();
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const topic of topics) {
+      const end = (await endsToReach(kafka, topic, [partition])).get(partition);
+      const start = (await admin.fetchTopicOffsetsByTimestamp(topic, fromTimestamp)).find(
+        (entry) => entry.partition === partition,
+      );
+      if (end !== undefined && start && Number(start.offset) < end)
+        ranges.set(topic, { start: Number(start.offset), end });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  if (ranges.size === 0) return;
+  const pending = new Set(ranges.keys());
+  const lastOffsetRead = new Map<string, number>();
+  const consumer = kafka.consumer({ groupId: `read-since.${partition}.${randomBytes(6).toString('hex')}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...ranges.keys()] });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${[...pending].join(', ')}: partition ${partition} not read in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const range = ranges.get(payload.topic);
+        if (range && payload.partition === partition && reachedEnd(range.end, payload)) pending.delete(payload.topic);
+        if (pending.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      consumer
+        .run({
+          eachBatch: ({ batch }) => {
+            const range = ranges.get(batch.topic);
+            if (!range || batch.partition !== partition) return Promise.resolve();
+            for (const message of batch.messages) {
+              const offset = Number(message.offset);
+              if (offset < range.start || offset >= range.end) continue;
+              // A reader that rejoins its group starts over: each position counts once.
+              if (offset <= (lastOffsetRead.get(batch.topic) ?? -1)) continue;
+              lastOffsetRead.set(batch.topic, offset);
+              onRecord(batch.topic, message);
+            }
+            return Promise.resolve();
+          },
+        })
+        .catch(reject);
+      for (const [topic, { start }] of ranges) consumer.seek({ topic, partition, offset: String(start) });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}

@@ -5,10 +5,18 @@ class RecentRecords<T extends { seq: number; captureTime: number }> {
   private readonly records = new Map<number, T>();
   /** Newest capture time seen (0: none yet). */
   newest = 0;
+  /** Capture time of the first record held: what came before it (before a restart) was never seen. */
+  private first: number | null = null;
 
   constructor(private readonly spanMs: number) {}
 
+  /** From this capture time on, every record that arrived is held (Infinity: none arrived). */
+  get coveredFrom(): number {
+    return this.first === null ? Infinity : Math.max(this.first, this.newest - this.spanMs);
+  }
+
   add(record: T): void {
+    this.first ??= record.captureTime;
     if (record.captureTime < this.newest - this.spanMs) return;
     // Keyed by seq: a batch processed twice (a retried transaction) adds nothing.
     this.records.set(record.seq, record);
@@ -53,6 +61,16 @@ export class SessionMedia {
    */
   get complete(): number {
     return this.audio.newest === 0 ? this.frames.newest : Math.min(this.frames.newest, this.audio.newest);
+  }
+
+  /**
+   * From this capture time on, the session's frames and audio that arrived are all held: evidence
+   * that begins earlier must be read back from Kafka. Audio counts once some came.
+   */
+  get coveredFrom(): number {
+    return this.audio.newest === 0
+      ? this.frames.coveredFrom
+      : Math.max(this.frames.coveredFrom, this.audio.coveredFrom);
   }
 
   /** The newest capture time of either kind: how recently the session was heard from. */

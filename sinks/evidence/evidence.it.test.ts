@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import test from 'node:test';
+import test, { type TestContext } from 'node:test';
 import ffmpeg from 'fluent-ffmpeg';
 import sharp from 'sharp';
 import {
@@ -57,7 +57,8 @@ function probe(file: string): Promise<ffmpeg.FfprobeData> {
   );
 }
 
-test('an opened alert gets a sealed strip, thumbnail and clip of the frames and audio around it; a replay adds nothing', async (t) => {
+/** Topics, a database and an evidence directory of the test's own; `rows` lists what the sink recorded. */
+async function evidenceSetUp(t: TestContext) {
   const pipeline = await TestPipeline.create(kafka, 'it.evidence');
   t.after(() => pipeline.close());
   const database = await createTestDatabase('it_evidence');
@@ -65,6 +66,35 @@ test('an opened alert gets a sealed strip, thumbnail and clip of the frames and 
   const directory = await mkdtemp(path.join(tmpdir(), 'it-evidence-'));
   t.after(() => rm(directory, { recursive: true, force: true }));
   const key = randomBytes(32);
+  const env = {
+    DATABASE_URL: database.url,
+    EVIDENCE_DIR: directory,
+    EVIDENCE_KEY: key.toString('base64'),
+    EVIDENCE_BUFFER_MS: '15000',
+  };
+  const rows = async () =>
+    (await database.pool.query<EvidenceRow>('SELECT * FROM alert_evidence ORDER BY alert_id, kind')).rows;
+  /** Waits up to a minute for `count` rows. */
+  const rowsWhen = async (count: number) => {
+    const deadline = Date.now() + 60_000;
+    while ((await rows()).length < count && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    return rows();
+  };
+  return { pipeline, database, directory, key, env, rows, rowsWhen };
+}
+
+/** Webcam frames of `records` captured within 5 s of `moment`: what an alert's evidence holds. */
+const framesAround = (records: readonly { kind: string; record: unknown }[], moment: number) =>
+  records.filter(
+    ({ kind, record }) =>
+      kind === 'FRAME' &&
+      (record as FrameCaptured).source === 'WEBCAM' &&
+      Math.abs((record as FrameCaptured).captureTime - moment) <= 5000,
+  ).length;
+
+test('an opened alert gets a sealed strip, thumbnail and clip of the frames and audio around it; a replay adds nothing', async (t) => {
+  const { pipeline, directory, key, env, rows, rowsWhen } = await evidenceSetUp(t);
 
   // 40 s of two candidates: a webcam frame every 2 s, a second of audio every second.
   const examId = uniqueName('exam');
@@ -77,20 +107,9 @@ test('an opened alert gets a sealed strip, thumbnail and clip of the frames and 
   const lateAlert = opened(honest!, 'forbidden_app', startTime + 37_000, pipeline.topics.PROCESS_TOPIC);
   await pipeline.produce('ALERTS_TOPIC', [phoneAlert, lateAlert]);
 
-  const env = {
-    DATABASE_URL: database.url,
-    EVIDENCE_DIR: directory,
-    EVIDENCE_KEY: key.toString('base64'),
-    EVIDENCE_BUFFER_MS: '15000',
-  };
-  const rows = async () =>
-    (await database.pool.query<EvidenceRow>('SELECT * FROM alert_evidence ORDER BY alert_id, kind')).rows;
   const sink = await pipeline.processAll('evidence-sink', 'ALERTS_TOPIC', env);
   await pipeline.caughtUp(sink, 'FRAMES_TOPIC');
-  const deadline = Date.now() + 60_000;
-  while ((await rows()).length < 6 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
-
-  const written = await rows();
+  const written = await rowsWhen(6);
   assert.deepEqual(
     written.map(({ alert_id, kind }) => `${alert_id === phoneAlert.alertId ? 'phone' : 'late'}/${kind}`).sort(),
     ['late/clip', 'late/strip', 'late/thumbnail', 'phone/clip', 'phone/strip', 'phone/thumbnail'],
@@ -99,12 +118,7 @@ test('an opened alert gets a sealed strip, thumbnail and clip of the frames and 
   const open = async (row: EvidenceRow) => decryptEvidence(key, row.storage_key, await store.get(row.storage_key));
   const phoneRows = new Map(written.filter((row) => row.alert_id === phoneAlert.alertId).map((row) => [row.kind, row]));
 
-  const phoneFrames = candidates[0]!.records.filter(
-    ({ kind, record }) =>
-      kind === 'FRAME' &&
-      (record as FrameCaptured).source === 'WEBCAM' &&
-      Math.abs((record as FrameCaptured).captureTime - phoneAlert.eventTime) <= 5000,
-  ).length;
+  const phoneFrames = framesAround(candidates[0]!.records, phoneAlert.eventTime);
   const strip = await sharp(await open(phoneRows.get('strip')!)).metadata();
   assert.equal(strip.format, 'jpeg');
   assert.equal(strip.height, 120);
@@ -135,4 +149,20 @@ test('an opened alert gets a sealed strip, thumbnail and clip of the frames and 
   await pipeline.caughtUp(replay, 'FRAMES_TOPIC');
   assert.equal((await rows()).length, 6);
   assert.equal((await sharp(await open(phoneRows.get('thumbnail')!)).metadata()).width, 320);
+});
+
+test('an alert that comes after its frames left memory gets them read back from Kafka', async (t) => {
+  const { pipeline, env, rowsWhen } = await evidenceSetUp(t);
+  const { startTime, candidates } = await scriptedExam(uniqueName('exam'), ['phone'], 60);
+  await pipeline.produceSession(candidates[0]!.records);
+  // The sink holds the last 15 s: once it has read all 60 s, the frames of second 25 are gone.
+  const sink = await pipeline.processAll('evidence-sink', 'FRAMES_TOPIC', env);
+  await pipeline.caughtUp(sink, 'AUDIO_TOPIC');
+  const alert = opened(candidates[0]!.claims, 'phone_visible', startTime + 25_000, pipeline.topics.FRAMES_TOPIC);
+  await pipeline.produce('ALERTS_TOPIC', [alert]);
+
+  const clip = (await rowsWhen(3)).find((row) => row.kind === 'clip');
+  assert.ok(clip, 'a clip sealed');
+  assert.equal(clip.frame_count, framesAround(candidates[0]!.records, alert.eventTime));
+  assert.ok(clip.audio_ms >= 8000, `audio of the window (${clip.audio_ms} ms)`);
 });

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import {
+  AvroSerde,
+  createKafka,
   encryptEvidence,
   isEvidenceKey,
   isPostgresUnavailable,
   LocalEvidenceStore,
+  readPartitionSince,
   ServiceUnavailableError,
   type AlertEvent,
   type AudioChunk,
@@ -30,6 +33,8 @@ export interface Capture {
   readonly to: number;
   /** Processing time after which it is sealed with what arrived, should the session go quiet. */
   readonly dueAt: number;
+  /** Partition of the session's records (the session topics are co-partitioned), to read them back. */
+  readonly partition: number;
 }
 
 /** A session's state in the changelog: its captures still waiting for their last frames. */
@@ -45,6 +50,13 @@ ON CONFLICT (alert_id, kind) DO UPDATE SET
   storage_key = EXCLUDED.storage_key, content_type = EXCLUDED.content_type, byte_size = EXCLUDED.byte_size,
   frame_count = EXCLUDED.frame_count, audio_ms = EXCLUDED.audio_ms, from_time = EXCLUDED.from_time,
   to_time = EXCLUDED.to_time, created_at = now()`;
+
+/**
+ * How far ahead of the gateway's clock a client's capture times may run for read-back evidence to
+ * be whole (Kafka is searched by send time). The gateway accepts more (INGEST_MAX_CLOCK_SKEW_MS);
+ * reading that much more of a partition for every late alert is not worth it.
+ */
+const clockSkewMs = 60_000;
 
 /** An id as a storage key part: itself when safe, else its hash. */
 const keyPart = (id: string) => (isEvidenceKey(id) ? id : createHash('sha256').update(id).digest('hex').slice(0, 32));
@@ -65,11 +77,13 @@ export function evidenceSinkStage(): StageDefinition<EvidenceState> {
     delivery: 'exactly-once',
     stateful: true,
     tickIntervalMs: 1000,
-    open: ({ services }) => {
+    open: ({ services, logger }) => {
       const pool = new pg.Pool({ connectionString: services.DATABASE_URL, max: 2 });
       // An idle client that loses its connection must not crash the process.
       pool.on('error', () => undefined);
       const store: EvidenceStore = new LocalEvidenceStore(config.EVIDENCE_DIR);
+      const kafka = createKafka('evidence-sink-read-back', services.KAFKA_BROKERS, logger);
+      const serde = new AvroSerde(services.SCHEMA_REGISTRY_URL);
       const media = new Map<string, SessionMedia>();
       const mediaOf = (sessionId: string) => {
         let session = media.get(sessionId);
@@ -80,8 +94,45 @@ export function evidenceSinkStage(): StageDefinition<EvidenceState> {
         return session;
       };
 
+      /**
+       * The session's frames and audio of the capture's window read back from Kafka: for an alert
+       * that came after its first frames left memory (a lagging risk stage) or before this process
+       * saw them (a restart). Records are sent after their capture, so none before `from` minus the
+       * clock skew the gateway accepts is needed.
+       */
+      const readBack = async (sessionId: string, capture: Capture, log: Logger): Promise<SessionMedia> => {
+        const started = Date.now();
+        const media = new SessionMedia(capture.to - capture.from);
+        const values: Buffer[] = [];
+        try {
+          await readPartitionSince(
+            kafka,
+            [config.FRAMES_TOPIC, config.AUDIO_TOPIC],
+            capture.partition,
+            capture.from - clockSkewMs,
+            (_, message) => {
+              if (message.key?.toString() === sessionId && message.value) values.push(message.value);
+            },
+          );
+        } catch (error) {
+          throw new ServiceUnavailableError('Kafka did not give the evidence back', error);
+        }
+        for (const value of values) {
+          const record = (await serde.decode(value)) as FrameCaptured | AudioChunk;
+          if (record.captureTime < capture.from || record.captureTime > capture.to) continue;
+          if ('jpeg' in record) media.addFrame(record);
+          else media.addAudio(record);
+        }
+        log.info(
+          { alertId: capture.alertId, sessionId, records: values.length, ms: Date.now() - started },
+          'evidence read back from Kafka: the alert came after its media left memory',
+        );
+        return media;
+      };
+
       const seal = async (sessionId: string, capture: Capture, log: Logger) => {
-        const session = mediaOf(sessionId);
+        const held = mediaOf(sessionId);
+        const session = capture.from < held.coveredFrom ? await readBack(sessionId, capture, log) : held;
         let { frames, audio } = session.between(capture.source, capture.from, capture.to);
         // A client that sends no screen frames still has its webcam's.
         if (frames.length === 0 && capture.source === 'SCREEN')
@@ -175,7 +226,7 @@ export function evidenceSinkStage(): StageDefinition<EvidenceState> {
             }
             return session;
           };
-          for (const { topic, value } of records) {
+          for (const { topic, partition, value } of records) {
             if (topic === config.FRAMES_TOPIC) {
               const frame = value as FrameCaptured;
               mediaOf(frame.sessionId).addFrame(frame);
@@ -197,6 +248,7 @@ export function evidenceSinkStage(): StageDefinition<EvidenceState> {
                 from: alert.eventTime - config.EVIDENCE_BEFORE_MS,
                 to: alert.eventTime + config.EVIDENCE_AFTER_MS,
                 dueAt: Date.now() + config.EVIDENCE_AFTER_MS + config.EVIDENCE_BUFFER_MS,
+                partition,
               });
             }
           }
