@@ -17,12 +17,14 @@ import {
   withAdmin,
 } from '@proctoflex/core/testing';
 import { mintSessions, runSimulation } from '@proctoflex/ingest/sim';
+import { nextStep } from './search.ts';
 import { spawnGateway } from '@proctoflex/ingest/testing';
 
-const usage = `usage: npm run bench:e2e -- [--candidates N[,N...]] [--minutes M]
+const usage = `usage: npm run bench:e2e -- [--candidates N[,N...] | --candidates search[:FIRST]] [--minutes M]
 Runs the whole pipeline on this machine (gateway, the eight stages, PostgreSQL, ClickHouse) on
 topics of its own, loads it with N simulated candidates for M minutes per step, and writes
-bench-results/e2e-<time>.md with a PNG of latency and lag per step.`;
+bench-results/e2e-<time>.md with a PNG of latency and lag per step. "search" finds the largest N
+that passes: FIRST (10), doubling until a step fails, then halving the gap to 10 %.`;
 
 const ingestKinds = ['FRAMES_TOPIC', 'AUDIO_TOPIC', 'PROCESS_TOPIC', 'SESSIONS_TOPIC'] as const;
 const sampleEveryMs = 5000;
@@ -244,9 +246,15 @@ runMain('bench:e2e', async () => {
   const { values } = parseArgs({
     options: { candidates: { type: 'string', default: '10,20,40' }, minutes: { type: 'string', default: '2' } },
   });
-  const steps = values.candidates.split(',').map(Number);
+  const searching = values.candidates.startsWith('search');
+  const steps = searching ? [Number(values.candidates.split(':')[1] ?? 10)] : values.candidates.split(',').map(Number);
   const minutes = Number(values.minutes);
   if (steps.some((n) => !Number.isInteger(n) || n <= 0) || !(minutes > 0)) throw new ConfigError(usage);
+  const tried: { candidates: number; passed: boolean }[] = [];
+  const stepsToRun = function* () {
+    if (!searching) return yield* steps;
+    for (let next = nextStep(tried, steps[0]!); next !== null; next = nextStep(tried, steps[0]!)) yield next;
+  };
   const outDir = repoPath('bench-results');
   await mkdir(outDir, { recursive: true });
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
@@ -259,8 +267,7 @@ runMain('bench:e2e', async () => {
     '|---|---|---|---|---|---|---|---|',
   ];
   const details: string[] = [];
-  let largest = 0;
-  for (const candidates of steps) {
+  for (const candidates of stepsToRun()) {
     console.log(`step: ${candidates} candidates for ${minutes} min`);
     const result = await step(candidates, minutes, outDir, stamp);
     lines.push(
@@ -280,9 +287,11 @@ runMain('bench:e2e', async () => {
           `| ${process.name} | ${process.perSecond.toFixed(1)} | ${process.records} | ${process.cores.toFixed(2)} | ${process.rssMiB.toFixed(0)} |`,
       ),
     );
-    if (result.passed) largest = candidates;
+    tried.push({ candidates, passed: result.passed });
   }
-  lines.push('', `Largest step that passed: **${largest || 'none'}** candidates.`, ...details, '');
+  const passed = tried.filter((result) => result.passed).map((result) => result.candidates);
+  const largest = passed.length > 0 ? Math.max(...passed) : 0;
+  lines.push('', `Largest number of candidates that passed: **${largest || 'none'}**.`, ...details, '');
   const report = path.join(outDir, `e2e-${stamp}.md`);
   await writeFile(report, lines.join('\n'));
   console.log(`\nreport: ${report}`);

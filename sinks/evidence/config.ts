@@ -14,8 +14,8 @@ export const evidenceSinkSpec = {
   EVIDENCE_AFTER_MS: variable(parsers.nonNegativeInt, 'Capture time kept after the moment an alert opens.', '5000'),
   EVIDENCE_BUFFER_MS: variable(
     parsers.positiveInt,
-    "How much of each session's recent frames and audio is held in memory (capture time): alerts that reach the " +
-      'sink later than this after their moment find their first frames gone. About 1.5 MB per session at 20 s.',
+    "How much of each session's recent frames and audio is held in memory (capture time); an alert that reaches " +
+      'the sink later than this after its moment has its media read back from Kafka. About 1.5 MB per session at 20 s.',
     '20000',
   ),
   EVIDENCE_STRIP_FRAMES: variable(
