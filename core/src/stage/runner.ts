@@ -73,6 +73,13 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  * Runs one stage: consumes its inputs in the stage's consumer group, hands batches to its
  * handler, and commits outputs, state changes, dead letters and input offsets together.
  */
+/** A tick's commit failed and may have gone through: only a restart from the changelog is sure. */
+class CommitInDoubtError extends Error {
+  constructor() {
+    super('a tick commit failed and may have gone through; the stage restarts from its changelog');
+  }
+}
+
 export class StageRunner<State = never> {
   readonly metrics: StageMetrics;
   private readonly kafka: Kafka;
@@ -166,24 +173,7 @@ export class StageRunner<State = never> {
     await this.retry('load tables', () => Promise.all([...this.tables.values()].map((table) => table.load())));
     this.handler = await definition.open({ services: config.services, logger: this.logger, metrics: this.registry });
 
-    this.producer = this.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      ...(this.exactlyOnce && {
-        transactionalId: `${definition.name}.${config.runner.STAGE_INSTANCE_ID}`,
-        transactionTimeout: 30_000,
-      }),
-      // A transaction that starts right after the previous commit meets CONCURRENT_TRANSACTIONS
-      // until the commit markers are written (milliseconds): retry soon, not after KafkaJS's 300 ms.
-      retry: { initialRetryTime: 10, maxRetryTime: 2_000, retries: 12 },
-    });
-    await this.retry('connect producer', () => this.producer!.connect());
-    // KafkaJS registers the transactional id only on the first transaction: do it now, so that a
-    // previous incarnation with this id is fenced and its open transaction aborted before any
-    // read_committed reader (our own state restore included) waits for it.
-    if (this.exactlyOnce)
-      await this.retry('fence previous instance', async () => (await this.producer!.transaction()).abort());
+    await this.retry('connect producer', () => this.connectProducer());
 
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
@@ -235,6 +225,48 @@ export class StageRunner<State = never> {
       }, definition.tickIntervalMs);
     }
     this.logger.info({ inputs: definition.inputs, httpPort: port }, 'stage started');
+  }
+
+  /**
+   * A new producer, replacing any earlier one. Transactional: KafkaJS registers the transactional
+   * id only on the first transaction, so one is opened and aborted now; the coordinator then
+   * fences any other producer with this id (a previous incarnation, or ours whose commit failed)
+   * and completes its last transaction, committed or aborted, before answering.
+   */
+  private async connectProducer(): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = this.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      ...(this.exactlyOnce && {
+        transactionalId: `${this.definition.name}.${this.config.runner.STAGE_INSTANCE_ID}`,
+        transactionTimeout: 30_000,
+      }),
+      // A transaction that starts right after the previous commit meets CONCURRENT_TRANSACTIONS
+      // until the commit markers are written (milliseconds): retry soon, not after KafkaJS's 300 ms.
+      retry: { initialRetryTime: 10, maxRetryTime: 2_000, retries: 12 },
+    });
+    await this.producer.connect();
+    if (this.exactlyOnce) await (await this.producer.transaction()).abort();
+  }
+
+  /** Whether the group's committed offsets have reached every batch's next offset. */
+  private async offsetsCommitted(offsets: { topic: string; partitions: { partition: number; offset: string }[] }[]) {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      for (const { topic, partitions } of offsets) {
+        const [committed] = await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
+        for (const { partition, offset } of partitions) {
+          const at = committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
+          if (Number(at) < Number(offset)) return false;
+        }
+      }
+      return true;
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Finishes the batch in flight, commits it, leaves the group and closes everything. */
@@ -458,7 +490,21 @@ export class StageRunner<State = never> {
       });
       return;
     }
+    // After a failed attempt KafkaJS's producer may be stuck mid-abort or mid-commit; and when the
+    // commit itself failed, nobody knows whether it went through. A new producer settles both.
+    let producerSpoiled = false;
+    let commitInDoubt = false;
     await this.retryCommit('commit transaction', async () => {
+      if (producerSpoiled) {
+        await this.connectProducer();
+        producerSpoiled = false;
+      }
+      if (commitInDoubt) {
+        // A tick commits no offsets that would tell: start over from the changelog instead.
+        if (offsets.length === 0) throw new CommitInDoubtError();
+        commitInDoubt = false;
+        if (await this.offsetsCommitted(offsets)) return;
+      }
       const transaction: Transaction = await this.producer!.transaction();
       try {
         if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages, acks: -1 });
@@ -466,9 +512,15 @@ export class StageRunner<State = never> {
         // Still a member? KafkaJS offset commits carry no group generation (KIP-447), so this
         // check is what keeps an instance the group gave up on from committing what others redo.
         await this.heartbeat();
+      } catch (error) {
+        if (transaction.isActive()) await transaction.abort().catch(() => (producerSpoiled = true));
+        throw error;
+      }
+      try {
         await transaction.commit();
       } catch (error) {
-        if (transaction.isActive()) await transaction.abort().catch(() => undefined);
+        producerSpoiled = true;
+        commitInDoubt = true;
         throw error;
       }
     });
@@ -555,7 +607,10 @@ export class StageRunner<State = never> {
     return this.retry(
       operation,
       run,
-      (error) => !fencingErrors.has((error as { type?: string }).type ?? '') && !isMembershipError(error),
+      (error) =>
+        !fencingErrors.has((error as { type?: string }).type ?? '') &&
+        !isMembershipError(error) &&
+        !(error instanceof CommitInDoubtError),
     );
   }
 
