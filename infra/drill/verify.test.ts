@@ -88,6 +88,8 @@ test('scores: a lost and a duplicated score are found; a replayed input is owed 
   assert.match(checkScores(replayed, 3).join('\n'), /FACE\/s1\/3 scored 1 times, owed 2 \(lost\)/);
   const rescored = [...all, score('FACE', 's1', 3), score('OBJECT', 's1', 3)];
   assert.deepEqual(checkScores({ ...replayed, scores: rescored }, 3), []);
+  // A replayed audio chunk is not heard again.
+  assert.deepEqual(checkScores(records({ audio: [...input.audio, input.audio[0]!] }), 3), []);
   // Every frame scored by the object processor when it should take every 3rd.
   assert.match(checkScores(records({ scores: [...all, score('OBJECT', 's1', 3)] }), 3).join('\n'), /OBJECT\/s1\/3/);
 });

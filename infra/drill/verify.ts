@@ -73,9 +73,10 @@ export function checkIngest(records: DrillRecords): string[] {
 
 /**
  * The scores each processor owes, as `detector/sessionId/seq` → how many: one per input record in
- * the topic (a replayed input is scored again; the risk stage drops the repeat), except the
- * object processor, which scores every `objectEveryNth` webcam frame of a session, counting in
- * the session's order.
+ * the topic (a replayed input is scored again; the risk stage drops the repeat), except that the
+ * object processor scores every `objectEveryNth` webcam frame of a session, counting in the
+ * session's order, and the voice processor, whose model hears each session as one stream, drops
+ * a chunk whose seq is not above the last one it heard.
  */
 export function expectedScores(records: DrillRecords, objectEveryNth: number): Map<string, number> {
   const expected = new Map<string, number>();
@@ -92,7 +93,12 @@ export function expectedScores(records: DrillRecords, objectEveryNth: number): M
     if (seen % objectEveryNth === 0) owe('OBJECT', frame.sessionId, frame.seq);
     objectFramesSeen.set(frame.sessionId, seen + 1);
   }
-  for (const chunk of records.audio) owe('VOICE', chunk.sessionId, chunk.seq);
+  const lastHeard = new Map<string, number>();
+  for (const chunk of records.audio) {
+    if (chunk.seq <= (lastHeard.get(chunk.sessionId) ?? -1)) continue;
+    owe('VOICE', chunk.sessionId, chunk.seq);
+    lastHeard.set(chunk.sessionId, chunk.seq);
+  }
   for (const snapshot of records.processes) owe('APP_POLICY', snapshot.sessionId, snapshot.seq);
   return expected;
 }
