@@ -69,17 +69,17 @@ function addByTopic(byTopic: Map<string, Message[]>, outputs: EncodedOutput[]): 
 /** Lets timers and sockets run (heartbeats above all) between long stretches of work. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A tick's commit failed and may have gone through: only starting over from the changelog is sure. */
+class CommitInDoubtError extends Error {
+  constructor() {
+    super('a tick commit failed and may have gone through: the stage exits, to start over from its changelog');
+  }
+}
+
 /**
  * Runs one stage: consumes its inputs in the stage's consumer group, hands batches to its
  * handler, and commits outputs, state changes, dead letters and input offsets together.
  */
-/** A tick's commit failed and may have gone through: only a restart from the changelog is sure. */
-class CommitInDoubtError extends Error {
-  constructor() {
-    super('a tick commit failed and may have gone through; the stage restarts from its changelog');
-  }
-}
-
 export class StageRunner<State = never> {
   readonly metrics: StageMetrics;
   private readonly kafka: Kafka;
@@ -502,8 +502,9 @@ export class StageRunner<State = never> {
       if (commitInDoubt) {
         // A tick commits no offsets that would tell: start over from the changelog instead.
         if (offsets.length === 0) throw new CommitInDoubtError();
+        const committed = await this.offsetsCommitted(offsets);
         commitInDoubt = false;
-        if (await this.offsetsCommitted(offsets)) return;
+        if (committed) return;
       }
       const transaction: Transaction = await this.producer!.transaction();
       try {
