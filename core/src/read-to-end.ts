@@ -67,36 +67,43 @@ export function reachedEnd(end: number, batch: { lastOffset: string }): boolean 
   return Number(batch.lastOffset) + 1 >= end;
 }
 
+/** Positions [start, end) of one partition to read. */
+interface ReadRange {
+  readonly topic: string;
+  readonly partition: number;
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
- * Reads the given partitions of `topic` from the beginning up to their end when the call began
- * (see endsToReach), read_committed, passing each record to `onRecord` once per position. A
- * transaction still open there (a crashed producer's, until it is fenced or times out) is waited for.
+ * Reads each range, read_committed, with a group of its own (so it costs a group join: seconds),
+ * passing each record to `onRecord` once per position. A transaction still open inside a range
+ * (a crashed producer's, until it is fenced or times out) is waited for.
  */
-export async function readPartitionsToEnd(
+async function readRanges(
   kafka: Kafka,
-  topic: string,
-  partitions: readonly number[] | 'all',
-  onRecord: (partition: number, message: KafkaMessage) => void,
-  timeoutMs = 120_000,
+  ranges: readonly ReadRange[],
+  onRecord: (range: ReadRange, message: KafkaMessage) => void,
+  timeoutMs: number,
 ): Promise<void> {
-  const end = await endsToReach(kafka, topic, partitions);
-  const pending = new Set(end.keys());
+  const rangeOf = new Map(ranges.map((range) => [`${range.topic}:${range.partition}`, range]));
+  const pending = new Set(rangeOf.keys());
   if (pending.size === 0) return;
-  const lastOffsetRead = new Map<number, number>();
-  const consumer = kafka.consumer({ groupId: `read-to-end.${topic}.${randomBytes(6).toString('hex')}` });
+  const lastOffsetRead = new Map<string, number>();
+  const consumer = kafka.consumer({ groupId: `read-range.${randomBytes(6).toString('hex')}` });
   await consumer.connect();
   try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.subscribe({ topics: [...new Set(ranges.map(({ topic }) => topic))], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () =>
-          reject(new Error(`${topic}: partitions ${[...pending].join(', ')} not read to the end in ${timeoutMs} ms`)),
+        () => reject(new Error(`${[...pending].join(', ')} not read to the end in ${timeoutMs} ms`)),
         timeoutMs,
       );
       // Also emitted for batches that held only transaction markers or aborted records.
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        const partitionEnd = end.get(payload.partition);
-        if (partitionEnd !== undefined && reachedEnd(partitionEnd, payload)) pending.delete(payload.partition);
+        const key = `${payload.topic}:${payload.partition}`;
+        const range = rangeOf.get(key);
+        if (range && reachedEnd(range.end, payload)) pending.delete(key);
         if (pending.size === 0) {
           clearTimeout(timer);
           resolve();
@@ -105,17 +112,22 @@ export async function readPartitionsToEnd(
       consumer
         .run({
           eachBatch: ({ batch }) => {
-            if (!end.has(batch.partition)) return Promise.resolve();
+            const key = `${batch.topic}:${batch.partition}`;
+            const range = rangeOf.get(key);
+            if (!range) return Promise.resolve();
             for (const message of batch.messages) {
+              const offset = Number(message.offset);
+              if (offset < range.start || offset >= range.end) continue;
               // A reader that rejoins its group starts over: each position counts once.
-              if (Number(message.offset) <= (lastOffsetRead.get(batch.partition) ?? -1)) continue;
-              lastOffsetRead.set(batch.partition, Number(message.offset));
-              onRecord(batch.partition, message);
+              if (offset <= (lastOffsetRead.get(key) ?? -1)) continue;
+              lastOffsetRead.set(key, offset);
+              onRecord(range, message);
             }
             return Promise.resolve();
           },
         })
         .catch(reject);
+      for (const { topic, partition, start } of ranges) consumer.seek({ topic, partition, offset: String(start) });
     });
   } finally {
     await consumer.disconnect();
@@ -123,10 +135,28 @@ export async function readPartitionsToEnd(
 }
 
 /**
+ * Reads the given partitions of `topic` from the beginning up to their end when the call began
+ * (see endsToReach), read_committed, passing each record to `onRecord` once per position.
+ */
+export async function readPartitionsToEnd(
+  kafka: Kafka,
+  topic: string,
+  partitions: readonly number[] | 'all',
+  onRecord: (partition: number, message: KafkaMessage) => void,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const ends = await partitionEnds(kafka, topic);
+  const ranges = [...ends]
+    .filter(([partition, { low, high }]) => high > low && (partitions === 'all' || partitions.includes(partition)))
+    .map(([partition, { low, high }]) => ({ topic, partition, start: low, end: high }));
+  await readRanges(kafka, ranges, (range, message) => onRecord(range.partition, message), timeoutMs);
+}
+
+/**
  * Reads one partition of each of `topics` (co-partitioned, e.g. one session's frames and audio)
  * from the first record sent at or after `fromTimestamp` up to the end when the call began,
- * read_committed, passing each record to `onRecord` once. For what a stage needs again after it
- * let it go from memory; each call joins a group of its own, so it costs seconds, not milliseconds.
+ * read_committed, passing each record to `onRecord` once: for what a stage needs again after it
+ * let it go from memory.
  */
 export async function readPartitionSince(
   kafka: Kafka,
@@ -136,7 +166,7 @@ export async function readPartitionSince(
   onRecord: (topic: string, message: KafkaMessage) => void,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const ranges = new Map<string, { start: number; end: number }>();
+  const ranges: ReadRange[] = [];
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -146,51 +176,10 @@ export async function readPartitionSince(
         (entry) => entry.partition === partition,
       );
       if (end !== undefined && start && Number(start.offset) < end)
-        ranges.set(topic, { start: Number(start.offset), end });
+        ranges.push({ topic, partition, start: Number(start.offset), end });
     }
   } finally {
     await admin.disconnect();
   }
-  if (ranges.size === 0) return;
-  const pending = new Set(ranges.keys());
-  const lastOffsetRead = new Map<string, number>();
-  const consumer = kafka.consumer({ groupId: `read-since.${partition}.${randomBytes(6).toString('hex')}` });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [...ranges.keys()] });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${[...pending].join(', ')}: partition ${partition} not read in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        const range = ranges.get(payload.topic);
-        if (range && payload.partition === partition && reachedEnd(range.end, payload)) pending.delete(payload.topic);
-        if (pending.size === 0) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      consumer
-        .run({
-          eachBatch: ({ batch }) => {
-            const range = ranges.get(batch.topic);
-            if (!range || batch.partition !== partition) return Promise.resolve();
-            for (const message of batch.messages) {
-              const offset = Number(message.offset);
-              if (offset < range.start || offset >= range.end) continue;
-              // A reader that rejoins its group starts over: each position counts once.
-              if (offset <= (lastOffsetRead.get(batch.topic) ?? -1)) continue;
-              lastOffsetRead.set(batch.topic, offset);
-              onRecord(batch.topic, message);
-            }
-            return Promise.resolve();
-          },
-        })
-        .catch(reject);
-      for (const [topic, { start }] of ranges) consumer.seek({ topic, partition, offset: String(start) });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
+  await readRanges(kafka, ranges, (range, message) => onRecord(range.topic, message), timeoutMs);
 }

@@ -19,6 +19,20 @@ const diskFullMs = 30_000;
 const registryOutageMs = 30_000;
 const clickHouseOutageMs = 60_000;
 
+/** `service` stopped, and started again `downMs` later. */
+function outage(name: string, what: string, service: keyof Services, downMs: number): Drill {
+  return {
+    name,
+    what,
+    async inject(_, services) {
+      await services[service].down();
+      await delay(downMs);
+      await services[service].up();
+      return [];
+    },
+  };
+}
+
 /** Writes `file` until the disk it is on has no space left. */
 async function fillUp(file: string): Promise<void> {
   const handle = await open(file, 'w');
@@ -44,36 +58,9 @@ export const drills: readonly Drill[] = [
       return [];
     },
   },
-  {
-    name: 'kafka-restart',
-    what: 'the Kafka broker stopped and started again',
-    async inject(_, { kafka }) {
-      await kafka.down();
-      await delay(5000);
-      await kafka.up();
-      return [];
-    },
-  },
-  {
-    name: 'clickhouse-down',
-    what: `ClickHouse stopped for ${clickHouseOutageMs / 1000} s`,
-    async inject(_, { clickhouse }) {
-      await clickhouse.down();
-      await delay(clickHouseOutageMs);
-      await clickhouse.up();
-      return [];
-    },
-  },
-  {
-    name: 'postgres-restart',
-    what: 'PostgreSQL stopped (fast shutdown) and started again',
-    async inject(_, { postgres }) {
-      await postgres.down();
-      await delay(5000);
-      await postgres.up();
-      return [];
-    },
-  },
+  outage('kafka-restart', 'the Kafka broker stopped and started again', 'kafka', 5000),
+  outage('clickhouse-down', `ClickHouse stopped for ${clickHouseOutageMs / 1000} s`, 'clickhouse', clickHouseOutageMs),
+  outage('postgres-restart', 'PostgreSQL stopped (fast shutdown) and started again', 'postgres', 5000),
   {
     name: 'gateway-restart',
     what: 'the ingest gateway SIGKILLed while clients stream, and started again on its port',
@@ -82,16 +69,12 @@ export const drills: readonly Drill[] = [
       return [];
     },
   },
-  {
-    name: 'registry-outage',
-    what: `the schema registry stopped for ${registryOutageMs / 1000} s`,
-    async inject(_, { registry }) {
-      await registry.down();
-      await delay(registryOutageMs);
-      await registry.up();
-      return [];
-    },
-  },
+  outage(
+    'registry-outage',
+    `the schema registry stopped for ${registryOutageMs / 1000} s`,
+    'registry',
+    registryOutageMs,
+  ),
   {
     name: 'evidence-disk-full',
     what: `the evidence disk full for ${diskFullMs / 1000} s`,

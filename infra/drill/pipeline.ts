@@ -229,10 +229,13 @@ export class DrillPipeline {
   async close(): Promise<void> {
     this.closed = true;
     this.gateway.stop();
-    await this.kafkaPipeline.close();
-    await this.database.drop();
-    await this.clickhouse.drop();
-    await run('umount', [this.evidenceDir]);
-    await rm(this.evidenceDir, { recursive: true, force: true });
+    try {
+      await this.kafkaPipeline.close();
+      await this.database.drop();
+      await this.clickhouse.drop();
+    } finally {
+      await run('umount', [this.evidenceDir]);
+      await rm(this.evidenceDir, { recursive: true, force: true });
+    }
   }
 }

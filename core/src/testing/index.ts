@@ -188,8 +188,16 @@ export async function createTestDatabase(prefix: string) {
 export async function createTestClickHouse(prefix: string) {
   const { CLICKHOUSE_URL } = servicesConfig();
   const database = uniqueName(prefix);
-  const server = createClickHouse(CLICKHOUSE_URL);
-  await server.command({ query: `CREATE DATABASE ${database}` });
+  // A client per statement: idle sockets go stale when a drill restarts the server in between.
+  const onServer = async (query: string) => {
+    const server = createClickHouse(CLICKHOUSE_URL);
+    try {
+      await server.command({ query });
+    } finally {
+      await server.close();
+    }
+  };
+  await onServer(`CREATE DATABASE ${database}`);
   const url = withClickHouseDatabase(CLICKHOUSE_URL, database);
   const client = createClickHouse(url);
   await migrateClickHouse(client, repoPath('infra/clickhouse/migrations'));
@@ -198,8 +206,7 @@ export async function createTestClickHouse(prefix: string) {
     client,
     drop: async () => {
       await client.close();
-      await server.command({ query: `DROP DATABASE ${database}` });
-      await server.close();
+      await onServer(`DROP DATABASE ${database}`);
     },
   };
 }
