@@ -74,8 +74,7 @@ export class DrillPipeline {
     await run('mount', ['-t', 'tmpfs', '-o', `size=${evidenceBytes}`, 'proctoflex-drill', evidenceDir]);
     const gateway = await spawnGateway(pipeline.topics);
     const drill = new DrillPipeline(pipeline, database, clickhouse, evidenceDir, randomBytes(32), gateway);
-    const policyExam = drill.examId;
-    await pipeline.produce('POLICIES_TOPIC', [examPolicy(policyExam)], () => policyExam);
+    await pipeline.produce('POLICIES_TOPIC', [examPolicy(drill.examId)], () => drill.examId);
     await Promise.all(Object.keys(stageInputs).map((name) => drill.startStage(name, uniqueName(`drill-${name}`))));
     return drill;
   }

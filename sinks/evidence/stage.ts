@@ -97,12 +97,12 @@ export function evidenceSinkStage(): StageDefinition<EvidenceState> {
       /**
        * The session's frames and audio of the capture's window read back from Kafka: for an alert
        * that came after its first frames left memory (a lagging risk stage) or before this process
-       * saw them (a restart). Records are sent after their capture, so none before `from` minus the
-       * clock skew the gateway accepts is needed.
+       * saw them (a restart). Records are sent after their capture, so the search by send time
+       * starts at `from` less the clock skew allowed for.
        */
       const readBack = async (sessionId: string, capture: Capture, log: Logger): Promise<SessionMedia> => {
         const started = Date.now();
-        const media = new SessionMedia(capture.to - capture.from);
+        const around = new SessionMedia(capture.to - capture.from);
         const values: Buffer[] = [];
         try {
           await readPartitionSince(
@@ -120,14 +120,14 @@ export function evidenceSinkStage(): StageDefinition<EvidenceState> {
         for (const value of values) {
           const record = (await serde.decode(value)) as FrameCaptured | AudioChunk;
           if (record.captureTime < capture.from || record.captureTime > capture.to) continue;
-          if ('jpeg' in record) media.addFrame(record);
-          else media.addAudio(record);
+          if ('jpeg' in record) around.addFrame(record);
+          else around.addAudio(record);
         }
         log.info(
           { alertId: capture.alertId, sessionId, records: values.length, ms: Date.now() - started },
           'evidence read back from Kafka: the alert came after its media left memory',
         );
-        return media;
+        return around;
       };
 
       const seal = async (sessionId: string, capture: Capture, log: Logger) => {

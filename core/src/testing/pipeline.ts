@@ -43,6 +43,7 @@ export const stageInputs: Record<string, TopicVariable[]> = {
   ],
   'evidence-sink': ['FRAMES_TOPIC', 'AUDIO_TOPIC', 'ALERTS_TOPIC'],
 };
+
 /**
  * Every pipeline topic under fresh names (`topics` doubles as the environment that points a stage
  * at them), with their schemas registered: a test's own copy of the pipeline.
