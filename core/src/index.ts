@@ -12,7 +12,7 @@ export * from './main.ts';
 export * from './scores.ts';
 export type * from './contracts.ts';
 export * from './stage/definition.ts';
-export { isConnectionFailure, isPostgresUnavailable } from './retry.ts';
+export { isConnectionFailure, isPostgresUnavailable, isRetriable, retryWhile } from './retry.ts';
 export * from './policies.ts';
 export * from './evidence.ts';
 export { stageRunnerSpec } from './stage/config.ts';

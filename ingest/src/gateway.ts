@@ -6,7 +6,7 @@ import Koa from 'koa';
 import getRawBody from 'raw-body';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Admin } from 'kafkajs';
-import { AvroSerde, createKafka, type Logger } from '@proctoflex/core';
+import { AvroSerde, createKafka, isRetriable, retryWhile, type Logger } from '@proctoflex/core';
 import type { Registry } from 'prom-client';
 import { limits, type IngestConfig } from './config.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
@@ -107,10 +107,19 @@ export class Gateway {
     this.pending = new PendingBytes(config.INGEST_MAX_PENDING_BYTES, this.metrics);
   }
 
-  /** Registers the schemas, connects to Kafka and listens; resolves with the port. */
+  /**
+   * Registers the schemas, connects to Kafka and listens; resolves with the port. A registry or
+   * broker that is away at start is waited for (with backoff), as the stages do.
+   */
   async start(): Promise<number> {
-    await this.schemas.load();
-    await this.admin.connect();
+    await retryWhile(
+      async () => {
+        await this.schemas.load();
+        await this.admin.connect();
+      },
+      isRetriable,
+      (error, attempt, delayMs) => this.logger.warn({ err: error, attempt, delayMs }, 'start failed, retrying'),
+    );
     await this.probeKafka();
     this.probeTimer = setInterval(() => {
       void this.probeKafka();
