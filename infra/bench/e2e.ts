@@ -1,24 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { ConfigError, percentile, repoPath, runMain, type AlertEvent } from '@proctoflex/core';
-import {
-  createTestClickHouse,
-  createTestDatabase,
-  endOffsetTotal,
-  examPolicy,
-  readTopicToEnd,
-  stageInputs,
-  testKafka,
-  TestPipeline,
-  withAdmin,
-} from '@proctoflex/core/testing';
+import { endOffsetTotal, readTopicToEnd, testKafka, withAdmin } from '@proctoflex/core/testing';
 import { mintSessions, runSimulation } from '@proctoflex/ingest/sim';
+import { IsolatedStack } from '../stack.ts';
 import { nextStep } from './search.ts';
-import { spawnGateway } from '@proctoflex/ingest/testing';
 
 const usage = `usage: npm run bench:e2e -- [--candidates N[,N...] | --candidates search[:FIRST]] [--minutes M]
 Runs the whole pipeline on this machine (gateway, the eight stages, PostgreSQL, ClickHouse) on
@@ -134,28 +123,15 @@ ${line(
 
 /** One load step: the whole pipeline, fresh, with `candidates` for `minutes`. */
 async function step(candidates: number, minutes: number, outDir: string, stamp: string) {
+  const stack = await IsolatedStack.start({ prefix: 'bench.e2e', partitions: 12 });
+  const { gateway, kafkaPipeline: pipeline } = stack;
   const kafka = testKafka();
-  const pipeline = await TestPipeline.create(kafka, 'bench.e2e', 12);
-  const database = await createTestDatabase('bench_e2e');
-  const clickhouse = await createTestClickHouse('bench_e2e');
-  const evidenceDir = await mkdtemp(path.join(tmpdir(), 'bench-e2e-evidence-'));
-  const examId = `bench-e2e-${randomBytes(3).toString('hex')}`;
-  await pipeline.produce('POLICIES_TOPIC', [examPolicy(examId)], () => examId);
-  const gateway = await spawnGateway(pipeline.topics);
-  const env = {
-    DATABASE_URL: database.url,
-    CLICKHOUSE_URL: clickhouse.url,
-    EVIDENCE_KEY: randomBytes(32).toString('base64'),
-    EVIDENCE_DIR: evidenceDir,
-  };
-  const stages = Object.keys(stageInputs).map((name) => ({ name, ...pipeline.spawnStage(name, env) }));
   const samples: Sample[] = [];
   let sampler: NodeJS.Timeout | undefined;
   try {
-    const ports: Record<string, number> = { ingest: Number(new URL(gateway.url).port) };
-    for (const stage of stages) ports[stage.name] = await stage.process.started;
+    const ports = stack.ports;
     const start = Date.now();
-    console.log(`  ${stages.length} stages and the gateway running; load for ${minutes} min`);
+    console.log(`  ${stack.stageNames.length} stages and the gateway running; load for ${minutes} min`);
     sampler = setInterval(
       () =>
         void sample(ports).then(
@@ -166,19 +142,14 @@ async function step(candidates: number, minutes: number, outDir: string, stamp: 
     );
     const { unackedRecords } = await runSimulation({
       gatewayUrl: gateway.url,
-      sessions: mintSessions(gateway.secret, examId, candidates, minutes * 60 + 3600),
+      sessions: mintSessions(gateway.secret, stack.examId, candidates, minutes * 60 + 3600),
       durationSeconds: minutes * 60,
       rampSeconds: Math.max(2, candidates / 100),
       reportEverySeconds: 30,
       onReport: () => undefined,
     });
     const loadEnd = Date.now();
-    // Caught up: every stage has committed the end of each of its inputs.
-    const caughtUpAt = await Promise.all(
-      stages.flatMap(({ name, stageName }) =>
-        stageInputs[name]!.map((input) => pipeline.caughtUp(stageName, input, catchUpGoalMs * 4)),
-      ),
-    ).then(
+    const caughtUpAt = await stack.caughtUp(catchUpGoalMs * 4).then(
       () => Date.now(),
       () => null,
     );
@@ -230,15 +201,13 @@ async function step(candidates: number, minutes: number, outDir: string, stamp: 
       result.p99 < latencyGoalMs &&
       result.catchUpSeconds !== null &&
       result.catchUpSeconds * 1000 <= catchUpGoalMs &&
-      result.lost === 0;
+      result.lost === 0 &&
+      stack.crashes.length === 0;
+    for (const crash of stack.crashes) console.error(`  a stage crashed (a step with a crash fails): ${crash}`);
     return { ...result, png, passed };
   } finally {
     clearInterval(sampler);
-    gateway.stop();
-    await pipeline.close();
-    await database.drop();
-    await clickhouse.drop();
-    await rm(evidenceDir, { recursive: true, force: true });
+    await stack.close();
   }
 }
 

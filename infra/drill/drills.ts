@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { committedOffsetTotal, testKafka, withAdmin } from '@proctoflex/core/testing';
 import type { servicesOf } from '../services.ts';
-import type { DrillPipeline } from './pipeline.ts';
+import type { IsolatedStack } from '../stack.ts';
 
 type Services = ReturnType<typeof servicesOf>;
 
@@ -11,7 +11,7 @@ type Services = ReturnType<typeof servicesOf>;
 export interface Drill {
   readonly name: string;
   readonly what: string;
-  inject(pipeline: DrillPipeline, services: Services): Promise<string[]>;
+  inject(stack: IsolatedStack, services: Services): Promise<string[]>;
 }
 
 /** How long the evidence directory stays full and the registry and ClickHouse stay away. */
@@ -50,9 +50,9 @@ export const drills: readonly Drill[] = [
   {
     name: 'stage-sigkill',
     what: 'SIGKILL each of the eight stages in turn, each restarted 2 s later under the same name',
-    async inject(pipeline) {
-      for (const name of pipeline.stageNames) {
-        await pipeline.killStage(name, 2000);
+    async inject(stack) {
+      for (const name of stack.stageNames) {
+        await stack.killStage(name, 2000);
         await delay(3000);
       }
       return [];
@@ -64,8 +64,8 @@ export const drills: readonly Drill[] = [
   {
     name: 'gateway-restart',
     what: 'the ingest gateway SIGKILLed while clients stream, and started again on its port',
-    async inject(pipeline) {
-      await pipeline.gateway.restart();
+    async inject(stack) {
+      await stack.gateway.restart();
       return [];
     },
   },
@@ -78,20 +78,20 @@ export const drills: readonly Drill[] = [
   {
     name: 'evidence-disk-full',
     what: `the evidence disk full for ${diskFullMs / 1000} s`,
-    async inject(pipeline) {
-      const filler = path.join(pipeline.evidenceDir, 'filler');
+    async inject(stack) {
+      const filler = path.join(stack.evidenceDir, 'filler');
       const scoresWritten = () =>
         withAdmin(testKafka(), (admin) =>
-          committedOffsetTotal(admin, pipeline.stageGroup('clickhouse-sink'), pipeline.topic('SCORES_TOPIC')),
+          committedOffsetTotal(admin, stack.stageGroup('clickhouse-sink'), stack.topic('SCORES_TOPIC')),
         );
-      const loggedBefore = pipeline.stageOutput('evidence-sink').length;
+      const loggedBefore = stack.stageOutput('evidence-sink').length;
       await fillUp(filler);
       const writtenBefore = await scoresWritten();
       await delay(diskFullMs);
       const findings: string[] = [];
       if ((await scoresWritten()) <= writtenBefore)
         findings.push('disk full: the ClickHouse sink wrote no scores while the evidence disk was full');
-      const logged = pipeline.stageOutput('evidence-sink').slice(loggedBefore);
+      const logged = stack.stageOutput('evidence-sink').slice(loggedBefore);
       if (!/the evidence store did not take the file/.test(logged) || !/ENOSPC/.test(logged))
         findings.push('disk full: the evidence sink logged no error naming the full disk (ENOSPC)');
       await rm(filler);

@@ -4,7 +4,7 @@ import { ConfigError, runMain } from '@proctoflex/core';
 import { loadInfraConfig } from '../config.ts';
 import { servicesOf } from '../services.ts';
 import { drills } from './drills.ts';
-import { DrillPipeline } from './pipeline.ts';
+import { IsolatedStack } from '../stack.ts';
 import {
   checkAlerts,
   checkAlertsInPostgres,
@@ -15,8 +15,8 @@ import {
 } from './verify.ts';
 
 const usage = `usage: npm run drill -- [--only NAME[,NAME...]] [--candidates N]
-Runs the whole pipeline on topics and databases of its own and, one drill after another, injects
-a fault while N simulated candidates stream (25 s before and after it), waits for the pipeline to
+Runs the whole stack on topics and databases of its own and, one drill after another, injects
+a fault while N simulated candidates stream (25 s before and after it), waits for the stack to
 catch up, and checks that nothing was lost or duplicated: every record sent is in Kafka, every
 input scored as often as owed, alerts whole and once, PostgreSQL and ClickHouse equal to Kafka,
 evidence sealed for every alert. Restarts the local Kafka, PostgreSQL, ClickHouse and registry;
@@ -44,7 +44,7 @@ runMain('drill', async () => {
     );
   if (process.getuid?.() !== 0) throw new ConfigError('drills mount a tmpfs for the evidence disk: run them as root');
 
-  const pipeline = await DrillPipeline.start(1024 ** 3);
+  const stack = await IsolatedStack.start({ prefix: 'drill', partitions: 6, evidenceBytes: 1024 ** 3 });
   // The checks cover everything so far; a drill reports only what earlier ones did not.
   const reportedFindings = new Set<string>();
   const reportedWithoutEvidence = new Set<string>();
@@ -52,52 +52,52 @@ runMain('drill', async () => {
   try {
     for (const drill of drills.filter(({ name }) => chosen.includes(name))) {
       console.log(`\ndrill ${drill.name}: ${drill.what}; ${candidates} candidates streaming`);
-      const crashesBefore = pipeline.crashes.length;
+      const crashesBefore = stack.crashes.length;
       let faultSeconds = 0;
-      const { result, unacked } = await pipeline.load(
+      const { result, unacked } = await stack.load(
         candidates,
         warmupMs,
         async () => {
           const started = Date.now();
-          const findings = await drill.inject(pipeline, services);
+          const findings = await drill.inject(stack, services);
           faultSeconds = (Date.now() - started) / 1000;
           return findings;
         },
         afterMs,
       );
       const loadEnd = Date.now();
-      const findings = [...result, ...pipeline.crashes.slice(crashesBefore).map((crash) => `crash: ${crash}`)];
+      const findings = [...result, ...stack.crashes.slice(crashesBefore).map((crash) => `crash: ${crash}`)];
       if (unacked > 0) findings.push(`ingest: ${unacked} records never acknowledged by the gateway`);
-      const recoverySeconds = await pipeline.caughtUp(catchUpTimeoutMs).then(
+      const recoverySeconds = await stack.caughtUp(catchUpTimeoutMs).then(
         () => (Date.now() - loadEnd) / 1000,
         () => null,
       );
       if (recoverySeconds === null)
         findings.push(`the stages did not catch up within ${catchUpTimeoutMs / 60_000} min of the load's end`);
-      const records = await pipeline.records();
+      const records = await stack.records();
       const opened = records.alerts.filter((alert) => alert.action === 'OPENED');
       const openedIds = opened.map((alert) => alert.alertId).filter((alertId) => !reportedWithoutEvidence.has(alertId));
       // Captures are sealed once the media after them arrived, or a few seconds after a session went quiet.
-      let withoutEvidence = await pipeline.alertsWithoutEvidence(openedIds);
+      let withoutEvidence = await stack.alertsWithoutEvidence(openedIds);
       for (const deadline = Date.now() + evidenceTimeoutMs; withoutEvidence.length > 0 && Date.now() < deadline;) {
         await delay(2000);
-        withoutEvidence = await pipeline.alertsWithoutEvidence(openedIds);
+        withoutEvidence = await stack.alertsWithoutEvidence(openedIds);
       }
-      const { rows } = await pipeline.database.pool.query<{ id: string; revision: number; state: string }>(
+      const { rows } = await stack.database.pool.query<{ id: string; revision: number; state: string }>(
         'SELECT id, revision, state FROM alerts',
       );
-      const { rows: history } = await pipeline.database.pool.query<{ alert_id: string; revision: number }>(
+      const { rows: history } = await stack.database.pool.query<{ alert_id: string; revision: number }>(
         'SELECT alert_id, revision FROM alert_history',
       );
       const expectedRows = expectedClickHouseRows(records);
       const checked = [
         ...checkIngest(records),
-        ...checkScores(records, pipeline.objectEveryNth),
+        ...checkScores(records, stack.objectEveryNth),
         ...checkAlerts(records.alerts),
         ...checkAlertsInPostgres(records.alerts, rows, history),
-        ...checkClickHouse(expectedRows, await pipeline.clickHouseCounts(Object.keys(expectedRows))),
+        ...checkClickHouse(expectedRows, await stack.clickHouseCounts(Object.keys(expectedRows))),
         ...withoutEvidence.map(({ alertId, files }) => {
-          const said = pipeline.stageLogOf('evidence-sink', alertId);
+          const said = stack.stageLogOf('evidence-sink', alertId);
           reportedWithoutEvidence.add(alertId);
           return `evidence: alert ${alertId} (${opened.find((alert) => alert.alertId === alertId)!.rule}) has ${files} of its 3 files${said ? `; the evidence sink said: ${said}` : ''}`;
         }),
@@ -112,7 +112,7 @@ runMain('drill', async () => {
     }
   } finally {
     // A failed cleanup (leftover topics or databases) must not hide what the drills found.
-    await pipeline.close().catch((error: unknown) => console.error('drill cleanup failed:', error));
+    await stack.close().catch((error: unknown) => console.error('drill cleanup failed:', error));
   }
   console.log('\n| drill | fault lasted | caught up after the load | result |\n|---|---|---|---|');
   for (const { name, faultSeconds, recoverySeconds, findings } of results)

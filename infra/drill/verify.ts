@@ -47,13 +47,16 @@ export function checkIngest(records: DrillRecords): string[] {
     if (!seqs.has(sessionId)) seqs.set(sessionId, new Set());
     seqs.get(sessionId)!.add(seq);
   }
-  const ended = new Map<string, number[]>();
-  for (const event of records.sessions)
-    if (event.type === 'ENDED')
-      ended.set(event.sessionId, [...new Set([...(ended.get(event.sessionId) ?? []), event.seq])]);
+  // Seqs of each session's ENDED events: a replayed ENDED has the same seq.
+  const ended = new Map<string, Set<number>>();
+  for (const event of records.sessions) {
+    if (event.type !== 'ENDED') continue;
+    if (!ended.has(event.sessionId)) ended.set(event.sessionId, new Set());
+    ended.get(event.sessionId)!.add(event.seq);
+  }
   const problems: string[] = [];
   for (const [sessionId, present] of seqs) {
-    const ends = ended.get(sessionId) ?? [];
+    const ends = [...(ended.get(sessionId) ?? [])];
     if (ends.length !== 1) {
       problems.push(`session ${sessionId} has ${ends.length} ENDED events`);
       continue;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
@@ -27,8 +28,8 @@ import {
 import { behaviours, mintSessions, runSimulation } from '@proctoflex/ingest/sim';
 import { spawnGateway } from '@proctoflex/ingest/testing';
 import { loadObjectConfig } from '@proctoflex/object/config';
-import { run } from '../lib.ts';
-import type { DrillRecords } from './verify.ts';
+import type { DrillRecords } from './drill/verify.ts';
+import { run } from './lib.ts';
 
 /** A stage instance the drill runs, and what happened to it that nobody asked for. */
 interface RunningStage {
@@ -37,46 +38,67 @@ interface RunningStage {
   process: StageProcess;
   /** Set while the drill itself kills the stage, so its exit is not a crash. */
   killing: boolean;
+  /** Its operations port, once it started. */
+  port: number;
 }
 
 /**
  * The whole pipeline on topics, databases and an evidence directory of its own: the gateway and
- * one process of each of the eight stages, run as production runs them, so a drill can kill any
- * of them or the services beneath. Stages that exit unasked are restarted and reported.
+ * one process of each of the eight stages, run as production runs them, for the end-to-end
+ * benchmark and the fault drills (which kill any of them, or the services beneath). Stages that
+ * exit unasked are restarted and reported in `crashes`.
  */
-export class DrillPipeline {
+export class IsolatedStack {
   readonly crashes: string[] = [];
-  readonly examId = uniqueName('drill-exam');
+  readonly examId = uniqueName('stack-exam');
   readonly objectEveryNth = loadObjectConfig().OBJECT_EVERY_NTH_FRAME;
   private readonly stages = new Map<string, RunningStage>();
   private closed = false;
 
   private constructor(
-    private readonly kafkaPipeline: TestPipeline,
+    readonly kafkaPipeline: TestPipeline,
     readonly database: Awaited<ReturnType<typeof createTestDatabase>>,
     readonly clickhouse: Awaited<ReturnType<typeof createTestClickHouse>>,
     readonly evidenceDir: string,
+    private readonly evidenceMounted: boolean,
     readonly evidenceKey: Buffer,
     readonly gateway: Awaited<ReturnType<typeof spawnGateway>>,
   ) {}
 
   /**
-   * Starts everything; the evidence directory is a tmpfs of `evidenceBytes` (root only: mount),
-   * so a drill can fill it for real.
+   * Starts everything, with topics of `partitions` partitions named after `prefix`. With
+   * `evidenceBytes` the evidence directory is a tmpfs of that size (root only: mount), so that a
+   * drill can fill it for real.
    */
-  static async start(evidenceBytes: number): Promise<DrillPipeline> {
-    const kafka = testKafka();
-    const pipeline = await TestPipeline.create(kafka, 'drill', 6);
-    const database = await createTestDatabase('drill');
-    const clickhouse = await createTestClickHouse('drill');
-    const evidenceDir = path.join('/tmp', uniqueName('proctoflex-drill-evidence'));
-    await mkdir(evidenceDir, { recursive: true });
-    await run('mount', ['-t', 'tmpfs', '-o', `size=${evidenceBytes}`, 'proctoflex-drill', evidenceDir]);
+  static async start(options: { prefix: string; partitions: number; evidenceBytes?: number }): Promise<IsolatedStack> {
+    const { prefix, partitions, evidenceBytes } = options;
+    const pipeline = await TestPipeline.create(testKafka(), prefix, partitions);
+    const database = await createTestDatabase(prefix.replace(/\W/g, '_'));
+    const clickhouse = await createTestClickHouse(prefix.replace(/\W/g, '_'));
+    const evidenceDir = await mkdtemp(path.join(tmpdir(), `${prefix}-evidence-`));
+    if (evidenceBytes !== undefined)
+      await run('mount', ['-t', 'tmpfs', '-o', `size=${evidenceBytes}`, 'proctoflex-evidence', evidenceDir]);
     const gateway = await spawnGateway(pipeline.topics);
-    const drill = new DrillPipeline(pipeline, database, clickhouse, evidenceDir, randomBytes(32), gateway);
-    await pipeline.produce('POLICIES_TOPIC', [examPolicy(drill.examId)], () => drill.examId);
-    await Promise.all(Object.keys(stageInputs).map((name) => drill.startStage(name, uniqueName(`drill-${name}`))));
-    return drill;
+    const stack = new IsolatedStack(
+      pipeline,
+      database,
+      clickhouse,
+      evidenceDir,
+      evidenceBytes !== undefined,
+      randomBytes(32),
+      gateway,
+    );
+    await pipeline.produce('POLICIES_TOPIC', [examPolicy(stack.examId)], () => stack.examId);
+    await Promise.all(Object.keys(stageInputs).map((name) => stack.startStage(name, uniqueName(`${prefix}-${name}`))));
+    return stack;
+  }
+
+  /** The operations port of the gateway (`ingest`) and of each stage, by name. */
+  get ports(): Record<string, number> {
+    return {
+      ingest: Number(new URL(this.gateway.url).port),
+      ...Object.fromEntries([...this.stages].map(([name, { port }]) => [name, port])),
+    };
   }
 
   get stageNames(): string[] {
@@ -94,7 +116,7 @@ export class DrillPipeline {
 
   private async startStage(name: string, stageName: string): Promise<void> {
     const { process } = this.kafkaPipeline.spawnStage(name, this.stageEnv, stageName);
-    const stage: RunningStage = { name, stageName, process, killing: false };
+    const stage: RunningStage = { name, stageName, process, killing: false, port: 0 };
     this.stages.set(name, stage);
     void process.exited.then((code) => {
       if (stage.killing || this.closed) return;
@@ -102,7 +124,7 @@ export class DrillPipeline {
       this.crashes.push(`${name} exited with ${code} unasked; restarted. Its last lines:\n${lastLines}`);
       void this.startStage(name, stageName);
     });
-    await process.started;
+    stage.port = await process.started;
   }
 
   /** SIGKILL, then a new process under the same stage name (group, changelog), as a supervisor restarts it. */
@@ -233,7 +255,7 @@ export class DrillPipeline {
       await this.database.drop();
       await this.clickhouse.drop();
     } finally {
-      await run('umount', [this.evidenceDir]);
+      if (this.evidenceMounted) await run('umount', [this.evidenceDir]);
       await rm(this.evidenceDir, { recursive: true, force: true });
     }
   }
