@@ -18,6 +18,9 @@ export class ConfigError extends ProctoFlexError {}
 /** Bytes that are not a record of the expected contract. Never retriable. */
 export class DecodeError extends ProctoFlexError {}
 
+/** Bytes that claim more items, characters or bytes than the contract allows (contractLimits). */
+export class LimitExceededError extends DecodeError {}
+
 /** A well-formed record whose content cannot be processed (a corrupt JPEG, an empty audio chunk). Never retriable. */
 export class InvalidRecordError extends ProctoFlexError {}
 

@@ -5,6 +5,8 @@ export * from './metrics.ts';
 export * from './kafka.ts';
 export * from './topics.ts';
 export * from './serde.ts';
+export { contractLimits, decodeBounded } from './bounded-avro.ts';
+export { jpegDimensions } from './jpeg.ts';
 export * from './migrations.ts';
 export * from './databases.ts';
 export * from './paths.ts';

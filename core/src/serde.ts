@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { DecodeError, ProctoFlexError, ServiceUnavailableError } from './errors.ts';
+import { decodeBounded } from './bounded-avro.ts';
+import { DecodeError, LimitExceededError, ProctoFlexError, ServiceUnavailableError } from './errors.ts';
 import { repoPath } from './paths.ts';
 import type { TopicSpec } from './topics.ts';
 
 /** Confluent wire format: magic byte 0, 4-byte big-endian schema id, then the Avro body. */
 const magicByte = 0;
 const headerLength = 5;
+/** The broker's message.max.bytes (infra/kafka/server.properties): no record can be larger. */
+export const maxRecordBytes = 10 * 1024 * 1024;
 
 export function loadAvroSchema(name: string): string {
   return readFileSync(repoPath(`schemas/avro/${name}.avsc`), 'utf8');
@@ -62,12 +65,15 @@ export class AvroSerde {
 
   async decode(bytes: Buffer | null): Promise<unknown> {
     if (!bytes || bytes.length < headerLength) throw new DecodeError('value is shorter than the 5-byte wire header');
+    if (bytes.length > maxRecordBytes)
+      throw new DecodeError(`value of ${bytes.length} bytes exceeds ${maxRecordBytes}`);
     if (bytes.readUInt8(0) !== magicByte) throw new DecodeError(`unknown magic byte ${bytes.readUInt8(0)}`);
     const type = await this.readerOf(bytes.readInt32BE(1));
     try {
-      return type.fromBuffer(bytes.subarray(headerLength));
+      return decodeBounded(type, bytes.subarray(headerLength));
     } catch (error) {
-      throw new DecodeError(`Avro body does not match schema ${bytes.readInt32BE(1)}: ${(error as Error).message}`, {
+      const Refusal = error instanceof LimitExceededError ? LimitExceededError : DecodeError;
+      throw new Refusal(`Avro body does not match schema ${bytes.readInt32BE(1)}: ${(error as Error).message}`, {
         cause: error,
       });
     }

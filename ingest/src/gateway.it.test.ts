@@ -68,3 +68,28 @@ test('records sent over WebSocket and POST land in their topics, keyed by sessio
     }
   }
 });
+
+test('a resend after a lost ack is acknowledged again but reaches Kafka once: seq grows in Kafka', async () => {
+  const { baseUrl, token, kafka, topics } = await gatewayStarted;
+  const claims = newSessionClaims();
+  const client = await IngestClient.connect(baseUrl, token(claims));
+  const records = new SessionRecords(claims);
+  const [first, second, third] = [records.event('STARTED'), records.event('HEARTBEAT'), records.event('HEARTBEAT')];
+  await client.post(client.batch([first, second]));
+  // The client never saw that ack: it resends both, now with the next record behind them.
+  const ack = await client.post(client.batch([first, second, third]));
+  assert.equal(ack.seq, third.record.seq);
+  assert.equal((await client.post(client.batch([second]))).seq, second.record.seq, 'a resend alone is acknowledged');
+
+  const serde = new AvroSerde(servicesConfig().SCHEMA_REGISTRY_URL);
+  const ofSession = (await readTopicToEnd(kafka, topics.SESSION)).filter(
+    (message) => message.key?.toString() === claims.sessionId,
+  );
+  const seqs = await Promise.all(
+    ofSession.map(async (message) => ((await serde.decode(message.value)) as { seq: number }).seq),
+  );
+  assert.deepEqual(
+    seqs,
+    [first, second, third].map(({ record }) => record.seq),
+  );
+});

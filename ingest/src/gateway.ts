@@ -11,6 +11,7 @@ import type { Registry } from 'prom-client';
 import { limits, type IngestConfig } from './config.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 import { RecordProducer } from './produce.ts';
+import { AcknowledgedSeqs } from './acknowledged.ts';
 import { SessionRateLimiter } from './rate-limit.ts';
 import { IngestRefusal } from './refusal.ts';
 import { TopicSchemas } from './schemas.ts';
@@ -64,6 +65,7 @@ export class Gateway {
   private readonly serde: AvroSerde;
   private readonly schemas: TopicSchemas;
   private readonly rateLimiter: SessionRateLimiter;
+  private readonly acknowledged = new AcknowledgedSeqs();
   private readonly validator: BatchValidator;
   private readonly producer: RecordProducer;
   private readonly pending: PendingBytes;
@@ -93,7 +95,7 @@ export class Gateway {
       config.INGEST_SESSION_RECORDS_PER_SECOND,
       config.INGEST_SESSION_BURST_RECORDS,
     );
-    this.validator = new BatchValidator(config, this.schemas, this.serde, this.rateLimiter);
+    this.validator = new BatchValidator(config, this.schemas, this.serde, this.rateLimiter, this.acknowledged);
     this.producer = new RecordProducer(
       this.kafka,
       {
@@ -124,6 +126,7 @@ export class Gateway {
     this.probeTimer = setInterval(() => {
       void this.probeKafka();
       this.rateLimiter.sweep();
+      this.acknowledged.sweep();
     }, kafkaProbeIntervalMs);
     const app = this.createApp();
     const handleRequest = app.callback();
@@ -214,7 +217,7 @@ export class Gateway {
       }
       this.pending.add(body.length);
       try {
-        ctx.body = await this.persist(await this.validator.validate(claims, body));
+        ctx.body = await this.persist(claims, await this.validator.validate(claims, body));
       } finally {
         this.pending.release(body.length);
       }
@@ -224,18 +227,21 @@ export class Gateway {
   }
 
   /** Sends the batch to Kafka; resolves once Kafka acknowledged every record of it. */
-  private async persist(accepted: AcceptedBatch): Promise<{ batchId: number; seq: number }> {
+  private async persist(claims: IngestClaims, accepted: AcceptedBatch): Promise<{ batchId: number; seq: number }> {
     try {
-      await this.producer.send(accepted);
+      if (accepted.records.length > 0) await this.producer.send(accepted);
     } catch (error) {
       // Not ready until the next probe reaches Kafka again.
       if (error instanceof IngestRefusal && error.reason === 'kafka_unavailable') this.kafkaReachable = false;
       throw error;
     }
+    this.acknowledged.acknowledge(claims.sessionId, accepted.highestSeq);
     return { batchId: accepted.batchId, seq: accepted.highestSeq };
   }
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A client that resets the connection before the answer must not become an uncaught 'error'.
+    socket.on('error', (error) => this.logger.debug({ err: error }, 'upgrade connection error'));
     const refuse = (status: number, body: object) => {
       const text = JSON.stringify(body);
       socket.end(
@@ -243,7 +249,8 @@ export class Gateway {
           `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
       );
     };
-    if (new URL(request.url ?? '/', 'http://gateway').pathname !== '/v1/stream') {
+    // A request target the URL parser refuses (`http://[`) is the client's error, not the gateway's.
+    if (pathOf(request.url) !== '/v1/stream') {
       return refuse(404, { error: 'not_found', message: 'the stream is at /v1/stream' });
     }
     let claims: IngestClaims;
@@ -281,7 +288,7 @@ export class Gateway {
         if (!isBinary) throw new IngestRefusal('batch_malformed', 'send binary IngestBatch messages');
         const accepted = await this.validator.validate(claims, data);
         batchId = accepted.batchId;
-        reply({ type: 'ack', ...(await this.persist(accepted)) });
+        reply({ type: 'ack', ...(await this.persist(claims, accepted)) });
       } catch (error) {
         if (!(error instanceof IngestRefusal)) {
           log.error({ err: error }, 'batch failed');
@@ -336,5 +343,13 @@ export class Gateway {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+function pathOf(requestTarget: string | undefined): string | null {
+  try {
+    return new URL(requestTarget ?? '/', 'http://gateway').pathname;
+  } catch {
+    return null;
   }
 }

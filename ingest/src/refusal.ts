@@ -11,6 +11,7 @@ export type RefusalReason =
   | 'record_too_large'
   | 'schema_unknown'
   | 'record_malformed'
+  | 'frame_invalid'
   | 'seq_not_increasing'
   | 'timestamp_out_of_range'
   | 'rate_limited'
@@ -28,6 +29,7 @@ const statusOf: Record<RefusalReason, number> = {
   record_too_large: 413,
   schema_unknown: 422,
   record_malformed: 422,
+  frame_invalid: 422,
   seq_not_increasing: 422,
   timestamp_out_of_range: 422,
   rate_limited: 429,

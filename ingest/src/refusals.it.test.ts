@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import test from 'node:test';
-import { repoPath } from '@proctoflex/core';
+import sharp from 'sharp';
+import { contractLimits, repoPath } from '@proctoflex/core';
 import { IngestClient, IngestClientError, openStream } from './client.ts';
 import { limits } from './config.ts';
 import { SessionRecords } from './records.ts';
@@ -10,6 +12,21 @@ import { mintIngestToken, type IngestClaims } from './token.ts';
 
 const jpeg = readFileSync(repoPath('models/fixtures/messi5.jpg'));
 const size = { width: 548, height: 342 };
+/** A well-formed JPEG of 1x1 pixels: no webcam gives it. */
+const tinyJpeg = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } })
+  .jpeg()
+  .toBuffer();
+const pngSignature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** 2^30 as an Avro block count (zigzag varint). */
+const hugeCount = [0x80, 0x80, 0x80, 0x80, 0x08];
+
+/** An encoded snapshot (no processes, no domains) whose process count is rewritten to claim 2^30. */
+function snapshotClaimingProcesses(encoded: Buffer): Buffer {
+  // The empty arrays after `platform` ("linux") are single 0 bytes: processes is the first one.
+  const processesAt = encoded.indexOf(Buffer.from('linux')) + 5;
+  return Buffer.concat([encoded.subarray(0, processesAt), Buffer.from(hugeCount), encoded.subarray(processesAt)]);
+}
+
 const gatewayStarted = startTestGateway();
 // A small burst so that a rate overflow takes few records.
 const slowGatewayStarted = startTestGateway({
@@ -106,7 +123,7 @@ test('each bad batch gets its own reason and status; the gateway keeps serving o
     ],
     [
       'frame over 1 MiB',
-      client.batch([records.frame(Buffer.alloc(limits.jpegBytes + 1), size)]),
+      client.batch([records.frame(Buffer.alloc(contractLimits['dev.proctoflex.v1.FrameCaptured.jpeg']! + 1), size)]),
       413,
       'record_too_large',
     ],
@@ -135,6 +152,37 @@ test('each bad batch gets its own reason and status; the gateway keeps serving o
       'timestamp_out_of_range',
     ],
     ['seq going back', client.batch([later, earlier]), 422, 'seq_not_increasing'],
+    ['a 1x1 JPEG', client.batch([records.frame(tinyJpeg, { width: 1, height: 1 })]), 422, 'frame_invalid'],
+    ['not a JPEG', client.batch([records.frame(Buffer.from(pngSignature), size)]), 422, 'frame_invalid'],
+    [
+      'a JPEG cut short',
+      client.batch([records.frame(jpeg.subarray(0, jpeg.length - 100), size)]),
+      422,
+      'frame_invalid',
+    ],
+    [
+      'a JPEG of another size than the record says',
+      client.batch([records.frame(jpeg, { width: 640, height: 480 })]),
+      422,
+      'frame_invalid',
+    ],
+    [
+      'records claimed: 2^30',
+      { batchId: null, bytes: Buffer.from([0x02, ...hugeCount, 0x00]) },
+      413,
+      'batch_too_large',
+    ],
+    [
+      'processes claimed: 2^30',
+      client.batchOfEncoded([
+        {
+          kind: 'PROCESS',
+          value: snapshotClaimingProcesses(client.encode('PROCESS', records.processes([], []).record)),
+        },
+      ]),
+      413,
+      'record_too_large',
+    ],
   ];
   for (const [name, batch, status, reason] of cases) {
     const uploaded = await refusalOf(client.post(batch));
@@ -143,6 +191,7 @@ test('each bad batch gets its own reason and status; the gateway keeps serving o
     assert.deepEqual([streamed.status, streamed.reason], [status, reason], `${name} (stream): ${streamed.message}`);
     await healthy.sendOne();
   }
+  assert.ok(process.memoryUsage().heapUsed < 1024 * 1024 * 1024, 'no refusal made the heap grow to a GiB');
   const oversized = await refusalOf(client.post({ bytes: Buffer.alloc(limits.batchBytes + 1) }));
   assert.deepEqual([oversized.status, oversized.reason], [413, 'batch_too_large']);
   // Over the WebSocket a message above the limit closes the connection: 1009, message too big.
@@ -178,4 +227,27 @@ test('a session sending faster than its rate is refused with 429 and told when t
   );
   const metrics = await (await fetch(`${slow.baseUrl}/metrics`)).text();
   assert.match(metrics, /ingest_refusals_total\{reason="rate_limited",component="ingest"\} 1/);
+});
+
+test('a WebSocket upgrade the URL parser cannot read is refused, and the gateway lives on', async () => {
+  const { baseUrl } = await gatewayStarted;
+  const healthy = await healthyClient();
+  const { port } = new URL(baseUrl);
+  for (const target of ['http://[', '//[::', '%zz', '/v1/stream?x=%']) {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(
+          `GET ${target} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        ),
+      );
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    assert.match(answer, /^HTTP\/1\.1 4\d\d /, target);
+    await healthy.sendOne();
+  }
+  await healthy.stream.close();
 });

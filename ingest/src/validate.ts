@@ -1,20 +1,23 @@
 import {
+  decodeBounded,
   DecodeError,
+  jpegDimensions,
+  LimitExceededError,
   ServiceUnavailableError,
-  type AudioChunk,
   type AvroSerde,
   type FrameCaptured,
   type IngestBatch,
   type RecordKind,
 } from '@proctoflex/core';
 import { limits, type IngestConfig } from './config.ts';
+import type { AcknowledgedSeqs } from './acknowledged.ts';
 import type { SessionRateLimiter } from './rate-limit.ts';
 import { IngestRefusal, type RefusalReason } from './refusal.ts';
 import { ingestBatchType } from './client.ts';
 import type { TopicSchemas } from './schemas.ts';
 import type { IngestClaims } from './token.ts';
 
-/** A batch that passed every check, ready for Kafka in this order. */
+/** A batch that passed every check, ready for Kafka in this order; resent records already acknowledged are left out. */
 export interface AcceptedBatch {
   readonly batchId: number;
   readonly records: { topic: string; kind: RecordKind; key: string; value: Buffer }[];
@@ -38,6 +41,7 @@ export class BatchValidator {
     private readonly schemas: TopicSchemas,
     private readonly serde: AvroSerde,
     private readonly rateLimiter: SessionRateLimiter,
+    private readonly acknowledged: AcknowledgedSeqs,
   ) {}
 
   async validate(claims: IngestClaims, body: Buffer): Promise<AcceptedBatch> {
@@ -49,8 +53,9 @@ export class BatchValidator {
     }
     let batch: IngestBatch;
     try {
-      batch = ingestBatchType.fromBuffer(body) as IngestBatch;
+      batch = decodeBounded(ingestBatchType, body) as IngestBatch;
     } catch (error) {
+      if (error instanceof LimitExceededError) throw new IngestRefusal('batch_too_large', error.message);
       throw new IngestRefusal('batch_malformed', `not an IngestBatch (Avro): ${(error as Error).message}`);
     }
     try {
@@ -73,6 +78,7 @@ export class BatchValidator {
       );
     }
     const now = Date.now();
+    const acknowledgedSeq = this.acknowledged.highest(claims.sessionId);
     let previousSeq = -1;
     const records: AcceptedBatch['records'] = [];
     for (const [index, { kind, value }] of batch.records.entries()) {
@@ -85,15 +91,9 @@ export class BatchValidator {
       ) {
         throw refuse('session_mismatch', `belongs to session ${record.sessionId}, the token to ${claims.sessionId}`);
       }
-      const payloadBytes =
-        kind === 'FRAME'
-          ? (record as FrameCaptured).jpeg.length
-          : kind === 'AUDIO'
-            ? (record as AudioChunk).pcm.length
-            : 0;
-      const payloadLimit = kind === 'FRAME' ? limits.jpegBytes : limits.pcmBytes;
-      if (payloadBytes > payloadLimit) {
-        throw refuse('record_too_large', `${payloadBytes} bytes of media, at most ${payloadLimit}`);
+      if (kind === 'FRAME') {
+        const problem = frameProblem(record as FrameCaptured);
+        if (problem) throw refuse('frame_invalid', problem);
       }
       if (
         record.captureTime < now - this.config.INGEST_MAX_RECORD_AGE_MS ||
@@ -108,7 +108,8 @@ export class BatchValidator {
         throw refuse('seq_not_increasing', `seq ${record.seq} follows ${previousSeq}; seq must grow within a session`);
       }
       previousSeq = record.seq;
-      records.push({ topic: this.schemas.topics[kind], kind, key: record.sessionId, value });
+      if (record.seq > acknowledgedSeq)
+        records.push({ topic: this.schemas.topics[kind], kind, key: record.sessionId, value });
     }
     const allowance = this.rateLimiter.take(claims.sessionId, records.length);
     if (!allowance.allowed) {
@@ -131,11 +132,25 @@ export class BatchValidator {
       }
       return (await this.serde.decode(value)) as SessionRecord;
     } catch (error) {
+      if (error instanceof LimitExceededError) throw refuse('record_too_large', error.message);
       if (error instanceof DecodeError) throw refuse('record_malformed', error.message);
       if (error instanceof ServiceUnavailableError) throw refuse('registry_unavailable', error.message);
       throw error;
     }
   }
+}
+
+/** Why a frame cannot be a webcam or screen image, or null when it can. */
+function frameProblem({ jpeg, width, height }: FrameCaptured): string | null {
+  const size = jpegDimensions(jpeg);
+  if (!size) return 'not a whole JPEG (start and end markers and a frame header)';
+  if (size.width !== width || size.height !== height) {
+    return `the JPEG is ${size.width}x${size.height}, the record says ${width}x${height}`;
+  }
+  if (Math.min(width, height) < limits.frameShortSide || Math.max(width, height) < limits.frameLongSide) {
+    return `${width}x${height} is smaller than the smallest webcam mode, ${limits.frameLongSide}x${limits.frameShortSide}`;
+  }
+  return null;
 }
 
 function recordRefusal(index: number, kind: RecordKind, reason: RefusalReason, message: string): IngestRefusal {
