@@ -13,7 +13,7 @@ import { serveDashboard } from './dashboard.ts';
 import { registerExamRoutes } from './exams/routes.ts';
 import { registerGdprRoutes } from './gdpr/routes.ts';
 import { registerLiveRoutes } from './live/routes.ts';
-import { HttpError } from './http.ts';
+import { badRequest, clientErrorOf, HttpError } from './http.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerSessionRoutes } from './sessions/routes.ts';
 import { registerUserRoutes } from './users/routes.ts';
@@ -70,11 +70,11 @@ export function createApp(deps: ApiDeps, registry: Registry, ready: () => Promis
     try {
       await next();
     } catch (error) {
-      if (error instanceof HttpError || (error as { status?: number }).status) {
-        const { status, message } = error as { status: number; message: string };
-        ctx.status = status < 500 ? status : 500;
-        ctx.set((error as HttpError).headers ?? {});
-        ctx.body = { error: status < 500 ? message : 'internal error', requestId: ctx.state.requestId };
+      const clientError = clientErrorOf(error);
+      if (clientError) {
+        ctx.status = clientError.status;
+        ctx.set(clientError.headers);
+        ctx.body = { error: clientError.message, requestId: ctx.state.requestId };
       } else {
         deps.logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'request failed');
         ctx.status = 500;
@@ -97,7 +97,20 @@ export function createApp(deps: ApiDeps, registry: Registry, ready: () => Promis
       );
     }
   });
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }));
+  const parseBody = bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' });
+  app.use(async (ctx, next) => {
+    let parsed = false;
+    try {
+      await parseBody(ctx, async () => {
+        parsed = true;
+        await next();
+      });
+    } catch (error) {
+      // A body that cannot be read (it does not inflate as its Content-Encoding says) is the client's.
+      if (parsed || clientErrorOf(error)) throw error;
+      throw badRequest(`the body cannot be read: ${(error as Error).message}`);
+    }
+  });
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   app.use(async (ctx, next) => {

@@ -29,3 +29,21 @@ export function parse<T>(schema: z.ZodType<T>, value: unknown, where = 'body'): 
   );
   throw badRequest(problems.join('; '));
 }
+
+/**
+ * The client's fault hidden in a lower layer's error, as a 4xx: a value PostgreSQL refuses
+ * (class 22, data exception: a NUL byte, a date out of range). Null for anything else, which
+ * stays a 500.
+ */
+export function clientErrorOf(error: unknown): HttpError | null {
+  const { code, status } = error as { code?: unknown; status?: unknown };
+  if (error instanceof HttpError) return error.status < 500 ? error : null;
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return new HttpError(status, (error as Error).message);
+  if (typeof code !== 'string') return null;
+  // pg's DatabaseError: SQLSTATE in `code`, class 22 = data exception.
+  if (/^22[0-9A-Z]{3}$/.test(code) && (error as { severity?: unknown }).severity !== undefined) {
+    return badRequest(`a value the database cannot take: ${(error as Error).message}`);
+  }
+  return null;
+}

@@ -141,7 +141,11 @@ export const openApiDocument = {
       post: operation('Sign in with email and password', [], {
         body: object({ email: string, password: string }),
         response: tokens,
-        extra: { 429: { description: 'Too many attempts from this address, or the account is locked' } },
+        extra: {
+          429: {
+            description: 'Too many attempts from this address (a locked account answers 401 as a wrong password)',
+          },
+        },
       }),
     },
     '/api/auth/refresh': {

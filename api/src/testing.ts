@@ -1,10 +1,12 @@
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type test from 'node:test';
 import { createLogger, createMetricsRegistry } from '@proctoflex/core';
 import { readServerSentEvents, type ServerSentEvent } from '@proctoflex/core/sse';
-import { createTestDatabase, testKafka, TestPipeline } from '@proctoflex/core/testing';
+import { createTestDatabase, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
 import { Gateway, IngestClient, loadIngestConfig, type IngestClaims } from '@proctoflex/ingest';
 import { scriptedSession, simulatedMedia, type Behaviour } from '@proctoflex/ingest/sim';
 import { loadApiConfig } from './config.ts';
@@ -142,4 +144,103 @@ export async function streamScriptedSession(
 export async function readLiveStream(response: Response, onEvent: (event: ServerSentEvent) => void): Promise<void> {
   // The end of the stream, however it came: what was read is what the caller has.
   await readServerSentEvents(response.body!, onEvent).catch(() => undefined);
+}
+
+/** The bootstrap admin of every API that startApi starts. */
+export const admin = { email: 'admin@proctoflex.test', password: 'correct horse battery' };
+
+/** The API of testing.ts, stopped after the test. */
+export async function startApi(t: test.TestContext, env: Record<string, string> = {}) {
+  const api = await startTestApi({
+    API_LOGIN_MAX_FAILURES: '3',
+    API_BOOTSTRAP_ADMIN_EMAIL: admin.email,
+    API_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+    ...env,
+  });
+  t.after(() => api.stop());
+  return api;
+}
+
+type Api = Awaited<ReturnType<typeof startApi>>;
+
+/** A live stream (`GET /api/live`) read as it arrives: `until` resolves with the first event that matches. */
+export async function liveStream(api: Api, token: string, query = '') {
+  const controller = new AbortController();
+  const response = await fetch(`http://127.0.0.1:${api.port}/api/live${query}`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/);
+  const events: ServerSentEvent[] = [];
+  const waiters: (() => void)[] = [];
+  void readLiveStream(response, (event) => {
+    events.push(event);
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  return {
+    events,
+    async until(matches: (event: ServerSentEvent) => boolean, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = events.find(matches);
+        if (found) return found;
+        if (Date.now() > deadline)
+          throw new Error(`no matching live event in ${timeoutMs} ms: ${JSON.stringify(events)}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, 500);
+        });
+      }
+    },
+    close: () => controller.abort(),
+  };
+}
+
+/** Two instructors with an open exam each, a proctor and a student per exam. */
+export async function twoExams(api: Api) {
+  const { accessToken: adminToken } = await api.login(admin.email, admin.password);
+  const user = async (role: string) => {
+    const email = `${uniqueName(role)}@proctoflex.test`;
+    const password = `${role} password 1234`;
+    const { status, body } = await api.call('POST', '/api/users', adminToken, {
+      email,
+      displayName: role,
+      role,
+      password,
+    });
+    assert.equal(status, 201, JSON.stringify(body));
+    return { id: body.id as string, token: (await api.login(email, password)).accessToken };
+  };
+  const exam = async (instructorToken: string) => {
+    const { status, body } = await api.call('POST', '/api/exams', instructorToken, {
+      title: 'Linear algebra',
+      startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      durationMinutes: 90,
+      surveillanceLevel: 'STRICT',
+      allowedDomains: ['Exam.ProctoFlex.dev'],
+    });
+    assert.equal(status, 201, JSON.stringify(body));
+    return body.id as string;
+  };
+  const instructorA = await user('instructor');
+  const instructorB = await user('instructor');
+  const proctorA = await user('proctor');
+  const proctorB = await user('proctor');
+  const studentA = await user('student');
+  const studentB = await user('student');
+  const examA = await exam(instructorA.token);
+  const examB = await exam(instructorB.token);
+  for (const [examId, instructor, proctor, student] of [
+    [examA, instructorA, proctorA, studentA],
+    [examB, instructorB, proctorB, studentB],
+  ] as const) {
+    const { status } = await api.call('PUT', `/api/exams/${examId}/members`, instructor.token, {
+      candidates: [student.id],
+      proctors: [proctor.id],
+    });
+    assert.equal(status, 200);
+  }
+  return { adminToken, instructorA, instructorB, proctorA, proctorB, studentA, studentB, examA, examB } as const;
 }

@@ -53,7 +53,14 @@ const cursorOf = (row: { startedAt: Date; id: string }) =>
 function parseCursor(cursor: string): [string, string] {
   try {
     const [startedAt, alertId] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
-    if (typeof startedAt === 'string' && typeof alertId === 'string' && !Number.isNaN(Date.parse(startedAt)))
+    // Exactly what cursorOf writes: JavaScript reads "1" or "2026-02-30" as dates, PostgreSQL does not.
+    if (
+      typeof startedAt === 'string' &&
+      typeof alertId === 'string' &&
+      alertId.length <= 200 &&
+      !Number.isNaN(Date.parse(startedAt)) &&
+      new Date(startedAt).toISOString() === startedAt
+    )
       return [startedAt, alertId];
   } catch {
     // Reported below, as any other malformed cursor.

@@ -29,38 +29,36 @@ function rateLimited(perMinute: number): Middleware<ApiState> {
 export function registerAuthRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, accessTokens, refreshTokens, config } = deps;
   const limit = rateLimited(config.API_AUTH_RATE_PER_MINUTE);
-  const tokensFor = async (userId: string, role: Role, refreshToken?: string) => ({
-    ...accessTokens.mint({ userId, role }),
-    refreshToken: refreshToken ?? (await refreshTokens.start(userId)),
+  const tokensFor = (
+    userId: string,
+    role: Role,
+    { refreshToken, signInId }: { refreshToken: string; signInId: string },
+  ) => ({
+    ...accessTokens.mint({ userId, role, signInId }),
+    refreshToken,
     role,
   });
 
   router.post('/auth/login', limit, async (ctx) => {
     const { email, password } = parse(credentials, ctx.request.body);
-    const { rows } = await pool.query<{
-      id: string;
-      role: Role;
-      password_hash: string;
-      disabled: boolean;
-      locked: boolean;
-    }>('SELECT id, role, password_hash, disabled, locked_until > now() AS locked FROM users WHERE email = lower($1)', [
-      email,
-    ]);
+    // The attempt counts as a failure before the password is checked, in the statement that
+    // finds the account: parallel attempts queue on the row, so no more than
+    // API_LOGIN_MAX_FAILURES are checked before the lock holds. A locked account finds no row.
+    const { rows } = await pool.query<{ id: string; role: Role; password_hash: string; disabled: boolean }>(
+      `UPDATE users SET failed_logins = failed_logins + 1,
+         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) END
+       WHERE email = lower($1) AND (locked_until IS NULL OR locked_until <= now())
+       RETURNING id, role, password_hash, disabled`,
+      [email, config.API_LOGIN_MAX_FAILURES, config.API_LOGIN_LOCKOUT_S],
+    );
     const user = rows[0];
-    if (user?.locked) throw new HttpError(429, 'too many failed sign-ins: this account is locked for a while');
+    // Unknown, locked and wrong all take one hash check and get one answer: none tells which accounts exist.
     const matches = await verifyPassword(password, user?.password_hash ?? unknownUserHash);
     if (!user || !matches || user.disabled) {
-      if (user && !matches)
-        await pool.query<Row>(
-          `UPDATE users SET failed_logins = failed_logins + 1,
-             locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) END
-           WHERE id = $1`,
-          [user.id, config.API_LOGIN_MAX_FAILURES, config.API_LOGIN_LOCKOUT_S],
-        );
-      throw unauthorized('wrong email or password');
+      throw unauthorized('wrong email or password, or too many failed sign-ins: the account is locked for a while');
     }
     await pool.query<Row>('UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1', [user.id]);
-    ctx.body = await tokensFor(user.id, user.role);
+    ctx.body = tokensFor(user.id, user.role, await refreshTokens.start(user.id));
   });
 
   router.post('/auth/refresh', limit, async (ctx) => {
@@ -71,7 +69,7 @@ export function registerAuthRoutes(router: ApiRouter, deps: ApiDeps): void {
       [rotated.userId],
     );
     if (!rows[0] || rows[0].disabled) throw unauthorized('this account is disabled');
-    ctx.body = await tokensFor(rotated.userId, rows[0].role, rotated.refreshToken);
+    ctx.body = tokensFor(rotated.userId, rows[0].role, rotated);
   });
 
   router.post('/auth/logout', async (ctx) => {

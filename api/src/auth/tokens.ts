@@ -10,6 +10,8 @@ export const roles: readonly Role[] = ['admin', 'instructor', 'proctor', 'studen
 export interface Caller {
   readonly userId: string;
   readonly role: Role;
+  /** The sign-in (refresh token family) the access token was issued to: logout revokes it. */
+  readonly signInId: string;
 }
 
 /** Access tokens are for the API only; ingest tokens carry another audience. */
@@ -27,7 +29,7 @@ export class AccessTokens {
   }
 
   mint(caller: Caller): { accessToken: string; expiresIn: number } {
-    const accessToken = jwt.sign({ role: caller.role }, this.key, {
+    const accessToken = jwt.sign({ role: caller.role, sid: caller.signInId }, this.key, {
       algorithm: 'HS256',
       subject: caller.userId,
       audience,
@@ -46,9 +48,10 @@ export class AccessTokens {
       if (error instanceof jwt.TokenExpiredError) throw unauthorized('the access token expired: refresh it');
       throw unauthorized(`the access token is not valid: ${(error as Error).message}`);
     }
-    const { sub, role } = payload as { sub?: unknown; role?: unknown };
-    if (typeof sub !== 'string' || !roles.includes(role as Role)) throw unauthorized('the access token lacks its user');
-    return { userId: sub, role: role as Role };
+    const { sub, role, sid } = payload as { sub?: unknown; role?: unknown; sid?: unknown };
+    if (typeof sub !== 'string' || typeof sid !== 'string' || !roles.includes(role as Role))
+      throw unauthorized('the access token lacks its user or sign-in');
+    return { userId: sub, role: role as Role, signInId: sid };
   }
 }
 
@@ -65,12 +68,14 @@ export class RefreshTokens {
     private readonly ttlSeconds: number,
   ) {}
 
-  async start(userId: string): Promise<string> {
-    return this.issue(userId, randomUUID());
+  /** A new sign-in: its first refresh token and its id (the family). */
+  async start(userId: string): Promise<{ refreshToken: string; signInId: string }> {
+    const signInId = randomUUID();
+    return { refreshToken: await this.issue(userId, signInId), signInId };
   }
 
-  /** The user it belongs to and the next token of its family. */
-  async rotate(token: string): Promise<{ userId: string; refreshToken: string }> {
+  /** The user it belongs to, its sign-in and the next token of its family. */
+  async rotate(token: string): Promise<{ userId: string; refreshToken: string; signInId: string }> {
     const { rows } = await this.pool.query<{
       user_id: string;
       family_id: string;
@@ -94,7 +99,11 @@ export class RefreshTokens {
     }
     if (found.revoked || found.used) throw unauthorized('revoked refresh token: sign in again');
     if (found.expired) throw unauthorized('expired refresh token: sign in again');
-    return { userId: found.user_id, refreshToken: await this.issue(found.user_id, found.family_id) };
+    return {
+      userId: found.user_id,
+      refreshToken: await this.issue(found.user_id, found.family_id),
+      signInId: found.family_id,
+    };
   }
 
   /** Ends the sign-in the token belongs to (logout). */

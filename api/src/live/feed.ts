@@ -8,9 +8,9 @@ import { alertsChannel, type AlertNotice } from '@proctoflex/sink-postgres';
 export type LiveEvent =
   { type: 'alert'; examId: string; data: unknown } | { type: 'risk'; examId: string; data: RiskUpdate };
 
-/** A connected client: the exams it may see (`all` for an admin) and where its events go. */
+/** A connected client: the exams it may see (`all` for an admin; re-checked while it listens) and where its events go. */
 export interface LiveSubscriber {
-  readonly exams: ReadonlySet<string> | 'all';
+  exams: ReadonlySet<string> | 'all';
   send(event: LiveEvent): void;
 }
 

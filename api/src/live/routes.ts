@@ -1,43 +1,70 @@
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
-import { callerOf, signedIn } from '../auth/guard.ts';
+import { callerOf, currentCaller, signedIn } from '../auth/guard.ts';
+import type { Caller } from '../auth/tokens.ts';
 import type { ApiDeps, ApiRouter } from '../context.ts';
 import { examFor, visibleExams } from '../exams/access.ts';
-import { parse } from '../http.ts';
+import { HttpError, parse } from '../http.ts';
+import type { LiveSubscriber } from './feed.ts';
 
 const heartbeatMs = 15_000;
+/**
+ * How often a stream re-checks who listens: a disabled account, an ended sign-in or a proctor
+ * taken off the exam stops receiving within this time.
+ */
+export const liveAccessRecheckMs = 3_000;
+const liveRoles = ['proctor', 'instructor', 'admin'] as const;
+
+/** The exams `caller` may watch: the one asked for (403/404 when not theirs), or all they may see. */
+async function watchedExams(
+  deps: ApiDeps,
+  caller: Caller,
+  examId: string | undefined,
+): Promise<LiveSubscriber['exams']> {
+  if (examId) return new Set([(await examFor(deps.pool, caller, examId)).id]);
+  if (caller.role === 'admin') return 'all';
+  const { rows } = await deps.pool.query<{ id: string }>(
+    `SELECT e.id FROM exams e WHERE e.deleted_at IS NULL AND ${visibleExams(caller)}`,
+    [caller.userId],
+  );
+  return new Set(rows.map(({ id }) => id));
+}
 
 /** `GET /api/live`: Server-Sent Events of alert changes (`alert`) and risk (`risk`) for the caller's exams. */
 export function registerLiveRoutes(router: ApiRouter, deps: ApiDeps): void {
-  router.get('/live', signedIn(deps, 'proctor', 'instructor', 'admin'), async (ctx) => {
+  router.get('/live', signedIn(deps, ...liveRoles), async (ctx) => {
     const caller = callerOf(ctx.state);
     const { examId } = parse(z.object({ examId: z.string().min(1).max(200).optional() }), ctx.query, 'query');
-    let exams: ReadonlySet<string> | 'all';
-    if (examId) exams = new Set([(await examFor(deps.pool, caller, examId)).id]);
-    else if (caller.role === 'admin') exams = 'all';
-    else {
-      const { rows } = await deps.pool.query<{ id: string }>(
-        `SELECT e.id FROM exams e WHERE e.deleted_at IS NULL AND ${visibleExams(caller)}`,
-        [caller.userId],
-      );
-      exams = new Set(rows.map(({ id }) => id));
-    }
-
-    const stream = new PassThrough();
-    const unsubscribe = deps.live.subscribe({
-      exams,
+    const subscriber: LiveSubscriber = {
+      exams: await watchedExams(deps, caller, examId),
       send: (event) => stream.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`),
-    });
+    };
+    const stream = new PassThrough();
+    const unsubscribe = deps.live.subscribe(subscriber);
     // Comments keep proxies from closing an idle stream.
     const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), heartbeatMs);
-    ctx.req.once('close', () => {
+    const recheck = setInterval(() => void reauthorize(), liveAccessRecheckMs);
+    const close = (reason?: string) => {
       clearInterval(heartbeat);
+      clearInterval(recheck);
       unsubscribe();
+      if (stream.writableEnded) return;
+      if (reason) stream.write(`event: closed\ndata: ${JSON.stringify({ reason })}\n\n`);
       stream.end();
-    });
+    };
+    const reauthorize = async () => {
+      try {
+        subscriber.exams = await watchedExams(deps, await currentCaller(deps, caller, liveRoles), examId);
+      } catch (error) {
+        if (error instanceof HttpError) close(error.message);
+        else deps.logger.warn({ err: error }, 'live stream access not re-checked; trying again');
+      }
+    };
+    ctx.req.once('close', () => close());
     ctx.set({ 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     ctx.type = 'text/event-stream';
     ctx.body = stream;
+    const exams = subscriber.exams;
     stream.write(`event: ready\ndata: ${JSON.stringify({ exams: exams === 'all' ? 'all' : [...exams] })}\n\n`);
   });
 }
