@@ -19,7 +19,7 @@ export function runMain(processName: string, main: () => Promise<void>): void {
 }
 
 /**
- * On SIGTERM or SIGINT: `stop()`, then exit 0; exit 1 when it fails or takes longer than
+ * On SIGTERM or SIGINT (or the parent's IPC channel closing): `stop()`, then exit 0; exit 1 when it fails or takes longer than
  * `timeoutMs` (the orchestrator would kill the process anyway).
  */
 export function stopOnSignals(logger: Logger, timeoutMs: number, stop: () => Promise<void>): void {
@@ -41,4 +41,7 @@ export function stopOnSignals(logger: Logger, timeoutMs: number, stop: () => Pro
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // Started with an IPC channel (by a test): when the parent goes, whether it exited or was
+  // killed for a timeout, so does this process, never left spinning on its own.
+  if (process.send) process.once('disconnect', () => shutdown('parent gone'));
 }

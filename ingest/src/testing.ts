@@ -49,7 +49,8 @@ export async function spawnGateway(env: Record<string, string>) {
       cwd: repoPath('.'),
       // eslint-disable-next-line no-restricted-properties -- the gateway gets this environment plus the caller's
       env: { ...process.env, LOG_LEVEL: 'error', INGEST_TOKEN_SECRET: secret, INGEST_PORT: String(port), ...env },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // The IPC channel ties the gateway to this process: it stops when the caller ends.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     await waitForReady(url, child, 'the gateway');

@@ -201,6 +201,33 @@ test('poison records: 1,000 bad records among 100,000 go to the dead-letter topi
   assert.equal(stage.output().match(/"msg":"stage started"/g)?.length, 1, 'the stage never restarted');
 });
 
+test('a handler call slower than two session timeouts: the instance stays in its group and reads each record once', async (t) => {
+  const stageName = uniqueName('it-slow');
+  const { input, output, serde, env } = await setUp(t, stageName);
+  const messages = encodeEvents(serde, input, 600);
+  await produce(kafka, input, messages);
+
+  // 15 s a call against a 6 s session timeout, two calls of 300 records.
+  const stage = spawnStage('fixture-copy', {
+    ...env,
+    STAGE_INSTANCE_ID: 'only',
+    STAGE_BATCH_MAX_RECORDS: '300',
+    FIXTURE_HANDLER_DELAY_MS: '15000',
+  });
+  t.after(() => stopAll([stage]));
+  const port = await stage.started;
+  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
+
+  await assertCopiedExactlyOnce(output, messages);
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  assert.match(metrics, /^stage_rebalances_total\{component="[^"]+"\} 1$/m, 'joined once, never expelled');
+  assert.match(
+    metrics,
+    new RegExp(`^stage_records_in_total\\{topic="${input}",component="[^"]+"\\} 600$`, 'm'),
+    'each record read once',
+  );
+});
+
 test('scale-out: a second instance takes over partitions; nothing lost or repeated', async (t) => {
   const stageName = uniqueName('it-scale');
   const { input, output, serde, env } = await setUp(t, stageName);

@@ -146,6 +146,10 @@ export class StageRunner<State = never> {
     },
   };
 
+  private get heartbeatIntervalMs(): number {
+    return Math.max(500, Math.floor(this.config.runner.STAGE_SESSION_TIMEOUT_MS / 6));
+  }
+
   private get exactlyOnce(): boolean {
     return this.definition.delivery === 'exactly-once';
   }
@@ -182,7 +186,7 @@ export class StageRunner<State = never> {
       maxBytes: config.runner.STAGE_FETCH_MAX_BYTES,
       maxBytesPerPartition: Math.min(config.runner.STAGE_FETCH_MAX_BYTES, 2 * 1024 * 1024),
       sessionTimeout: config.runner.STAGE_SESSION_TIMEOUT_MS,
-      heartbeatInterval: Math.max(500, Math.floor(config.runner.STAGE_SESSION_TIMEOUT_MS / 6)),
+      heartbeatInterval: this.heartbeatIntervalMs,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment));
@@ -220,7 +224,7 @@ export class StageRunner<State = never> {
         this.tickQueued = true;
         this.flushing = this.flushing.then(() => {
           this.tickQueued = false;
-          return this.tick();
+          return this.keepingMembership(() => this.tick());
         });
       }, definition.tickIntervalMs);
     }
@@ -308,6 +312,11 @@ export class StageRunner<State = never> {
     for (const partition of fresh) this.restores.set(partition, restore);
   }
 
+  /**
+   * Hands a fetched batch on in slices of at most STAGE_BATCH_MAX_RECORDS records, each
+   * committed before the next is taken: however much one fetch brings, a commit holds a bounded
+   * amount of work, and a slow slice loses no more than itself.
+   */
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     this.heartbeat = () => payload.heartbeat();
@@ -316,16 +325,44 @@ export class StageRunner<State = never> {
     if (Number(batch.offsetLag()) === 0) this.caughtUp.add(position);
     else this.caughtUp.delete(position);
     await this.restores.get(batch.partition);
+    const sliceSize = this.config.runner.STAGE_BATCH_MAX_RECORDS;
+    for (let start = 0; start === 0 || start < batch.messages.length; start += sliceSize) {
+      if (!payload.isRunning() || payload.isStale()) return;
+      const slice = batch.messages.slice(start, start + sliceSize);
+      const last = start + sliceSize >= batch.messages.length;
+      // The last slice also passes transaction markers and aborted records after its messages.
+      const lastOffset = last ? batch.lastOffset() : slice.at(-1)!.offset;
+      const { envelopes, deadLetters } = await this.decode(batch.topic, batch.partition, slice);
+      this.metrics.recordsIn.inc({ topic: batch.topic }, slice.length);
+      await new Promise<void>((resolve, reject) => {
+        this.pending.push({
+          topic: batch.topic,
+          partition: batch.partition,
+          nextOffset: String(Number(lastOffset) + 1),
+          envelopes,
+          deadLetters,
+          done: { resolve, reject },
+        });
+        const records = this.pending.reduce((sum, pending) => sum + pending.envelopes.length, 0);
+        const full = records >= this.config.runner.STAGE_BATCH_MAX_RECORDS;
+        this.scheduleFlush(full || this.stopping ? 0 : this.config.runner.STAGE_BATCH_LINGER_MS);
+      });
+      payload.resolveOffset(lastOffset);
+    }
+  }
+
+  /** Decodes messages into input records; those that do not decode become dead letters. */
+  private async decode(topic: string, partition: number, messages: KafkaMessage[]) {
     const envelopes: Envelope[] = [];
     const deadLetters: Message[] = [];
-    for (const [index, message] of batch.messages.entries()) {
+    for (const [index, message] of messages.entries()) {
       if (index % 1000 === 999) await yieldToEventLoop();
       try {
         const value = await this.retry('decode', () => this.serde.decode(message.value));
         envelopes.push({
           record: {
-            topic: batch.topic,
-            partition: batch.partition,
+            topic,
+            partition,
             offset: message.offset,
             key: message.key?.toString() ?? null,
             timestamp: Number(message.timestamp),
@@ -334,24 +371,10 @@ export class StageRunner<State = never> {
           message,
         });
       } catch (error) {
-        deadLetters.push(this.deadLetter(batch.topic, batch.partition, message, error));
+        deadLetters.push(this.deadLetter(topic, partition, message, error));
       }
     }
-    this.metrics.recordsIn.inc({ topic: batch.topic }, batch.messages.length);
-    await new Promise<void>((resolve, reject) => {
-      this.pending.push({
-        topic: batch.topic,
-        partition: batch.partition,
-        nextOffset: String(Number(batch.lastOffset()) + 1),
-        envelopes,
-        deadLetters,
-        done: { resolve, reject },
-      });
-      const records = this.pending.reduce((sum, pending) => sum + pending.envelopes.length, 0);
-      const full = records >= this.config.runner.STAGE_BATCH_MAX_RECORDS;
-      this.scheduleFlush(full || this.stopping ? 0 : this.config.runner.STAGE_BATCH_LINGER_MS);
-    });
-    payload.resolveOffset(batch.lastOffset());
+    return { envelopes, deadLetters };
   }
 
   private scheduleFlush(delayMs: number): void {
@@ -359,11 +382,38 @@ export class StageRunner<State = never> {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = setTimeout(() => {
       this.lingerTimer = undefined;
-      const batches = this.pending;
-      this.pending = [];
-      if (batches.length === 0) return;
-      this.flushing = this.flushing.then(() => this.flush(batches));
+      // Each flush is one transaction of at most STAGE_BATCH_MAX_RECORDS records (or one slice).
+      while (this.pending.length > 0) {
+        const batches: PendingBatch[] = [];
+        let records = 0;
+        while (
+          this.pending.length > 0 &&
+          (batches.length === 0 ||
+            records + this.pending[0]!.envelopes.length <= this.config.runner.STAGE_BATCH_MAX_RECORDS)
+        ) {
+          const next = this.pending.shift()!;
+          records += next.envelopes.length;
+          batches.push(next);
+        }
+        this.flushing = this.flushing.then(() => this.keepingMembership(() => this.flush(batches)));
+      }
     }, delayMs);
+  }
+
+  /**
+   * Runs `work` with heartbeats on a timer: KafkaJS heartbeats only between batches, so a handler
+   * slower than the session timeout (a slow model, a loaded machine, poison records to isolate)
+   * would otherwise be taken for a dead instance, its partitions re-read by another, for ever.
+   */
+  private async keepingMembership(work: () => Promise<void>): Promise<void> {
+    const timer = setInterval(() => {
+      this.heartbeat().catch((error: unknown) => this.logger.debug({ err: error }, 'heartbeat failed'));
+    }, this.heartbeatIntervalMs);
+    try {
+      await work();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   private async flush(batches: PendingBatch[]): Promise<void> {
@@ -450,6 +500,8 @@ export class StageRunner<State = never> {
           return;
         }
         const middle = Math.ceil(chunk.length / 2);
+        // Timers (the heartbeat above all) run between the halves, even for a handler that never awaits.
+        await yieldToEventLoop();
         await processChunk(chunk.slice(0, middle));
         await processChunk(chunk.slice(middle));
       }

@@ -18,7 +18,8 @@ export function spawnStage(name: string, env: Record<string, string>): StageProc
     // The broker's smallest session timeout: a killed instance's partitions move on within seconds.
     // eslint-disable-next-line no-restricted-properties -- the stage gets this environment plus the test's
     env: { ...process.env, LOG_LEVEL: 'info', STAGE_HTTP_PORT: '0', STAGE_SESSION_TIMEOUT_MS: '6000', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel ties the stage to this process: it stops when the test process ends.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

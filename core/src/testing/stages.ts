@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { ProctoFlexError } from '../errors.ts';
 import type { ExamPolicy, SessionEvent } from '../contracts.ts';
 import type { StageDefinition } from '../stage/definition.ts';
@@ -18,19 +19,19 @@ export function copyStage(): StageDefinition {
     stateful: false,
     open: () =>
       Promise.resolve({
-        processBatch: (records, { reject }) =>
-          Promise.resolve(
-            records.flatMap((record) => {
-              const { key, value } = record;
-              const { detail } = value as { detail?: unknown };
-              if (detail === poisonDetail) throw new ProctoFlexError(`record of ${key} is poison`);
-              if (detail === rejectedDetail) {
-                reject(record, new ProctoFlexError(`record of ${key} is rejected`));
-                return [];
-              }
-              return [{ topic: config.FIXTURE_OUTPUT_TOPIC, key, value }];
-            }),
-          ),
+        processBatch: async (records, { reject }) => {
+          if (config.FIXTURE_HANDLER_DELAY_MS > 0) await setTimeout(config.FIXTURE_HANDLER_DELAY_MS);
+          return records.flatMap((record) => {
+            const { key, value } = record;
+            const { detail } = value as { detail?: unknown };
+            if (detail === poisonDetail) throw new ProctoFlexError(`record of ${key} is poison`);
+            if (detail === rejectedDetail) {
+              reject(record, new ProctoFlexError(`record of ${key} is rejected`));
+              return [];
+            }
+            return [{ topic: config.FIXTURE_OUTPUT_TOPIC, key, value }];
+          });
+        },
       }),
   };
 }
