@@ -20,6 +20,7 @@ export const apiSpec = {
   POLICIES_TOPIC: topicsSpec.POLICIES_TOPIC,
   REVIEWS_TOPIC: topicsSpec.REVIEWS_TOPIC,
   RISK_TOPIC: topicsSpec.RISK_TOPIC,
+  SESSION_STATUS_TOPIC: topicsSpec.SESSION_STATUS_TOPIC,
   API_PORT: variable(parsers.portOrAny, 'Port of the API (and /metrics, /healthz, /readyz).', '3000'),
   API_DASHBOARD_DIR: variable(
     parsers.text.transform((dir) => path.resolve(dir)),
@@ -53,6 +54,12 @@ export const apiSpec = {
     parsers.positiveInt,
     'How often the retention job erases exams past their retention (and old ClickHouse days), in seconds.',
     '3600',
+  ),
+  API_ERASURE_SETTLE_MS: variable(
+    parsers.nonNegativeInt,
+    'How long an erasure waits between telling the pipeline (which then drops the sessions) and deleting, so that ' +
+      'a batch a sink was already writing is deleted too.',
+    '5000',
   ),
   API_BOOTSTRAP_ADMIN_EMAIL: variable(
     z.email('expected an email address').or(z.literal('-')),

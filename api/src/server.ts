@@ -51,6 +51,7 @@ export class ApiServer {
   async start(): Promise<number> {
     await this.serde.registerTopic({ name: this.config.POLICIES_TOPIC, schema: 'ExamPolicy' });
     await this.serde.registerTopic({ name: this.config.REVIEWS_TOPIC, schema: 'AlertReview' });
+    await this.serde.registerTopic({ name: this.config.SESSION_STATUS_TOPIC, schema: 'SessionStatus' });
     await this.producer.connect();
     await this.live.start();
     const deps: ApiDeps = {

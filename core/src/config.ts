@@ -129,6 +129,11 @@ export const topicsSpec = {
     'Records a stage could not process, with the reason (DeadLetter).',
     'proctor.dlq.v1',
   ),
+  SESSION_STATUS_TOPIC: variable(
+    parsers.text,
+    'Sessions that may send no more: ended, revoked or erased (SessionStatus), followed as a table.',
+    'proctor.session-status.v1',
+  ),
 } satisfies ConfigSpec;
 
 /** Where `npm start` keeps the services it runs itself (infra/up, and tests that pause one). */

@@ -377,6 +377,19 @@ export interface SessionEvent {
   detail: null | string;
 }
 
+/** ENDED: the exam is over (records captured before endedTime are still taken: a desktop uploads what it buffered); REVOKED: its candidate was disabled, nothing more is taken; ERASED: its candidate's data was erased, nothing more is taken or kept anywhere. */
+export type SessionStatusKind = 'ENDED' | 'REVOKED' | 'ERASED';
+
+/** A session that may send no more, written by the API when it happens. Topic proctor.session-status.v1, key sessionId. The gateway and every stage follow it as a table: a session with no status is live. */
+export interface SessionStatus {
+  /** The session; the Kafka key. */
+  sessionId: string;
+  /** Why the session sends no more. */
+  status: SessionStatusKind;
+  /** When it stopped, epoch milliseconds (UTC). */
+  endedTime: number;
+}
+
 /** Every top-level schema, by the name of its .avsc file. */
 export interface Contracts {
   AlertEvent: AlertEvent;
@@ -390,5 +403,6 @@ export interface Contracts {
   ProcessSnapshot: ProcessSnapshot;
   RiskUpdate: RiskUpdate;
   SessionEvent: SessionEvent;
+  SessionStatus: SessionStatus;
 }
 

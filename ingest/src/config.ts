@@ -31,6 +31,7 @@ export const ingestSpec = {
   AUDIO_TOPIC: topicsSpec.AUDIO_TOPIC,
   PROCESS_TOPIC: topicsSpec.PROCESS_TOPIC,
   SESSIONS_TOPIC: topicsSpec.SESSIONS_TOPIC,
+  SESSION_STATUS_TOPIC: topicsSpec.SESSION_STATUS_TOPIC,
   INGEST_SESSION_RECORDS_PER_SECOND: variable(
     parsers.positiveInt,
     'Records per second a session may send on average (a desktop sends about 2).',

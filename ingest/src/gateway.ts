@@ -6,7 +6,15 @@ import Koa from 'koa';
 import getRawBody from 'raw-body';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Admin } from 'kafkajs';
-import { AvroSerde, createKafka, isRetriable, retryWhile, type Logger } from '@proctoflex/core';
+import {
+  AvroSerde,
+  createKafka,
+  isRetriable,
+  retryWhile,
+  TableReader,
+  type Logger,
+  type SessionStatus,
+} from '@proctoflex/core';
 import type { Registry } from 'prom-client';
 import { limits, type IngestConfig } from './config.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
@@ -66,10 +74,12 @@ export class Gateway {
   private readonly schemas: TopicSchemas;
   private readonly rateLimiter: SessionRateLimiter;
   private readonly acknowledged = new AcknowledgedSeqs();
+  /** Sessions that may send no more (proctor.session-status.v1), followed as a table. */
+  private readonly statuses: TableReader;
   private readonly validator: BatchValidator;
   private readonly producer: RecordProducer;
   private readonly pending: PendingBytes;
-  private readonly sockets = new Set<{ socket: WebSocket; idle: () => Promise<void> }>();
+  private readonly sockets = new Set<{ socket: WebSocket; sessionId: string; idle: () => Promise<void> }>();
   private readonly webSockets = new WebSocketServer({ noServer: true, maxPayload: limits.batchBytes });
   private server: Server | null = null;
   private probeTimer: NodeJS.Timeout | null = null;
@@ -95,7 +105,10 @@ export class Gateway {
       config.INGEST_SESSION_RECORDS_PER_SECOND,
       config.INGEST_SESSION_BURST_RECORDS,
     );
-    this.validator = new BatchValidator(config, this.schemas, this.serde, this.rateLimiter, this.acknowledged);
+    this.statuses = new TableReader(this.kafka, this.serde, config.SESSION_STATUS_TOPIC, logger);
+    this.validator = new BatchValidator(config, this.schemas, this.serde, this.rateLimiter, this.acknowledged, (id) =>
+      this.statusOf(id),
+    );
     this.producer = new RecordProducer(
       this.kafka,
       {
@@ -118,6 +131,7 @@ export class Gateway {
       async () => {
         await this.schemas.load();
         await this.admin.connect();
+        await this.statuses.load();
       },
       isRetriable,
       (error, attempt, delayMs) => this.logger.warn({ err: error, attempt, delayMs }, 'start failed, retrying'),
@@ -127,6 +141,7 @@ export class Gateway {
       void this.probeKafka();
       this.rateLimiter.sweep();
       this.acknowledged.sweep();
+      this.closeRevokedStreams();
     }, kafkaProbeIntervalMs);
     const app = this.createApp();
     const handleRequest = app.callback();
@@ -164,6 +179,7 @@ export class Gateway {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await this.producer.close();
     await this.admin.disconnect();
+    await this.statuses.stop();
     this.logger.info('gateway stopped');
   }
 
@@ -183,10 +199,7 @@ export class Gateway {
       }
     });
     app.on('error', (error: Error) => this.logger.error({ err: error }, 'request failed'));
-    const authenticate = (authorization: string | undefined): IngestClaims => {
-      if (this.draining) throw new IngestRefusal('draining', 'the gateway is restarting: retry on another one');
-      return verifyIngestToken(this.config.INGEST_TOKEN_SECRET, bearerToken(authorization));
-    };
+    const authenticate = (authorization: string | undefined): IngestClaims => this.authenticate(authorization);
     router.get('/healthz', (ctx) => {
       ctx.body = 'ok\n';
     });
@@ -226,6 +239,32 @@ export class Gateway {
     return app;
   }
 
+  /** The claims of a valid token whose session was not revoked or erased (an ended one may still upload). */
+  private authenticate(authorization: string | undefined): IngestClaims {
+    if (this.draining) throw new IngestRefusal('draining', 'the gateway is restarting: retry on another one');
+    const claims = verifyIngestToken(this.config.INGEST_TOKEN_SECRET, bearerToken(authorization));
+    const status = this.statusOf(claims.sessionId);
+    if (status && status.status !== 'ENDED') {
+      throw new IngestRefusal('session_revoked', `the session was ${status.status.toLowerCase()}: its token is void`);
+    }
+    return claims;
+  }
+
+  private statusOf(sessionId: string): SessionStatus | undefined {
+    return this.statuses.get(sessionId) as SessionStatus | undefined;
+  }
+
+  /** Streams of sessions revoked or erased since they connected are closed (1008, policy violation). */
+  private closeRevokedStreams(): void {
+    for (const { socket, sessionId } of this.sockets) {
+      const status = this.statusOf(sessionId);
+      if (status && status.status !== 'ENDED') {
+        this.metrics.refusals.inc({ reason: 'session_revoked' });
+        socket.close(1008, `session ${status.status.toLowerCase()}`);
+      }
+    }
+  }
+
   /** Sends the batch to Kafka; resolves once Kafka acknowledged every record of it. */
   private async persist(claims: IngestClaims, accepted: AcceptedBatch): Promise<{ batchId: number; seq: number }> {
     try {
@@ -255,8 +294,7 @@ export class Gateway {
     }
     let claims: IngestClaims;
     try {
-      if (this.draining) throw new IngestRefusal('draining', 'the gateway is restarting: retry on another one');
-      claims = verifyIngestToken(this.config.INGEST_TOKEN_SECRET, bearerToken(request.headers.authorization));
+      claims = this.authenticate(request.headers.authorization);
     } catch (error) {
       if (!(error instanceof IngestRefusal)) throw error;
       this.metrics.refusals.inc({ reason: error.reason });
@@ -275,7 +313,7 @@ export class Gateway {
     const log = this.logger.child({ sessionId: claims.sessionId });
     let queued = 0;
     let tail = Promise.resolve();
-    const connection = { socket, idle: () => tail };
+    const connection = { socket, sessionId: claims.sessionId, idle: () => tail };
     this.sockets.add(connection);
     this.metrics.connections.inc();
     log.debug('client connected');

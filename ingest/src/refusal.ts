@@ -6,6 +6,8 @@ export type RefusalReason =
   | 'token_invalid'
   | 'token_expired'
   | 'session_mismatch'
+  | 'session_ended'
+  | 'session_revoked'
   | 'batch_malformed'
   | 'batch_too_large'
   | 'record_too_large'
@@ -24,6 +26,8 @@ const statusOf: Record<RefusalReason, number> = {
   token_invalid: 401,
   token_expired: 401,
   session_mismatch: 403,
+  session_ended: 403,
+  session_revoked: 403,
   batch_malformed: 400,
   batch_too_large: 413,
   record_too_large: 413,

@@ -20,6 +20,7 @@ export async function startTestGateway(overrides: Record<string, string> = {}) {
   return {
     gateway,
     kafka,
+    pipeline,
     topics,
     secret,
     baseUrl: `http://127.0.0.1:${port}`,

@@ -8,6 +8,8 @@ import {
   type FrameCaptured,
   type IngestBatch,
   type RecordKind,
+  type SessionStatus,
+  takesCapture,
 } from '@proctoflex/core';
 import { limits, type IngestConfig } from './config.ts';
 import type { AcknowledgedSeqs } from './acknowledged.ts';
@@ -42,6 +44,7 @@ export class BatchValidator {
     private readonly serde: AvroSerde,
     private readonly rateLimiter: SessionRateLimiter,
     private readonly acknowledged: AcknowledgedSeqs,
+    private readonly statusOf: (sessionId: string) => SessionStatus | undefined,
   ) {}
 
   async validate(claims: IngestClaims, body: Buffer): Promise<AcceptedBatch> {
@@ -90,6 +93,12 @@ export class BatchValidator {
         record.candidateId !== claims.candidateId
       ) {
         throw refuse('session_mismatch', `belongs to session ${record.sessionId}, the token to ${claims.sessionId}`);
+      }
+      const status = this.statusOf(claims.sessionId);
+      if (!takesCapture(status, record.captureTime)) {
+        throw status!.status === 'ENDED'
+          ? refuse('session_ended', `captured after the session ended at ${new Date(status!.endedTime).toISOString()}`)
+          : refuse('session_revoked', `the session was ${status!.status.toLowerCase()}: it takes no more records`);
       }
       if (kind === 'FRAME') {
         const problem = frameProblem(record as FrameCaptured);

@@ -7,6 +7,7 @@ import {
   type FrameCaptured,
   type OutputRecord,
   type SessionState,
+  type SessionStatus,
   type StageDefinition,
 } from '@proctoflex/core';
 import {
@@ -130,7 +131,9 @@ export function faceStage(): StageDefinition<FaceState> {
   const scoredBy = modelVersion(['face-detector-short-range', 'face-detector', 'face-landmarks', 'face-embedding']);
   return {
     name: 'face',
-    inputs: [config.FRAMES_TOPIC],
+    // Session statuses come in beside the frames (co-partitioned): an erased session's enrolment
+    // descriptor is deleted, which writes its tombstone to the changelog.
+    inputs: [config.FRAMES_TOPIC, config.SESSION_STATUS_TOPIC],
     tables: [config.POLICIES_TOPIC],
     outputs: [{ topic: config.SCORES_TOPIC, schema: 'DetectorScore' }],
     delivery: 'exactly-once',
@@ -140,7 +143,13 @@ export function faceStage(): StageDefinition<FaceState> {
       const models = new ModelSessions(config);
       return Promise.resolve({
         async processBatch(records, { state, tables, reject, logger }) {
-          const webcam = records.filter((record) => (record.value as FrameCaptured).source === 'WEBCAM');
+          for (const { topic, value } of records) {
+            const status = value as SessionStatus;
+            if (topic === config.SESSION_STATUS_TOPIC && status.status === 'ERASED') state.delete(status.sessionId);
+          }
+          const webcam = records.filter(
+            (record) => record.topic === config.FRAMES_TOPIC && (record.value as FrameCaptured).source === 'WEBCAM',
+          );
           const frames = await decodeFrames(webcam, reject);
           const faces = await findFaces(
             models,

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { createClickHouse, LocalEvidenceStore } from '@proctoflex/core';
 import { queryWithParams } from '../analytics/clickhouse.ts';
 import type { ApiDeps, Row } from '../context.ts';
+import { erasedFromPipeline } from '../sessions/status.ts';
 
 /** The ClickHouse tables with rows about candidates (infra/clickhouse/migrations). */
 const candidateTables = ['signals', 'risk_updates', 'alert_events', 'session_events', 'process_snapshots'];
@@ -90,13 +91,14 @@ export async function exportCandidate(deps: ApiDeps, userId: string): Promise<Ro
  * rows; the account stays, anonymised and disabled, because audit entries refer to it.
  */
 export async function eraseCandidate(deps: ApiDeps, userId: string): Promise<{ sessions: number }> {
+  const { rows: ofCandidate } = await deps.pool.query<{ id: string }>(
+    'SELECT id FROM sessions WHERE candidate_id = $1',
+    [userId],
+  );
+  const sessionIds = ofCandidate.map(({ id }) => id);
+  await erasedFromPipeline(deps, sessionIds);
   const sessions = await inTransaction(deps.pool, async (client) => {
-    const { rows } = await client.query<{ id: string }>('SELECT id FROM sessions WHERE candidate_id = $1', [userId]);
-    const erased = await deleteSessions(
-      deps,
-      client,
-      rows.map(({ id }) => id),
-    );
+    const erased = await deleteSessions(deps, client, sessionIds);
     await client.query('DELETE FROM alerts WHERE candidate_id = $1', [userId]);
     await client.query('DELETE FROM exam_members WHERE user_id = $1', [userId]);
     await client.query('DELETE FROM refresh_tokens WHERE user_id = $1', [userId]);
@@ -120,13 +122,11 @@ export async function runRetention(deps: ApiDeps): Promise<{ purgedExams: string
     `SELECT id FROM exams WHERE purged_at IS NULL AND ends_at + make_interval(days => retention_days) < now()`,
   );
   for (const { id } of due) {
+    const { rows: ofExam } = await deps.pool.query<{ id: string }>('SELECT id FROM sessions WHERE exam_id = $1', [id]);
+    const sessionIds = ofExam.map((row) => row.id);
+    await erasedFromPipeline(deps, sessionIds);
     await inTransaction(deps.pool, async (client) => {
-      const { rows } = await client.query<{ id: string }>('SELECT id FROM sessions WHERE exam_id = $1', [id]);
-      await deleteSessions(
-        deps,
-        client,
-        rows.map((row) => row.id),
-      );
+      await deleteSessions(deps, client, sessionIds);
       await client.query('DELETE FROM alerts WHERE exam_id = $1', [id]);
     });
     await deleteFromClickHouse(deps, examTables, `exam_id = ${uuidLiteral(id)}`);

@@ -3,6 +3,7 @@ import type { ExamPolicy } from '@proctoflex/core';
 import { mintIngestToken } from '@proctoflex/ingest';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
+import { publishSessionStatus } from './status.ts';
 import { examFor } from '../exams/access.ts';
 import { queryWithParams } from '../analytics/clickhouse.ts';
 import { conflict, forbidden, notFound } from '../http.ts';
@@ -97,11 +98,13 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
 
   router.post('/sessions/:sessionId/end', signedIn(deps, 'student'), async (ctx) => {
     await sessionFor(ctx.state, ctx.params.sessionId!);
-    const { rows } = await pool.query<Row>(
+    const { rows } = await pool.query<{ id: string; status: string; endedAt: Date }>(
       `UPDATE sessions SET status = 'ended', ended_at = coalesce(ended_at, now()) WHERE id = $1
        RETURNING id, status, ended_at AS "endedAt"`,
       [ctx.params.sessionId],
     );
+    // From now on the gateway takes only what was captured before the end (a buffered upload).
+    await publishSessionStatus(deps, [rows[0]!.id], 'ENDED', rows[0]!.endedAt.getTime());
     ctx.body = rows[0];
   });
 

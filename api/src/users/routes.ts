@@ -6,6 +6,7 @@ import { roles } from '../auth/tokens.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
 import { conflict, notFound, parse } from '../http.ts';
 import { audit } from '../audit.ts';
+import { publishSessionStatus } from '../sessions/status.ts';
 
 const newUser = z.object({
   email: z.email().max(320),
@@ -62,6 +63,15 @@ export function registerUserRoutes(router: ApiRouter, deps: ApiDeps): void {
       [ctx.params.userId!],
     );
     await deps.refreshTokens.revokeUser(ctx.params.userId!);
+    const { rows: live } = await deps.pool.query<{ id: string }>(
+      "SELECT id FROM sessions WHERE candidate_id = $1 AND status = 'active'",
+      [ctx.params.userId!],
+    );
+    await publishSessionStatus(
+      deps,
+      live.map(({ id }) => id),
+      'REVOKED',
+    );
     await audit(deps.pool, {
       actorId: callerOf(ctx.state).userId,
       action: 'user.disable',

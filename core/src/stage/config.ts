@@ -29,6 +29,7 @@ export const stageRunnerSpec = {
     String(10 * 1024 * 1024),
   ),
   DLQ_TOPIC: topicsSpec.DLQ_TOPIC,
+  SESSION_STATUS_TOPIC: topicsSpec.SESSION_STATUS_TOPIC,
   STAGE_SESSION_TIMEOUT_MS: variable(
     parsers.positiveInt,
     'How long the group waits for a silent instance (crashed, paused) before giving its partitions to others.',

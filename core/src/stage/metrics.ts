@@ -16,6 +16,12 @@ export function createStageMetrics(registry: Registry) {
       labelNames: ['topic'],
       registers,
     }),
+    erasedRecords: new Counter({
+      name: 'stage_erased_records_total',
+      help: 'Input records of erased sessions, dropped unprocessed, by topic.',
+      labelNames: ['topic'],
+      registers,
+    }),
     deadLetters: new Counter({
       name: 'stage_dead_letters_total',
       help: 'Input records sent to the dead-letter topic, by source topic and error type.',

@@ -3,7 +3,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer
 import { Partitioners } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { ServicesConfig } from '../config.ts';
-import type { DeadLetter } from '../contracts.ts';
+import type { DeadLetter, SessionStatus } from '../contracts.ts';
 import { DecodeError } from '../errors.ts';
 import { createKafka } from '../kafka.ts';
 import type { Logger } from '../logger.ts';
@@ -123,7 +123,10 @@ export class StageRunner<State = never> {
     );
     this.serde = new AvroSerde(config.services.SCHEMA_REGISTRY_URL);
     this.tables = new Map(
-      (definition.tables ?? []).map((topic) => [topic, new TableReader(this.kafka, this.serde, topic, this.logger)]),
+      [...(definition.tables ?? []), config.runner.SESSION_STATUS_TOPIC].map((topic) => [
+        topic,
+        new TableReader(this.kafka, this.serde, topic, this.logger),
+      ]),
     );
     this.failed = new Promise<never>((_, reject) => (this.failure = reject));
     this.failed.catch(() => undefined);
@@ -351,12 +354,22 @@ export class StageRunner<State = never> {
     }
   }
 
-  /** Decodes messages into input records; those that do not decode become dead letters. */
+  /**
+   * Decodes messages into input records; those that do not decode become dead letters. Records
+   * of erased sessions are dropped: nothing about an erased candidate is processed or kept again.
+   */
   private async decode(topic: string, partition: number, messages: KafkaMessage[]) {
     const envelopes: Envelope[] = [];
     const deadLetters: Message[] = [];
+    const statusTopic = this.config.runner.SESSION_STATUS_TOPIC;
+    const statuses = this.tables.get(statusTopic)!;
     for (const [index, message] of messages.entries()) {
       if (index % 1000 === 999) await yieldToEventLoop();
+      const key = message.key?.toString();
+      if (topic !== statusTopic && key && (statuses.get(key) as SessionStatus | undefined)?.status === 'ERASED') {
+        this.metrics.erasedRecords.inc({ topic });
+        continue;
+      }
       try {
         const value = await this.retry('decode', () => this.serde.decode(message.value));
         envelopes.push({

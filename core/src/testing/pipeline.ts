@@ -26,7 +26,7 @@ export const processorInputs: Record<string, TopicVariable> = {
 
 /** Each stage of the pipeline and the topics it consumes. */
 export const stageInputs: Record<string, TopicVariable[]> = {
-  face: ['FRAMES_TOPIC'],
+  face: ['FRAMES_TOPIC', 'SESSION_STATUS_TOPIC'],
   object: ['FRAMES_TOPIC'],
   voice: ['AUDIO_TOPIC'],
   'app-policy': ['PROCESS_TOPIC'],

@@ -29,8 +29,8 @@ export function spawnStage(name: string, env: Record<string, string>): StageProc
       const line = output.split('\n').find((text) => text.includes('"stage started"'));
       if (line) resolve((JSON.parse(line) as { httpPort: number }).httpPort);
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     void exited.then((code) => reject(new Error(`stage ${name} exited with ${code} before it started:\n${output}`)));
   });
   started.catch(() => undefined);
