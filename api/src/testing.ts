@@ -6,7 +6,7 @@ import path from 'node:path';
 import type test from 'node:test';
 import { createLogger, createMetricsRegistry } from '@proctoflex/core';
 import { readServerSentEvents, type ServerSentEvent } from '@proctoflex/core/sse';
-import { createTestDatabase, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
+import { createTestDatabase, stageInputs, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
 import { Gateway, IngestClient, loadIngestConfig, type IngestClaims } from '@proctoflex/ingest';
 import { scriptedSession, simulatedMedia, type Behaviour } from '@proctoflex/ingest/sim';
 import { loadApiConfig } from './config.ts';
@@ -93,20 +93,32 @@ export async function startTestStages(api: TestApi, gatewayPort: number, clickho
     createMetricsRegistry('ingest'),
   );
   await gateway.start();
-  const stages = [
-    pipeline.spawnStage('app-policy'),
-    pipeline.spawnStage('risk'),
-    pipeline.spawnStage('alerts-sink', { DATABASE_URL: api.database.url }),
-    pipeline.spawnStage('evidence-sink', {
-      DATABASE_URL: api.database.url,
-      EVIDENCE_KEY: api.secrets.evidence,
-      EVIDENCE_DIR: api.evidenceDir,
-      EVIDENCE_BUFFER_MS: '60000',
-    }),
-    ...(clickhouseUrl ? [pipeline.spawnStage('clickhouse-sink', { CLICKHOUSE_URL: clickhouseUrl })] : []),
-  ];
+  const stages = (
+    [
+      ['app-policy', {}],
+      ['risk', {}],
+      ['alerts-sink', { DATABASE_URL: api.database.url }],
+      [
+        'evidence-sink',
+        {
+          DATABASE_URL: api.database.url,
+          EVIDENCE_KEY: api.secrets.evidence,
+          EVIDENCE_DIR: api.evidenceDir,
+          EVIDENCE_BUFFER_MS: '60000',
+        },
+      ],
+      ...(clickhouseUrl ? [['clickhouse-sink', { CLICKHOUSE_URL: clickhouseUrl }]] : []),
+    ] as [string, Record<string, string>][]
+  ).map(([name, env]) => ({ name, ...pipeline.spawnStage(name, env) }));
   await Promise.all(stages.map(({ process }) => process.started));
-  return { stop: () => gateway.stop() };
+  return {
+    stop: () => gateway.stop(),
+    /** Resolves once every stage has committed the end of each of its inputs. */
+    caughtUp: () =>
+      Promise.all(
+        stages.flatMap(({ name, stageName }) => stageInputs[name]!.map((input) => pipeline.caughtUp(stageName, input))),
+      ),
+  };
 }
 
 /**

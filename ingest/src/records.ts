@@ -9,11 +9,12 @@ import type {
 } from '@proctoflex/core';
 import type { IngestClaims } from './token.ts';
 
-/** Builds a session's records as a desktop client does: seq grows by one per record. */
+/** Builds a session's records as a desktop client does: seq grows by one per record, from `seq`. */
 export class SessionRecords {
-  private seq = 0;
-
-  constructor(readonly claims: IngestClaims) {}
+  constructor(
+    readonly claims: IngestClaims,
+    private seq = 0,
+  ) {}
 
   private common(captureTime: number) {
     const { sessionId, examId, candidateId } = this.claims;
