@@ -105,3 +105,9 @@ test('input PostgreSQL or the body decoder refuses is a 4xx, never a 500', async
     assert.ok(response.status >= 400 && response.status < 500, `Content-Encoding ${encoding}: ${response.status}`);
   }
 });
+
+test('/metrics is served on the operations port only, never on the public one', async (t) => {
+  const api = await startApi(t);
+  assert.equal((await fetch(`http://127.0.0.1:${api.port}/metrics`)).status, 404);
+  assert.match(await (await fetch(api.metricsUrl)).text(), /^# HELP api_requests_total/m);
+});

@@ -52,6 +52,7 @@ async function startStack() {
     ...api.pipeline.topics,
     INGEST_TOKEN_SECRET: api.secrets.ingest,
     INGEST_PORT: String(gatewayPort),
+    INGEST_METRICS_PORT: '0',
   });
   let gateway: Gateway | null = null;
   const startGateway = async () => {

@@ -6,12 +6,13 @@ import { repoPath } from '@proctoflex/core';
 import type { InfraConfig } from './config.ts';
 import { ManagedProcess, progress, waitFor } from './lib.ts';
 
-/** One process of the pipeline as `npm start` runs it here: its entry, arguments, port and variables. */
-interface PipelineProcess {
+/** One process of the pipeline as `npm start` runs it here: its entry, arguments, operations port and variables. */
+export interface PipelineProcess {
   readonly name: string;
   readonly entry: string;
   readonly args: readonly string[];
-  readonly port: number;
+  /** Its /metrics, /healthz and /readyz. */
+  readonly operationsPort: number;
   readonly env: Record<string, string>;
 }
 
@@ -26,6 +27,9 @@ export interface LocalSecrets {
 
 export const apiPort = 3000;
 export const gatewayPort = 8080;
+/** Operations ports (/metrics, /healthz, /readyz) of the gateway and the API, beside the stages'. */
+export const gatewayMetricsPort = 9400;
+export const apiMetricsPort = 9409;
 
 /** The stages, each with the port of its /metrics, /healthz and /readyz. */
 export const stagePorts: Record<string, number> = {
@@ -54,30 +58,32 @@ export function localSecrets(config: InfraConfig): LocalSecrets {
   return secrets;
 }
 
-function pipelineProcesses(secrets: LocalSecrets): PipelineProcess[] {
+export function pipelineProcesses(secrets: LocalSecrets): PipelineProcess[] {
   const { INGEST_TOKEN_SECRET, API_JWT_SECRET, EVIDENCE_KEY } = secrets;
   return [
     {
       name: 'ingest',
       entry: 'ingest/src/bin/gateway.ts',
       args: [],
-      port: gatewayPort,
-      env: { INGEST_TOKEN_SECRET, INGEST_PORT: String(gatewayPort) },
+      operationsPort: gatewayMetricsPort,
+      env: { INGEST_TOKEN_SECRET, INGEST_PORT: String(gatewayPort), INGEST_METRICS_PORT: String(gatewayMetricsPort) },
     },
     ...Object.entries(stagePorts).map(([stage, port]) => ({
       name: stage,
       entry: 'core/src/bin/stage.ts',
       args: [stage],
-      port,
-      env: { STAGE_HTTP_PORT: String(port), EVIDENCE_KEY },
+      operationsPort: port,
+      // A stable instance id: a restarted stage fences its predecessor's open transaction at once.
+      env: { STAGE_HTTP_PORT: String(port), STAGE_INSTANCE_ID: `local-${stage}`, EVIDENCE_KEY },
     })),
     {
       name: 'api',
       entry: 'api/src/bin/api.ts',
       args: [],
-      port: apiPort,
+      operationsPort: apiMetricsPort,
       env: {
         API_PORT: String(apiPort),
+        API_METRICS_PORT: String(apiMetricsPort),
         API_JWT_SECRET,
         INGEST_TOKEN_SECRET,
         EVIDENCE_KEY,
@@ -89,49 +95,46 @@ function pipelineProcesses(secrets: LocalSecrets): PipelineProcess[] {
   ];
 }
 
-const managed = (config: InfraConfig, name: string) =>
-  new ManagedProcess(name, path.join(config.SERVICES_DIR, 'pipeline'));
+/** The supervisor of the local pipeline (infra/supervisor.ts), found by its pid file. */
+export const supervisorOf = (config: InfraConfig) =>
+  new ManagedProcess('supervisor', path.join(config.SERVICES_DIR, 'pipeline'));
 
 /**
- * Starts every process of the pipeline that is not running yet (gateway, the eight stages, the
- * API with the dashboard built first), each detached with its pid and log in
- * .services/pipeline/, and waits until each answers /readyz. A second run reuses running ones.
+ * Starts the pipeline's supervisor unless it runs (it starts and keeps running the gateway, the
+ * eight stages and the API, the dashboard built first), then waits until each process answers
+ * /readyz on its operations port. A second run reuses what runs; a process that exited has been
+ * started again by the supervisor already.
  */
 export async function startPipeline(config: InfraConfig): Promise<LocalSecrets> {
   const secrets = localSecrets(config);
   const processes = pipelineProcesses(secrets);
-  if (processes.some(({ name }) => managed(config, name).runningPid() === null)) {
+  const supervisor = supervisorOf(config);
+  if (supervisor.runningPid() === null) {
     progress('dashboard', 'building');
     await build({ configFile: repoPath('dashboard/vite.config.ts'), logLevel: 'warn' });
+    supervisor.start(process.execPath, ['--import', 'tsx', repoPath('infra/supervisor.ts')], {
+      cwd: repoPath('.'),
+      // eslint-disable-next-line no-restricted-properties -- the supervisor and its processes get this environment
+      env: process.env,
+    });
   }
   let ready = 0;
   await Promise.all(
-    processes.map(async ({ name, entry, args, port, env }) => {
-      const managedProcess = managed(config, name);
-      if (managedProcess.runningPid() === null) {
-        managedProcess.start(process.execPath, ['--import', 'tsx', repoPath(entry), ...args], {
-          cwd: repoPath('.'),
-          // eslint-disable-next-line no-restricted-properties -- each process gets this environment plus its own variables
-          env: { ...process.env, ...env },
-        });
-      }
+    processes.map(async ({ name, operationsPort }) => {
       await waitFor(
         name,
-        async () => (await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2000) })).ok,
-        { timeoutMs: 180_000, logFile: managedProcess.logFile },
+        async () =>
+          (await fetch(`http://127.0.0.1:${operationsPort}/readyz`, { signal: AbortSignal.timeout(2000) })).ok,
+        { timeoutMs: 180_000, logFile: path.join(config.SERVICES_DIR, 'pipeline', `${name}.log`) },
       );
       ready += 1;
-      progress('pipeline', `${name} ready on :${port} (${ready}/${processes.length})`);
+      progress('pipeline', `${name} ready on :${operationsPort} (${ready}/${processes.length})`);
     }),
   );
   return secrets;
 }
 
-/** Stops the pipeline's processes side by side (SIGTERM: each drains and commits). */
+/** Stops the supervisor, which stops the pipeline's processes side by side (SIGTERM: each drains and commits). */
 export async function stopPipeline(config: InfraConfig): Promise<void> {
-  await Promise.all(
-    ['ingest', ...Object.keys(stagePorts), 'api'].map(async (name) => {
-      if (await managed(config, name).stop()) progress('pipeline', `${name} stopped`);
-    }),
-  );
+  if (await supervisorOf(config).stop(90_000)) progress('pipeline', 'stopped');
 }

@@ -96,7 +96,7 @@ export class IsolatedStack {
   /** The operations port of the gateway (`ingest`) and of each stage, by name. */
   get ports(): Record<string, number> {
     return {
-      ingest: Number(new URL(this.gateway.url).port),
+      ingest: this.gateway.metricsPort,
       ...Object.fromEntries([...this.stages].map(([name, { port }]) => [name, port])),
     };
   }

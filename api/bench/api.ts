@@ -40,6 +40,7 @@ const api = spawn(process.execPath, ['--import', 'tsx', repoPath('api/src/bin/ap
     ...pipeline.topics,
     DATABASE_URL: database.url,
     API_PORT: String(port),
+    API_METRICS_PORT: '0',
     API_JWT_SECRET: randomBytes(32).toString('hex'),
     INGEST_TOKEN_SECRET: randomBytes(32).toString('hex'),
     EVIDENCE_KEY: randomBytes(32).toString('base64'),

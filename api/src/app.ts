@@ -38,7 +38,8 @@ export function apiRouter(deps: ApiDeps): Router<ApiState> {
 
 /**
  * The whole app, middleware in order: request id and access log, errors as JSON, metrics,
- * JSON bodies (1 MiB at most), the API, then /metrics, /healthz, /readyz and the dashboard at /.
+ * JSON bodies (1 MiB at most), the API, then /healthz, /readyz and the dashboard at /. /metrics
+ * is on the operations port only (server.ts).
  */
 export function createApp(deps: ApiDeps, registry: Registry, ready: () => Promise<boolean>): Koa<ApiState> {
   const requests = new Counter({
@@ -114,10 +115,7 @@ export function createApp(deps: ApiDeps, registry: Registry, ready: () => Promis
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   app.use(async (ctx, next) => {
-    if (ctx.path === '/metrics') {
-      ctx.type = registry.contentType;
-      ctx.body = await registry.metrics();
-    } else if (ctx.path === '/healthz') {
+    if (ctx.path === '/healthz') {
       ctx.body = { status: 'ok' };
     } else if (ctx.path === '/readyz') {
       const isReady = await ready();

@@ -21,7 +21,12 @@ export const apiSpec = {
   REVIEWS_TOPIC: topicsSpec.REVIEWS_TOPIC,
   RISK_TOPIC: topicsSpec.RISK_TOPIC,
   SESSION_STATUS_TOPIC: topicsSpec.SESSION_STATUS_TOPIC,
-  API_PORT: variable(parsers.portOrAny, 'Port of the API (and /metrics, /healthz, /readyz).', '3000'),
+  API_PORT: variable(parsers.portOrAny, 'Public port of the API, the dashboard, /healthz and /readyz.', '3000'),
+  API_METRICS_PORT: variable(
+    parsers.portOrAny,
+    'Operations port: /metrics, /healthz, /readyz; keep it off the public network.',
+    '9400',
+  ),
   API_DASHBOARD_DIR: variable(
     parsers.text.transform((dir) => path.resolve(dir)),
     'The built dashboard (npm run build:dashboard), served at /.',

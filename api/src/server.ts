@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Partitioners, type Producer } from 'kafkajs';
 import pg from 'pg';
 import type { Registry } from 'prom-client';
-import { AvroSerde, createKafka, type Logger } from '@proctoflex/core';
+import { AvroSerde, createKafka, startOperationsServer, type Logger } from '@proctoflex/core';
 import { readAlert } from './alerts/routes.ts';
 import { createApp } from './app.ts';
 import { AccessTokens, RefreshTokens } from './auth/tokens.ts';
@@ -20,6 +20,9 @@ export class ApiServer {
   private readonly serde: AvroSerde;
   private readonly live: LiveFeed;
   private server: Server | undefined;
+  private operationsServer: Server | undefined;
+  /** Where /metrics is served, once started. */
+  metricsPort = 0;
   private retentionTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -70,15 +73,19 @@ export class ApiServer {
         (error: unknown) => this.logger.error({ err: error }, 'retention job failed'),
       );
     }, this.config.API_RETENTION_INTERVAL_S * 1000);
-    const app = createApp(deps, this.registry, async () => {
+    const ready = async () => {
       await this.pool.query('SELECT 1');
       return true;
-    });
+    };
+    const app = createApp(deps, this.registry, ready);
     const handle = app.callback();
     this.server = createServer((request, response) => void handle(request, response));
     await new Promise<void>((resolve) => this.server!.listen(this.config.API_PORT, '0.0.0.0', resolve));
     const { port } = this.server.address() as AddressInfo;
-    this.logger.info({ port }, 'api started');
+    const operations = await startOperationsServer(this.config.API_METRICS_PORT, this.registry, ready);
+    this.operationsServer = operations.server;
+    this.metricsPort = operations.port;
+    this.logger.info({ port, metricsPort: this.metricsPort }, 'api started');
     return port;
   }
 
@@ -90,6 +97,9 @@ export class ApiServer {
       // Live streams never end by themselves.
       this.server.closeAllConnections();
     });
+    await new Promise<void>((resolve) =>
+      this.operationsServer ? this.operationsServer.close(() => resolve()) : resolve(),
+    );
     await this.live.stop();
     await this.producer.disconnect();
     await this.pool.end();

@@ -30,6 +30,7 @@ export async function startTestApi(env: Record<string, string> = {}) {
     ...pipeline.topics,
     DATABASE_URL: database.url,
     API_PORT: '0',
+    API_METRICS_PORT: '0',
     API_JWT_SECRET: secrets.jwt,
     INGEST_TOKEN_SECRET: secrets.ingest,
     EVIDENCE_KEY: secrets.evidence,
@@ -66,6 +67,7 @@ export async function startTestApi(env: Record<string, string> = {}) {
     call,
     login,
     port,
+    metricsUrl: `http://127.0.0.1:${server.metricsPort}/metrics`,
     stop: async () => {
       await server.stop();
       // Stages first: the alerts sink holds connections to the database.
@@ -88,7 +90,12 @@ export type TestApi = Awaited<ReturnType<typeof startTestApi>>;
 export async function startTestStages(api: TestApi, gatewayPort: number, clickhouseUrl?: string) {
   const { pipeline } = api;
   const gateway = new Gateway(
-    loadIngestConfig({ ...pipeline.topics, INGEST_TOKEN_SECRET: api.secrets.ingest, INGEST_PORT: String(gatewayPort) }),
+    loadIngestConfig({
+      ...pipeline.topics,
+      INGEST_TOKEN_SECRET: api.secrets.ingest,
+      INGEST_PORT: String(gatewayPort),
+      INGEST_METRICS_PORT: '0',
+    }),
     createLogger('ingest', 'warn'),
     createMetricsRegistry('ingest'),
   );

@@ -2,6 +2,7 @@ export * from './errors.ts';
 export * from './config.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
+export { startOperationsServer } from './operations.ts';
 export * from './kafka.ts';
 export * from './topics.ts';
 export * from './serde.ts';

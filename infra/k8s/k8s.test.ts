@@ -90,7 +90,9 @@ test('probes, metrics ports and SIGTERM grace match what each process serves and
       ],
       name,
     );
-    assert.equal(Number(metadata.annotations['prometheus.io/port']), port, `${name} is scraped on its port`);
+    // The gateway and the API serve /metrics on an operations port apart from their public one.
+    const scraped = container.ports.find((entry) => entry.name === 'metrics')?.containerPort ?? port;
+    assert.equal(Number(metadata.annotations['prometheus.io/port']), scraped, `${name} is scraped on its metrics port`);
     const expectedPort = { ingest: 8080, api: 3000 }[name] ?? 9400;
     assert.equal(port, expectedPort, `${name} listens where its image says`);
     const drain = grace[name] ?? seconds(stageRunnerSpec.STAGE_SHUTDOWN_TIMEOUT_MS);

@@ -11,7 +11,7 @@ import { eventually, freePort, testKafka, TestPipeline } from '@proctoflex/core/
 import { startTestApi } from '@proctoflex/api/testing';
 import { startTestGateway } from '@proctoflex/ingest/testing';
 import { ensureCommand } from '../lib.ts';
-import { apiPort, gatewayPort, stagePorts } from '../pipeline.ts';
+import { apiMetricsPort, gatewayMetricsPort, stagePorts } from '../pipeline.ts';
 
 const monitoring = repoPath('infra/monitoring');
 const run = promisify(execFile);
@@ -84,7 +84,7 @@ test('the local scrape configuration has every process npm start runs', async ()
   const targets = config.scrape_configs.flatMap((job) => job.static_configs.flatMap(({ targets }) => targets));
   assert.deepEqual(
     targets.map((target) => Number(target.split(':')[1])).sort(),
-    [...Object.values(stagePorts), gatewayPort, apiPort].sort(),
+    [...Object.values(stagePorts), gatewayMetricsPort, apiMetricsPort].sort(),
   );
 });
 
@@ -103,8 +103,8 @@ test(
       const stagePort = await stage.process.started;
       const targets = {
         'proctoflex-stages': `127.0.0.1:${stagePort}`,
-        'proctoflex-ingest': new URL(gateway.baseUrl).host,
-        'proctoflex-api': `127.0.0.1:${api.port}`,
+        'proctoflex-ingest': new URL(gateway.metricsUrl).host,
+        'proctoflex-api': new URL(api.metricsUrl).host,
       };
       const served = new Set(
         (await Promise.all(Object.values(targets).map((target) => servedMetrics(`http://${target}/metrics`)))).flat(),

@@ -24,8 +24,13 @@ export const ingestSpec = {
   ...tokenSecretSpec,
   INGEST_PORT: variable(
     parsers.portOrAny,
-    'Port of the gateway: WebSocket, HTTP API, /metrics, /healthz, /readyz.',
+    'Public port of the gateway: WebSocket, HTTP API, /healthz and /readyz (for load balancers and desktops).',
     '8080',
+  ),
+  INGEST_METRICS_PORT: variable(
+    parsers.portOrAny,
+    'Operations port: /metrics, /healthz, /readyz; keep it off the public network.',
+    '9400',
   ),
   FRAMES_TOPIC: topicsSpec.FRAMES_TOPIC,
   AUDIO_TOPIC: topicsSpec.AUDIO_TOPIC,

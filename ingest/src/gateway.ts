@@ -11,6 +11,7 @@ import {
   createKafka,
   isRetriable,
   retryWhile,
+  startOperationsServer,
   TableReader,
   type Logger,
   type SessionStatus,
@@ -63,8 +64,9 @@ class PendingBytes {
 
 /**
  * The ingest gateway: WebSocket `/v1/stream` for the live stream, `POST /v1/events` for
- * uploads after a reconnect, `GET /v1/schemas` for the ids clients encode with, and
- * `/metrics`, `/healthz`, `/readyz`. Both ingest paths share one validation and produce path.
+ * uploads after a reconnect, `GET /v1/schemas` for the ids clients encode with, `/healthz` and
+ * `/readyz`; `/metrics` on its operations port only. Both ingest paths share one validation and
+ * produce path.
  */
 export class Gateway {
   readonly metrics: IngestMetrics;
@@ -82,6 +84,9 @@ export class Gateway {
   private readonly sockets = new Set<{ socket: WebSocket; sessionId: string; idle: () => Promise<void> }>();
   private readonly webSockets = new WebSocketServer({ noServer: true, maxPayload: limits.batchBytes });
   private server: Server | null = null;
+  private operationsServer: Server | null = null;
+  /** Where /metrics is served, once started. */
+  metricsPort = 0;
   private probeTimer: NodeJS.Timeout | null = null;
   private kafkaReachable = false;
   private draining = false;
@@ -154,7 +159,10 @@ export class Gateway {
       this.server!.listen(this.config.INGEST_PORT, resolve);
     });
     const port = (this.server.address() as AddressInfo).port;
-    this.logger.info({ port, topics: this.schemas.topics }, 'gateway started');
+    const operations = await startOperationsServer(this.config.INGEST_METRICS_PORT, this.registry, () => this.ready);
+    this.operationsServer = operations.server;
+    this.metricsPort = operations.port;
+    this.logger.info({ port, metricsPort: this.metricsPort, topics: this.schemas.topics }, 'gateway started');
     return port;
   }
 
@@ -177,6 +185,9 @@ export class Gateway {
       socket.close(1001, 'gateway restarting: reconnect and resend');
     }
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.operationsServer ? this.operationsServer.close(() => resolve()) : resolve(),
+    );
     await this.producer.close();
     await this.admin.disconnect();
     await this.statuses.stop();
@@ -206,10 +217,6 @@ export class Gateway {
     router.get('/readyz', (ctx) => {
       ctx.status = this.ready ? 200 : 503;
       ctx.body = this.ready ? 'ready\n' : `not ready: ${this.draining ? 'draining' : 'Kafka unreachable'}\n`;
-    });
-    router.get('/metrics', async (ctx) => {
-      ctx.type = this.registry.contentType;
-      ctx.body = await this.registry.metrics();
     });
     router.get('/v1/schemas', (ctx) => {
       authenticate(ctx.get('authorization'));

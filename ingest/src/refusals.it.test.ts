@@ -200,7 +200,7 @@ test('each bad batch gets its own reason and status; the gateway keeps serving o
   assert.equal(stream.closed?.code, 1009);
   await healthy.sendOne();
 
-  const metrics = await (await fetch(`${baseUrl}/metrics`)).text();
+  const metrics = await (await fetch((await gatewayStarted).metricsUrl)).text();
   for (const reason of ['session_mismatch', 'batch_malformed', 'record_too_large', 'schema_unknown']) {
     assert.match(metrics, new RegExp(`ingest_refusals_total\\{reason="${reason}",component="ingest"\\} [1-9]`), reason);
   }
@@ -225,7 +225,7 @@ test('a session sending faster than its rate is refused with 429 and told when t
     [413, 'batch_too_large'],
     'more records than the burst never pass',
   );
-  const metrics = await (await fetch(`${slow.baseUrl}/metrics`)).text();
+  const metrics = await (await fetch(slow.metricsUrl)).text();
   assert.match(metrics, /ingest_refusals_total\{reason="rate_limited",component="ingest"\} 1/);
 });
 
@@ -250,4 +250,10 @@ test('a WebSocket upgrade the URL parser cannot read is refused, and the gateway
     await healthy.sendOne();
   }
   await healthy.stream.close();
+});
+
+test('/metrics is served on the operations port only, never on the public one', async () => {
+  const { baseUrl, metricsUrl } = await gatewayStarted;
+  assert.equal((await fetch(`${baseUrl}/metrics`)).status, 404);
+  assert.match(await (await fetch(metricsUrl)).text(), /^# HELP ingest_refusals_total/m);
 });

@@ -14,7 +14,13 @@ export async function startTestGateway(overrides: Record<string, string> = {}) {
     Object.entries(topicOfKind).map(([kind, variable]) => [kind, pipeline.topics[variable]]),
   ) as Record<RecordKind, string>;
   const secret = randomBytes(32).toString('hex');
-  const config = loadIngestConfig({ INGEST_TOKEN_SECRET: secret, INGEST_PORT: '0', ...pipeline.topics, ...overrides });
+  const config = loadIngestConfig({
+    INGEST_TOKEN_SECRET: secret,
+    INGEST_PORT: '0',
+    INGEST_METRICS_PORT: '0',
+    ...pipeline.topics,
+    ...overrides,
+  });
   const gateway = new Gateway(config, createLogger('ingest', 'warn'), createMetricsRegistry('ingest'));
   const port = await gateway.start();
   return {
@@ -24,6 +30,7 @@ export async function startTestGateway(overrides: Record<string, string> = {}) {
     topics,
     secret,
     baseUrl: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${gateway.metricsPort}/metrics`,
     token: (claims: IngestClaims, ttlSeconds = 600) => mintIngestToken(secret, claims, ttlSeconds),
     stop: async () => {
       await gateway.stop();
@@ -37,19 +44,27 @@ export function newSessionClaims(): IngestClaims {
 }
 
 /**
- * A gateway process, as `npm run ingest` runs it, with `env` (topic variables) on top of this
+ * A gateway process, as `npm run ingest` runs it (`/metrics` on `metricsPort`), with `env` (topic variables) on top of this
  * process's environment; resolves once it is ready. For benchmarks and drills that load it with
  * the simulator; `restart` kills it (SIGKILL) and starts another on the same port and secret.
  */
 export async function spawnGateway(env: Record<string, string>) {
   const secret = randomBytes(32).toString('hex');
   const port = await freePort();
+  const metricsPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const start = async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', repoPath('ingest/src/bin/gateway.ts')], {
       cwd: repoPath('.'),
       // eslint-disable-next-line no-restricted-properties -- the gateway gets this environment plus the caller's
-      env: { ...process.env, LOG_LEVEL: 'error', INGEST_TOKEN_SECRET: secret, INGEST_PORT: String(port), ...env },
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'error',
+        INGEST_TOKEN_SECRET: secret,
+        INGEST_PORT: String(port),
+        INGEST_METRICS_PORT: String(metricsPort),
+        ...env,
+      },
       // The IPC channel ties the gateway to this process: it stops when the caller ends.
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -60,6 +75,7 @@ export async function spawnGateway(env: Record<string, string>) {
   let gateway = await start();
   return {
     url,
+    metricsPort,
     secret,
     stop: () => gateway.child.kill('SIGTERM'),
     restart: async () => {

@@ -18,7 +18,7 @@ import {
   type StageDefinition,
   type StageHandler,
 } from './definition.ts';
-import { startOperationsServer } from './http.ts';
+import { startOperationsServer } from '../operations.ts';
 import { createStageMetrics, type StageMetrics } from './metrics.ts';
 import { StagedState, StateStore } from './state.ts';
 import { TableReader } from './table.ts';

@@ -2,11 +2,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
-/** /metrics (Prometheus), /healthz (the process runs) and /readyz (it consumes). */
+/**
+ * The operations port of a process: /metrics (Prometheus), /healthz (the process runs) and
+ * /readyz (it serves or consumes). Apart from the public port, so that metrics never reach
+ * candidates or the internet.
+ */
 export async function startOperationsServer(
   port: number,
   metrics: Registry,
-  isReady: () => boolean,
+  isReady: () => boolean | Promise<boolean>,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
     const reply = (status: number, body: string, contentType = 'text/plain; charset=utf-8') => {
@@ -22,7 +26,13 @@ export async function startOperationsServer(
       case '/healthz':
         return reply(200, 'ok\n');
       case '/readyz':
-        return isReady() ? reply(200, 'ready\n') : reply(503, 'not ready: joining the group or restoring state\n');
+        Promise.resolve()
+          .then(isReady)
+          .then(
+            (ready) => (ready ? reply(200, 'ready\n') : reply(503, 'not ready\n')),
+            (error: Error) => reply(503, `not ready: ${error.message}\n`),
+          );
+        return;
       default:
         return reply(404, 'not found: try /metrics, /healthz or /readyz\n');
     }
