@@ -26,7 +26,7 @@ test('a process that exits is started again with growing delays, the same enviro
     {
       file: process.execPath,
       args: ['-e', 'console.log(`started as ${process.env.STAGE_INSTANCE_ID}`); setTimeout(() => process.exit(3), 50)'],
-      env: { ...process.env, STAGE_INSTANCE_ID: 'local-crashing' },
+      env: { STAGE_INSTANCE_ID: 'local-crashing' },
       cwd: directory,
     },
     directory,
@@ -62,7 +62,7 @@ test('stop drains a running process with SIGTERM', async (t) => {
         '-e',
         "process.on('SIGTERM', () => { console.log('drained'); process.exit(0); }); setInterval(() => {}, 1000)",
       ],
-      env: process.env,
+      env: {},
       cwd: directory,
     },
     directory,

@@ -14,7 +14,7 @@ const drainMs = 45_000;
  * supervisor.log) and counts it in `.services/pipeline/status.json`. SIGTERM (`npm stop`) drains
  * them all and exits.
  */
-runMain('supervisor', async () => {
+runMain('supervisor', () => {
   const config = loadInfraConfig();
   const directory = path.join(config.SERVICES_DIR, 'pipeline');
   const logger = createLogger('supervisor', config.LOG_LEVEL);
@@ -43,4 +43,5 @@ runMain('supervisor', async () => {
   stopOnSignals(logger, drainMs + 5000, () => Promise.all(supervised.map((each) => each.stop(drainMs))).then(() => {}));
   for (const each of supervised) each.start();
   logger.info({ processes: supervised.map(({ name }) => name) }, 'supervising');
+  return Promise.resolve();
 });

@@ -56,8 +56,8 @@ export async function spawnGateway(env: Record<string, string>) {
   const start = async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', repoPath('ingest/src/bin/gateway.ts')], {
       cwd: repoPath('.'),
-      // eslint-disable-next-line no-restricted-properties -- the gateway gets this environment plus the caller's
       env: {
+        // eslint-disable-next-line no-restricted-properties -- the gateway gets this environment plus the caller's
         ...process.env,
         LOG_LEVEL: 'error',
         INGEST_TOKEN_SECRET: secret,
