@@ -100,6 +100,18 @@ export async function waitFor(
   );
 }
 
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function processLives(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user (the postgres user's postmaster, seen by a non-root caller).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** A process started by infra/up: it outlives infra/up, and infra/down finds it by its pid file. */
 export class ManagedProcess {
   readonly pidFile: string;
@@ -127,12 +139,7 @@ export class ManagedProcess {
   runningPid(): number | null {
     if (!existsSync(this.pidFile)) return null;
     const pid = Number(readFileSync(this.pidFile, 'utf8'));
-    try {
-      process.kill(pid, 0);
-      return pid;
-    } catch {
-      return null;
-    }
+    return processLives(pid) ? pid : null;
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */

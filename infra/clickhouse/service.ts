@@ -33,7 +33,15 @@ export class ClickHouseService {
 
   async up(): Promise<void> {
     if (!this.isLocal) return progress('clickhouse', `external server ${this.url.host}, not started`);
-    if (await this.isServing()) return progress('clickhouse', `already running on ${this.url.host}`);
+    // Ours runs when its process lives, however slowly a busy machine lets it answer: wait for
+    // it, never start a second one beside it.
+    if (this.process.runningPid() !== null || (await this.isServing())) {
+      await waitFor(`ClickHouse on ${this.url.host}`, () => this.isServing(), {
+        timeoutMs: 180_000,
+        logFile: this.process.logFile,
+      });
+      return progress('clickhouse', `already running on ${this.url.host}`);
+    }
     const started = Date.now();
     await ensureCommand('clickhouse-server', ['clickhouse-server', 'clickhouse-client']);
     for (const dir of ['data', 'tmp', 'user_files', 'format_schemas']) {

@@ -50,8 +50,10 @@ export class KafkaService {
 
   async up(): Promise<void> {
     if (!this.isLocal) return progress('kafka', `external cluster ${this.brokers.join(',')}, not started`);
-    if (await isPortOpen(this.host, this.port)) {
-      await this.waitUntilServing(60_000);
+    // Ours runs when its process lives, however slowly a busy machine lets it answer: wait for
+    // it, never start a second one beside it.
+    if (this.process.runningPid() !== null || (await isPortOpen(this.host, this.port))) {
+      await this.waitUntilServing(180_000);
       return progress('kafka', `already running on ${this.host}:${this.port}`);
     }
     const started = Date.now();

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { migratePostgres, repoPath } from '@proctoflex/core';
-import { ensureCommand, isLocalHost, progress, run } from '../lib.ts';
+import { ensureCommand, isLocalHost, processLives, progress, run, waitFor } from '../lib.ts';
 
 /**
  * A PostgreSQL cluster of our own under SERVICES_DIR/postgres, run by the `postgres` system user
@@ -48,7 +48,15 @@ export class PostgresService {
 
   async up(): Promise<void> {
     if (!this.isLocal) return progress('postgres', `external server ${this.url.host}, not started`);
-    if (await this.canConnect()) return progress('postgres', `already running on ${this.url.host}`);
+    // Ours runs when its postmaster lives, however slowly a busy machine lets it answer: wait
+    // for it, never start a second one on the same data directory.
+    if (this.postmasterRuns() || (await this.canConnect())) {
+      await waitFor(`PostgreSQL on ${this.url.host}`, () => this.canConnect(), {
+        timeoutMs: 180_000,
+        logFile: path.join(this.directory, 'postgres.log'),
+      });
+      return progress('postgres', `already running on ${this.url.host}`);
+    }
     const started = Date.now();
     const bin = await this.binDir();
     if (!existsSync(path.join(this.dataDir, 'PG_VERSION'))) await this.initCluster(bin);
@@ -81,6 +89,13 @@ export class PostgresService {
     if (!existsSync(path.join(this.dataDir, 'postmaster.pid'))) return false;
     await this.asPostgres(path.join(await this.binDir(), 'pg_ctl'), ['-D', this.dataDir, '-m', 'fast', '-w', 'stop']);
     return true;
+  }
+
+  /** Whether the postmaster of our data directory lives (its pid is the first line of postmaster.pid). */
+  private postmasterRuns(): boolean {
+    const pidFile = path.join(this.dataDir, 'postmaster.pid');
+    if (!existsSync(pidFile)) return false;
+    return processLives(Number(readFileSync(pidFile, 'utf8').split('\n')[0]));
   }
 
   private async canConnect(): Promise<boolean> {

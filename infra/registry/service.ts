@@ -31,7 +31,15 @@ export class RegistryService {
 
   async up(): Promise<void> {
     if (!this.isLocal) return progress('registry', `external registry ${this.url.origin}, not started`);
-    if (await this.isServing()) return progress('registry', `already running on ${this.url.host}`);
+    // Ours runs when its process lives, however slowly a busy machine lets it answer: wait for
+    // it, never start a second one beside it.
+    if (this.process.runningPid() !== null || (await this.isServing())) {
+      await waitFor(`schema registry on ${this.url.host}`, () => this.isServing(), {
+        timeoutMs: 180_000,
+        logFile: this.process.logFile,
+      });
+      return progress('registry', `already running on ${this.url.host}`);
+    }
     const started = Date.now();
     await ensureCommand('java', ['openjdk-17-jre-headless']);
     await fetchMavenOnce(repoPath('infra/registry/pom.xml'), distDir, 'registry', [
