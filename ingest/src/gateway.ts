@@ -312,9 +312,10 @@ export class Gateway {
 
   /**
    * One client's stream: batches are handled one after another, so acks come in order and
-   * what reaches Kafka keeps the client's order. When Kafka fails a batch, the connection is
-   * closed (1013, try again later): nothing after it is acknowledged, and the client resends
-   * from its first unacknowledged batch.
+   * what reaches Kafka keeps the client's order. When a batch is refused for a reason that may
+   * pass (Kafka or the registry away, the rate), the connection is closed (1013, try again
+   * later): nothing after it is acknowledged, and the client resends from its first
+   * unacknowledged batch.
    */
   private serve(socket: WebSocket, claims: IngestClaims): void {
     const log = this.logger.child({ sessionId: claims.sessionId });
@@ -342,7 +343,9 @@ export class Gateway {
         }
         this.metrics.refusals.inc({ reason: error.reason });
         reply({ type: 'refused', batchId: error.details.batchId ?? batchId, status: error.status, ...error.toJSON() });
-        if (error.reason === 'kafka_unavailable') socket.close(1013, 'Kafka unavailable: reconnect and resend');
+        // A refusal that may pass (Kafka or the registry away, the rate) ends the stream: no batch
+        // after this one is acknowledged before the client resends it, so seq keeps growing.
+        if (error.retriable) socket.close(1013, `${error.reason}: reconnect and resend`);
       }
     };
     socket.on('message', (data: RawData, isBinary: boolean) => {

@@ -227,6 +227,19 @@ test('a session sending faster than its rate is refused with 429 and told when t
   );
   const metrics = await (await fetch(slow.metricsUrl)).text();
   assert.match(metrics, /ingest_refusals_total\{reason="rate_limited",component="ingest"\} 1/);
+
+  // On a stream the refusal also ends the stream (1013): no later batch is acknowledged before
+  // the refused one is sent again, so seq keeps growing in Kafka.
+  const stream = await client.stream();
+  const [refusedBatch, laterBatch] = [
+    client.batch([records.event('HEARTBEAT')]),
+    client.batch([records.event('HEARTBEAT')]),
+  ];
+  const [refused, later] = await Promise.all([
+    refusalOf(stream.send(refusedBatch)),
+    refusalOf(stream.send(laterBatch)),
+  ]);
+  assert.deepEqual([refused.reason, later.reason, stream.closed?.code], ['rate_limited', 'connection_closed', 1013]);
 });
 
 test('a WebSocket upgrade the URL parser cannot read is refused, and the gateway lives on', async () => {
