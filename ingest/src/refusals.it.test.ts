@@ -4,10 +4,10 @@ import { connect } from 'node:net';
 import test from 'node:test';
 import sharp from 'sharp';
 import { contractLimits, repoPath } from '@proctoflex/core';
-import { IngestClient, IngestClientError, openStream } from './client.ts';
+import { IngestClient, openStream } from './client.ts';
 import { limits } from './config.ts';
 import { SessionRecords } from './records.ts';
-import { newSessionClaims, startTestGateway } from './testing.ts';
+import { newSessionClaims, refusalOf, startTestGateway } from './testing.ts';
 import { mintIngestToken, type IngestClaims } from './token.ts';
 
 const jpeg = readFileSync(repoPath('models/fixtures/messi5.jpg'));
@@ -34,16 +34,6 @@ const slowGatewayStarted = startTestGateway({
   INGEST_SESSION_RECORDS_PER_SECOND: '1',
 });
 test.after(async () => Promise.all([(await gatewayStarted).stop(), (await slowGatewayStarted).stop()]));
-
-async function refusalOf(attempt: Promise<unknown>): Promise<IngestClientError> {
-  try {
-    await attempt;
-  } catch (error) {
-    if (error instanceof IngestClientError) return error;
-    throw error;
-  }
-  assert.fail('the gateway accepted what it should refuse');
-}
 
 /** Another candidate streaming all along: every refusal elsewhere must leave it served. */
 async function healthyClient() {

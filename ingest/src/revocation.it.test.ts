@@ -3,20 +3,10 @@ import test from 'node:test';
 import type { SessionStatus } from '@proctoflex/core';
 import { IngestClient, IngestClientError, openStream } from './client.ts';
 import { SessionRecords } from './records.ts';
-import { newSessionClaims, startTestGateway } from './testing.ts';
+import { newSessionClaims, refusalOf, startTestGateway } from './testing.ts';
 
 const gatewayStarted = startTestGateway();
 test.after(async () => (await gatewayStarted).stop());
-
-async function refusalOf(attempt: Promise<unknown>): Promise<IngestClientError> {
-  try {
-    await attempt;
-  } catch (error) {
-    if (error instanceof IngestClientError) return error;
-    throw error;
-  }
-  assert.fail('the gateway accepted what it should refuse');
-}
 
 /** Tries `attempt` until it is refused (the gateway follows the status table within a fetch). */
 async function eventuallyRefused(attempt: () => Promise<unknown>): Promise<IngestClientError> {

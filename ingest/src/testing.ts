@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createLogger, createMetricsRegistry, repoPath, type RecordKind } from '@proctoflex/core';
 import { freePort, testKafka, TestPipeline, topicOfKind, uniqueName, waitForReady } from '@proctoflex/core/testing';
+import { IngestClientError } from './client.ts';
 import { loadIngestConfig } from './config.ts';
 import { Gateway } from './gateway.ts';
 import { mintIngestToken, type IngestClaims } from './token.ts';
@@ -84,4 +86,15 @@ export async function spawnGateway(env: Record<string, string>) {
       gateway = await start();
     },
   };
+}
+
+/** The refusal `attempt` ends in; fails the test when the gateway accepts. */
+export async function refusalOf(attempt: Promise<unknown>): Promise<IngestClientError> {
+  try {
+    await attempt;
+  } catch (error) {
+    if (error instanceof IngestClientError) return error;
+    throw error;
+  }
+  assert.fail('the gateway accepted what it should refuse');
 }
