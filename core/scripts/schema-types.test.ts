@@ -10,7 +10,7 @@ test('core/src/contracts.ts matches schemas/avro (run npm run schemas:types afte
   assert.equal(readFileSync(repoPath(contractsFile), 'utf8'), renderSchemaTypes());
 });
 
-test("one schema per record type of DESIGN.md, the envelope desktops send them in, and proctors' reviews", () => {
+test("one schema per record type of DESIGN.md, the envelope desktops send them in, proctors' reviews and session statuses", () => {
   assert.deepEqual(schemaNames(), [
     'AlertEvent',
     'AlertReview',
@@ -23,6 +23,7 @@ test("one schema per record type of DESIGN.md, the envelope desktops send them i
     'ProcessSnapshot',
     'RiskUpdate',
     'SessionEvent',
+    'SessionStatus',
   ]);
 });
 

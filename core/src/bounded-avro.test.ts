@@ -38,7 +38,7 @@ test('every contract decodes what it encodes', () => {
 test('a batch whose record count claims 2^30 is refused at once, naming the field and the limit', () => {
   const batch = Buffer.from([0x02, ...varint(2 ** 30), 0x00]);
   assert.throws(() => decodeBounded(typeOf('IngestBatch'), batch), {
-    name: 'DecodeError',
+    name: 'LimitExceededError',
     message: /IngestBatch\.records: 1073741824 items exceed the limit of 1000/,
   });
 });

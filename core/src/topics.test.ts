@@ -4,7 +4,7 @@ import test from 'node:test';
 import { repoPath } from './paths.ts';
 import { parseTopics, pipelineTopics } from './topics.ts';
 
-test("every topic of DESIGN.md and proctors' reviews are declared, with a schema file", () => {
+test("every topic of DESIGN.md, proctors' reviews and session statuses are declared, with a schema file", () => {
   const names = pipelineTopics.map((topic) => topic.name).sort();
   assert.deepEqual(names, [
     'proctor.alerts.v1',
@@ -16,6 +16,7 @@ test("every topic of DESIGN.md and proctors' reviews are declared, with a schema
     'proctor.reviews.v1',
     'proctor.risk.v1',
     'proctor.scores.v1',
+    'proctor.session-status.v1',
     'proctor.sessions.v1',
   ]);
   for (const topic of pipelineTopics)
