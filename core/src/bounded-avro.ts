@@ -3,20 +3,19 @@ import { DecodeError, LimitExceededError } from './errors.ts';
 
 /**
  * Caps from the contract on what one record may hold, keyed `<record full name>.<field>`:
- * items of an array or map, characters of a string, bytes of a bytes field. A value over its
- * cap is refused while the bytes are walked, before anything is allocated for it.
+ * items of an array or map, bytes of a string (UTF-8) or of a bytes field. A value over its cap
+ * is refused while the bytes are walked, before anything is allocated for it.
  */
 export const contractLimits: Readonly<Record<string, number>> = {
-  // What a client may put into one batch (IngestBatch): records and their encoded size.
+  // Records in one client batch: the gateway's burst (INGEST_SESSION_BURST_RECORDS) at its default.
   'dev.proctoflex.v1.IngestBatch.records': 1000,
-  'dev.proctoflex.v1.IngestRecord.value': 1024 * 1024 + 4096,
   'dev.proctoflex.v1.FrameCaptured.jpeg': 1024 * 1024,
   'dev.proctoflex.v1.AudioChunk.pcm': 256 * 1024,
-  'dev.proctoflex.v1.ProcessSnapshot.processes': 4096,
+  'dev.proctoflex.v1.ProcessSnapshot.processes': 16_384,
   'dev.proctoflex.v1.ProcessSnapshot.displays': 16,
   'dev.proctoflex.v1.ProcessSnapshot.browserDomains': 1024,
   'dev.proctoflex.v1.ProcessSnapshot.virtualMachineHints': 64,
-  'dev.proctoflex.v1.ProcessSnapshot.foregroundWindowTitle': 1024,
+  'dev.proctoflex.v1.ProcessSnapshot.foregroundWindowTitle': 4096,
   'dev.proctoflex.v1.RunningProcess.name': 1024,
   'dev.proctoflex.v1.RunningProcess.executablePath': 4096,
 };
