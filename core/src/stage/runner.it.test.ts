@@ -207,11 +207,11 @@ test('a handler call slower than two session timeouts: the instance stays in its
   const messages = encodeEvents(serde, input, 600);
   await produce(kafka, input, messages);
 
-  // 15 s a call against a 6 s session timeout, two calls of 300 records.
+  // 15 s a call against a 6 s session timeout.
   const stage = spawnStage('fixture-copy', {
     ...env,
     STAGE_INSTANCE_ID: 'only',
-    STAGE_BATCH_MAX_RECORDS: '300',
+    STAGE_BATCH_MAX_RECORDS: '600',
     FIXTURE_HANDLER_DELAY_MS: '15000',
   });
   t.after(() => stopAll([stage]));

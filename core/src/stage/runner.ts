@@ -317,8 +317,8 @@ export class StageRunner<State = never> {
 
   /**
    * Hands a fetched batch on in slices of at most STAGE_BATCH_MAX_RECORDS records, each
-   * committed before the next is taken: however much one fetch brings, a commit holds a bounded
-   * amount of work, and a slow slice loses no more than itself.
+   * committed (with the slices of other partitions pending then) before the next is taken:
+   * however much one fetch brings, a transaction holds at most one slice per partition.
    */
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
@@ -395,21 +395,10 @@ export class StageRunner<State = never> {
     clearTimeout(this.lingerTimer);
     this.lingerTimer = setTimeout(() => {
       this.lingerTimer = undefined;
-      // Each flush is one transaction of at most STAGE_BATCH_MAX_RECORDS records (or one slice).
-      while (this.pending.length > 0) {
-        const batches: PendingBatch[] = [];
-        let records = 0;
-        while (
-          this.pending.length > 0 &&
-          (batches.length === 0 ||
-            records + this.pending[0]!.envelopes.length <= this.config.runner.STAGE_BATCH_MAX_RECORDS)
-        ) {
-          const next = this.pending.shift()!;
-          records += next.envelopes.length;
-          batches.push(next);
-        }
-        this.flushing = this.flushing.then(() => this.keepingMembership(() => this.flush(batches)));
-      }
+      const batches = this.pending;
+      this.pending = [];
+      if (batches.length === 0) return;
+      this.flushing = this.flushing.then(() => this.keepingMembership(() => this.flush(batches)));
     }, delayMs);
   }
 
