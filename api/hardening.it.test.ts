@@ -1,15 +1,31 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { admin, liveStream, startApi, twoExams } from './src/testing.ts';
+import { admin, liveStream, startTestApi, twoExams } from './src/testing.ts';
 
-test('50 parallel sign-ins check at most API_LOGIN_MAX_FAILURES passwords; locked and unknown accounts get one answer', async (t) => {
-  const api = await startApi(t);
+// One API for these tests (each starts its own users); API_LOGIN_MAX_FAILURES as startApi's.
+const apiStarted = startTestApi({
+  API_LOGIN_MAX_FAILURES: '3',
+  API_BOOTSTRAP_ADMIN_EMAIL: admin.email,
+  API_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
+});
+test.after(async () => (await apiStarted).stop());
+
+test('50 parallel sign-ins check at most API_LOGIN_MAX_FAILURES passwords; locked and unknown accounts get one answer', async () => {
+  const api = await apiStarted;
+  const { accessToken } = await api.login(admin.email, admin.password);
+  const user = { email: 'locked@proctoflex.test', password: 'the right password 1234' };
+  const created = await api.call('POST', '/api/users', accessToken, {
+    ...user,
+    displayName: 'Locked',
+    role: 'proctor',
+  });
+  assert.equal(created.status, 201);
   const attempts = await Promise.all(
     Array.from({ length: 50 }, (_, index) =>
       api.call('POST', '/api/auth/login', undefined, {
-        email: admin.email,
+        email: user.email,
         // The right password comes last, after 49 wrong ones sent at the same moment.
-        password: index === 49 ? admin.password : `wrong password ${index}`,
+        password: index === 49 ? user.password : `wrong password ${index}`,
       }),
     ),
   );
@@ -20,16 +36,16 @@ test('50 parallel sign-ins check at most API_LOGIN_MAX_FAILURES passwords; locke
   );
   const { rows } = await api.database.pool.query<{ failed_logins: number }>(
     'SELECT failed_logins FROM users WHERE email = $1',
-    [admin.email],
+    [user.email],
   );
   assert.equal(rows[0]!.failed_logins, 3, 'API_LOGIN_MAX_FAILURES (3) attempts were counted, none after the lock');
-  const locked = await api.call('POST', '/api/auth/login', undefined, admin);
+  const locked = await api.call('POST', '/api/auth/login', undefined, user);
   const unknown = await api.call('POST', '/api/auth/login', undefined, { email: 'nobody@x.test', password: 'x' });
   assert.deepEqual([locked.status, locked.body.error], [unknown.status, unknown.body.error]);
 });
 
-test('logout and a reused refresh token end the sign-in: its access token stops working at once', async (t) => {
-  const api = await startApi(t);
+test('logout and a reused refresh token end the sign-in: its access token stops working at once', async () => {
+  const api = await apiStarted;
   const signIn = await api.login(admin.email, admin.password);
   const other = await api.login(admin.email, admin.password);
   assert.equal((await api.call('GET', '/api/me', signIn.accessToken)).status, 200);
@@ -54,7 +70,7 @@ test('logout and a reused refresh token end the sign-in: its access token stops 
 });
 
 test('live streams are re-checked while open: a proctor taken off the exam or disabled stops receiving', async (t) => {
-  const api = await startApi(t);
+  const api = await apiStarted;
   const { adminToken, instructorA, proctorA, proctorB, examA, examB } = await twoExams(api);
   const ofExam = await liveStream(api, proctorA.token, `?examId=${examA}`);
   t.after(() => ofExam.close());
@@ -77,8 +93,8 @@ test('live streams are re-checked while open: a proctor taken off the exam or di
   assert.ok(examB);
 });
 
-test('input PostgreSQL or the body decoder refuses is a 4xx, never a 500', async (t) => {
-  const api = await startApi(t);
+test('input PostgreSQL or the body decoder refuses is a 4xx, never a 500', async () => {
+  const api = await apiStarted;
   const { accessToken } = await api.login(admin.email, admin.password);
   const cursor = (startedAt: string) => Buffer.from(JSON.stringify([startedAt, 'a'])).toString('base64url');
   for (const route of [
@@ -106,8 +122,8 @@ test('input PostgreSQL or the body decoder refuses is a 4xx, never a 500', async
   }
 });
 
-test('/metrics is served on the operations port only, never on the public one', async (t) => {
-  const api = await startApi(t);
+test('/metrics is served on the operations port only, never on the public one', async () => {
+  const api = await apiStarted;
   assert.equal((await fetch(`http://127.0.0.1:${api.port}/metrics`)).status, 404);
   assert.match(await (await fetch(api.metricsUrl)).text(), /^# HELP api_requests_total/m);
 });
