@@ -7,6 +7,7 @@ import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
 import { badRequest, parse } from '../http.ts';
 import { examFor, examToManage, visibleExams } from './access.ts';
+import { publishSessionStatus } from '../sessions/status.ts';
 
 const name = z.string().trim().min(1).max(200);
 const examInput = z
@@ -256,6 +257,16 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
     } finally {
       client.release();
     }
+    // A candidate taken off the exam sends no more: their running sessions in it are revoked.
+    const { rows: removed } = await pool.query<{ id: string }>(
+      `SELECT id FROM sessions WHERE exam_id = $1 AND status = 'active' AND NOT (candidate_id = ANY($2))`,
+      [exam.id, candidates],
+    );
+    await publishSessionStatus(
+      deps,
+      removed.map(({ id }) => id),
+      'REVOKED',
+    );
     ctx.body = { candidates, proctors };
   });
 }

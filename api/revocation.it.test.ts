@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { createLogger, createMetricsRegistry } from '@proctoflex/core';
+import { freePort } from '@proctoflex/core/testing';
+import { Gateway, IngestClient, IngestClientError, loadIngestConfig, SessionRecords } from '@proctoflex/ingest';
+import { startApi, twoExams } from './src/testing.ts';
+
+/** Sends heartbeats of `records` with `grant` until the gateway refuses one; resolves with the refusal's reason. */
+async function refusedWithin(grant: { ingestUrl: string; ingestToken: string }, records: SessionRecords) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const client = await IngestClient.connect(grant.ingestUrl, grant.ingestToken);
+      await client.post(client.batch([records.event('HEARTBEAT')]));
+    } catch (error) {
+      if (error instanceof IngestClientError) return error.reason;
+      throw error;
+    }
+    assert.ok(Date.now() < deadline, 'still accepted 10 s after the API revoked the session');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+test('ending a session, disabling its candidate or taking them off the exam stops their ingest token within seconds', async (t) => {
+  const gatewayPort = await freePort();
+  const api = await startApi(t, { API_INGEST_URL: `http://127.0.0.1:${gatewayPort}` });
+  const gateway = new Gateway(
+    loadIngestConfig({
+      ...api.pipeline.topics,
+      INGEST_TOKEN_SECRET: api.secrets.ingest,
+      INGEST_PORT: String(gatewayPort),
+      INGEST_METRICS_PORT: '0',
+    }),
+    createLogger('ingest', 'warn'),
+    createMetricsRegistry('ingest'),
+  );
+  await gateway.start();
+  t.after(() => gateway.stop());
+  const { adminToken, instructorA, examA, examB, studentA, studentB } = await twoExams(api);
+  const start = async (examId: string, student: { id: string; token: string }) => {
+    const { status, body } = await api.call('POST', `/api/exams/${examId}/sessions`, student.token);
+    assert.equal(status, 201, JSON.stringify(body));
+    const grant = body as { sessionId: string; ingestUrl: string; ingestToken: string };
+    return { grant, records: new SessionRecords({ sessionId: grant.sessionId, examId, candidateId: student.id }) };
+  };
+
+  // Ended: what was captured before the end still uploads, nothing captured after.
+  const ended = await start(examB, studentB);
+  const before = Date.now() - 1000;
+  assert.equal((await api.call('POST', `/api/sessions/${ended.grant.sessionId}/end`, studentB.token)).status, 200);
+  assert.equal(await refusedWithin(ended.grant, ended.records), 'session_ended');
+  const client = await IngestClient.connect(ended.grant.ingestUrl, ended.grant.ingestToken);
+  const buffered = ended.records.event('HEARTBEAT', before);
+  assert.equal((await client.post(client.batch([buffered]))).seq, buffered.record.seq);
+
+  // Disabled: nothing more from any of their sessions.
+  const disabled = await start(examB, studentB);
+  assert.equal((await api.call('POST', `/api/users/${studentB.id}/disable`, adminToken)).status, 200);
+  assert.equal(await refusedWithin(disabled.grant, disabled.records), 'session_revoked');
+
+  // Taken off the exam: their running session in it is revoked.
+  const removed = await start(examA, studentA);
+  const members = await api.call('PUT', `/api/exams/${examA}/members`, instructorA.token, {
+    candidates: [],
+    proctors: [],
+  });
+  assert.equal(members.status, 200);
+  assert.equal(await refusedWithin(removed.grant, removed.records), 'session_revoked');
+});
