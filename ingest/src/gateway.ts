@@ -210,7 +210,6 @@ export class Gateway {
       }
     });
     app.on('error', (error: Error) => this.logger.error({ err: error }, 'request failed'));
-    const authenticate = (authorization: string | undefined): IngestClaims => this.authenticate(authorization);
     router.get('/healthz', (ctx) => {
       ctx.body = 'ok\n';
     });
@@ -219,11 +218,11 @@ export class Gateway {
       ctx.body = this.ready ? 'ready\n' : `not ready: ${this.draining ? 'draining' : 'Kafka unreachable'}\n`;
     });
     router.get('/v1/schemas', (ctx) => {
-      authenticate(ctx.get('authorization'));
+      this.authenticate(ctx.get('authorization'));
       ctx.body = this.schemas.writerSchemas();
     });
     router.post('/v1/events', async (ctx) => {
-      const claims = authenticate(ctx.get('authorization'));
+      const claims = this.authenticate(ctx.get('authorization'));
       // Read nothing while the gateway holds too much unacknowledged: the client's upload waits.
       await this.pending.room();
       let body: Buffer;
@@ -265,7 +264,7 @@ export class Gateway {
   private closeRevokedStreams(): void {
     for (const { socket, sessionId } of this.sockets) {
       const status = this.statusOf(sessionId);
-      if (status && status.status !== 'ENDED') {
+      if (status && status.status !== 'ENDED' && socket.readyState === socket.OPEN) {
         this.metrics.refusals.inc({ reason: 'session_revoked' });
         socket.close(1008, `session ${status.status.toLowerCase()}`);
       }
