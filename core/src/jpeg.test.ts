@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import test from 'node:test';
+import fc from 'fast-check';
 import sharp from 'sharp';
 import { jpegDimensions } from './jpeg.ts';
 import { repoPath } from './paths.ts';
@@ -31,4 +32,25 @@ test('bytes that are not a whole JPEG have no size', async () => {
   ] as const) {
     assert.equal(jpegDimensions(bytes), null, name);
   }
+});
+
+test('random and mutated bytes only ever give a size or null', () => {
+  const jpeg = readFileSync(repoPath(`models/fixtures/${fixtures[0]}`)).subarray(0, 4096);
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 256 }),
+        fc
+          .tuple(fc.nat(jpeg.length), fc.uint8Array({ minLength: 1, maxLength: 8 }))
+          .map(([at, bytes]) =>
+            Buffer.concat([jpeg.subarray(0, at), bytes, jpeg.subarray(at), Buffer.from([0xff, 0xd9])]),
+          ),
+      ),
+      (bytes) => {
+        const size = jpegDimensions(bytes);
+        assert.ok(size === null || (Number.isInteger(size.width) && Number.isInteger(size.height)));
+      },
+    ),
+    { numRuns: 5000 },
+  );
 });
