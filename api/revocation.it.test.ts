@@ -21,7 +21,7 @@ async function refusedWithin(grant: { ingestUrl: string; ingestToken: string }, 
   }
 }
 
-test('ending a session, disabling its candidate or taking them off the exam stops their ingest token within seconds', async (t) => {
+test('ending a session, disabling its candidate, taking them off the exam or deleting the exam stops their ingest token within seconds', async (t) => {
   const gatewayPort = await freePort();
   const api = await startApi(t, { API_INGEST_URL: `http://127.0.0.1:${gatewayPort}` });
   const gateway = new Gateway(
@@ -66,4 +66,15 @@ test('ending a session, disabling its candidate or taking them off the exam stop
   });
   assert.equal(members.status, 200);
   assert.equal(await refusedWithin(removed.grant, removed.records), 'session_revoked');
+
+  // The exam deleted: its running sessions are revoked.
+  const back = await api.call('PUT', `/api/exams/${examA}/members`, instructorA.token, {
+    candidates: [studentA.id],
+    proctors: [],
+  });
+  assert.equal(back.status, 200);
+  assert.equal((await api.call('POST', `/api/sessions/${removed.grant.sessionId}/end`, studentA.token)).status, 200);
+  const ofDeleted = await start(examA, studentA);
+  assert.equal((await api.call('DELETE', `/api/exams/${examA}`, instructorA.token)).status, 204);
+  assert.equal(await refusedWithin(ofDeleted.grant, ofDeleted.records), 'session_revoked');
 });

@@ -208,6 +208,7 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
       'exam.delete',
       caller.userId,
     );
+    await revokeRunningSessions(deps, exam.id, []);
     ctx.status = 204;
   });
 
@@ -257,16 +258,25 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
     } finally {
       client.release();
     }
-    // A candidate taken off the exam sends no more: their running sessions in it are revoked.
-    const { rows: removed } = await pool.query<{ id: string }>(
-      `SELECT id FROM sessions WHERE exam_id = $1 AND status = 'active' AND NOT (candidate_id = ANY($2))`,
-      [exam.id, candidates],
-    );
-    await publishSessionStatus(
-      deps,
-      removed.map(({ id }) => id),
-      'REVOKED',
-    );
+    // A candidate taken off the exam sends no more.
+    await revokeRunningSessions(deps, exam.id, candidates);
     ctx.body = { candidates, proctors };
   });
+}
+
+/**
+ * Ends and revokes the running sessions of the exam, but those of `keep` (candidates who stay
+ * on it): their tokens are neither refreshed nor taken any more.
+ */
+async function revokeRunningSessions(deps: ApiDeps, examId: string, keep: readonly string[]): Promise<void> {
+  const { rows } = await deps.pool.query<{ id: string }>(
+    `UPDATE sessions SET status = 'ended', ended_at = now()
+     WHERE exam_id = $1 AND status = 'active' AND NOT (candidate_id = ANY($2)) RETURNING id`,
+    [examId, keep],
+  );
+  await publishSessionStatus(
+    deps,
+    rows.map(({ id }) => id),
+    'REVOKED',
+  );
 }

@@ -98,13 +98,17 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
 
   router.post('/sessions/:sessionId/end', signedIn(deps, 'student'), async (ctx) => {
     await sessionFor(ctx.state, ctx.params.sessionId!);
-    const { rows } = await pool.query<{ id: string; status: string; endedAt: Date }>(
-      `UPDATE sessions SET status = 'ended', ended_at = coalesce(ended_at, now()) WHERE id = $1
-       RETURNING id, status, ended_at AS "endedAt"`,
+    const { rows: ended } = await pool.query<{ id: string; endedAt: Date }>(
+      `UPDATE sessions SET status = 'ended', ended_at = now() WHERE id = $1 AND status = 'active'
+       RETURNING id, ended_at AS "endedAt"`,
       [ctx.params.sessionId],
     );
     // From now on the gateway takes only what was captured before the end (a buffered upload).
-    await publishSessionStatus(deps, [rows[0]!.id], 'ENDED', rows[0]!.endedAt.getTime());
+    // Ending it again changes nothing, nor does ending a revoked one.
+    if (ended[0]) await publishSessionStatus(deps, [ended[0].id], 'ENDED', ended[0].endedAt.getTime());
+    const { rows } = await pool.query<Row>('SELECT id, status, ended_at AS "endedAt" FROM sessions WHERE id = $1', [
+      ctx.params.sessionId,
+    ]);
     ctx.body = rows[0];
   });
 

@@ -63,8 +63,9 @@ export function registerUserRoutes(router: ApiRouter, deps: ApiDeps): void {
       [ctx.params.userId!],
     );
     await deps.refreshTokens.revokeUser(ctx.params.userId!);
+    // Their running sessions end and are revoked: tokens neither refreshed nor taken any more.
     const { rows: live } = await deps.pool.query<{ id: string }>(
-      "SELECT id FROM sessions WHERE candidate_id = $1 AND status = 'active'",
+      "UPDATE sessions SET status = 'ended', ended_at = now() WHERE candidate_id = $1 AND status = 'active' RETURNING id",
       [ctx.params.userId!],
     );
     await publishSessionStatus(
