@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { createLogger, createMetricsRegistry } from '@proctoflex/core';
 import { freePort } from '@proctoflex/core/testing';
-import { Gateway, IngestClient, IngestClientError, loadIngestConfig, SessionRecords } from '@proctoflex/ingest';
-import { startApi, twoExams } from './src/testing.ts';
+import { IngestClient, IngestClientError, SessionRecords } from '@proctoflex/ingest';
+import { startApi, startApiGateway, twoExams } from './src/testing.ts';
 
 /** Sends heartbeats of `records` with `grant` until the gateway refuses one; resolves with the refusal's reason. */
 async function refusedWithin(grant: { ingestUrl: string; ingestToken: string }, records: SessionRecords) {
@@ -24,17 +23,7 @@ async function refusedWithin(grant: { ingestUrl: string; ingestToken: string }, 
 test('ending a session, disabling its candidate, taking them off the exam or deleting the exam stops their ingest token within seconds', async (t) => {
   const gatewayPort = await freePort();
   const api = await startApi(t, { API_INGEST_URL: `http://127.0.0.1:${gatewayPort}` });
-  const gateway = new Gateway(
-    loadIngestConfig({
-      ...api.pipeline.topics,
-      INGEST_TOKEN_SECRET: api.secrets.ingest,
-      INGEST_PORT: String(gatewayPort),
-      INGEST_METRICS_PORT: '0',
-    }),
-    createLogger('ingest', 'warn'),
-    createMetricsRegistry('ingest'),
-  );
-  await gateway.start();
+  const gateway = await startApiGateway(api, gatewayPort);
   t.after(() => gateway.stop());
   const { adminToken, instructorA, examA, examB, studentA, studentB } = await twoExams(api);
   const start = async (examId: string, student: { id: string; token: string }) => {

@@ -80,6 +80,22 @@ export async function startTestApi(env: Record<string, string> = {}) {
 
 export type TestApi = Awaited<ReturnType<typeof startTestApi>>;
 
+/** A gateway on `gatewayPort` (the API's API_INGEST_URL) with `api`'s topics and ingest secret, started. */
+export async function startApiGateway(api: TestApi, gatewayPort: number): Promise<Gateway> {
+  const gateway = new Gateway(
+    loadIngestConfig({
+      ...api.pipeline.topics,
+      INGEST_TOKEN_SECRET: api.secrets.ingest,
+      INGEST_PORT: String(gatewayPort),
+      INGEST_METRICS_PORT: '0',
+    }),
+    createLogger('ingest', 'warn'),
+    createMetricsRegistry('ingest'),
+  );
+  await gateway.start();
+  return gateway;
+}
+
 /**
  * What lies between a desktop and `api`: a gateway on `gatewayPort` (the API's API_INGEST_URL)
  * with its topics and ingest secret, and the stages from app policy to the sinks: alerts and
@@ -89,17 +105,7 @@ export type TestApi = Awaited<ReturnType<typeof startTestApi>>;
  */
 export async function startTestStages(api: TestApi, gatewayPort: number, clickhouseUrl?: string) {
   const { pipeline } = api;
-  const gateway = new Gateway(
-    loadIngestConfig({
-      ...pipeline.topics,
-      INGEST_TOKEN_SECRET: api.secrets.ingest,
-      INGEST_PORT: String(gatewayPort),
-      INGEST_METRICS_PORT: '0',
-    }),
-    createLogger('ingest', 'warn'),
-    createMetricsRegistry('ingest'),
-  );
-  await gateway.start();
+  const gateway = await startApiGateway(api, gatewayPort);
   const stages = (
     [
       ['app-policy', {}],

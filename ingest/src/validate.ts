@@ -82,6 +82,7 @@ export class BatchValidator {
     }
     const now = Date.now();
     const acknowledgedSeq = this.acknowledged.highest(claims.sessionId);
+    const status = this.statusOf(claims.sessionId);
     let previousSeq = -1;
     const records: AcceptedBatch['records'] = [];
     for (const [index, { kind, value }] of batch.records.entries()) {
@@ -94,7 +95,6 @@ export class BatchValidator {
       ) {
         throw refuse('session_mismatch', `belongs to session ${record.sessionId}, the token to ${claims.sessionId}`);
       }
-      const status = this.statusOf(claims.sessionId);
       if (!takesCapture(status, record.captureTime)) {
         throw status!.status === 'ENDED'
           ? refuse('session_ended', `captured after the session ended at ${new Date(status!.endedTime).toISOString()}`)
