@@ -1,6 +1,34 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// A workspace is used only through its public entry (package.json "exports").
+const publicEntriesOnly = {
+  group: ['@proctoflex/*/src/*', '../../core/*', '../../../core/*'],
+  message: 'Import a workspace through its public entry (package.json "exports").',
+};
+
+/** Lets files under `files` import no workspace but `allowed` (each with its subpaths). */
+const onlyImports = (files, allowed, ignores = []) => ({
+  files,
+  ignores,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          publicEntriesOnly,
+          {
+            group: ['@proctoflex/*', ...allowed.flatMap((name) => [`!${name}`, `!${name}/*`])],
+            message: `Here only ${allowed.join(', ') || 'no workspace'} may be imported: the packages' boundaries (docs/architecture.md).`,
+          },
+        ],
+      },
+    ],
+  },
+});
+
+const tests = ['**/*.test.ts', '**/testing.ts', '**/testing/**', '**/bench/**'];
+
 export default tseslint.config(
   {
     ignores: [
@@ -23,8 +51,7 @@ export default tseslint.config(
         // node:test's test() returns a promise the runner itself awaits.
         { allowForKnownSafeCalls: [{ from: 'package', name: ['test', 'describe'], package: 'node:test' }] },
       ],
-      // A workspace is used only through its public entry (package.json "exports").
-      'no-restricted-imports': ['error', { patterns: ['@proctoflex/*/src/*', '../../core/*', '../../../core/*'] }],
+      'no-restricted-imports': ['error', { patterns: [publicEntriesOnly] }],
       'no-restricted-properties': [
         'error',
         { object: 'process', property: 'env', message: 'Read configuration through loadConfig in a config.ts file.' },
@@ -39,4 +66,11 @@ export default tseslint.config(
     files: ['**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
   },
+  // The data flows one way: core knows no stage, a stage knows only core (and its models), the
+  // services reach each other only through core's contracts. Tests and benchmarks assemble more.
+  onlyImports(['core/**'], []),
+  onlyImports(['processors/inference/**'], ['@proctoflex/core']),
+  onlyImports(['processors/*/**', 'sinks/*/**'], ['@proctoflex/core', '@proctoflex/inference'], tests),
+  onlyImports(['ingest/src/**'], ['@proctoflex/core'], tests),
+  onlyImports(['api/src/**'], ['@proctoflex/core'], tests),
 );

@@ -2,10 +2,16 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import test from 'node:test';
 import jwt from 'jsonwebtoken';
-import type { AlertEvent, AlertReview, ExamPolicy, RiskUpdate } from '@proctoflex/core';
+import {
+  type AlertEvent,
+  type AlertReview,
+  type ExamPolicy,
+  type RiskUpdate,
+  mintIngestToken,
+  verifyIngestToken,
+} from '@proctoflex/core';
 import { detectorScore, signal } from '@proctoflex/core';
 import { createTestClickHouse, eventually, freePort, uniqueName } from '@proctoflex/core/testing';
-import { mintIngestToken, verifyIngestToken } from '@proctoflex/ingest';
 import type { ServerSentEvent } from '@proctoflex/core/sse';
 import { openApiDocument } from './src/index.ts';
 import { admin, liveStream, startApi, startTestStages, streamScriptedSession, twoExams } from './src/testing.ts';
@@ -111,7 +117,7 @@ test('each role gets exactly its own: exams, sessions and alerts of other exams 
     scores: [],
   };
   await pipeline.produce('ALERTS_TOPIC', [alert]);
-  await pipeline.processAll('alerts-sink', 'ALERTS_TOPIC', { DATABASE_URL: database.url });
+  await pipeline.processAll('alerts-sink', { DATABASE_URL: database.url });
   await liveA.until(({ type, data }) => type === 'alert' && data.id === alert.alertId);
   const risk: RiskUpdate = {
     sessionId,
@@ -211,7 +217,7 @@ test("every route of the OpenAPI document against every role: outside its roles 
       scores: [],
     } satisfies AlertEvent,
   ]);
-  await pipeline.processAll('alerts-sink', 'ALERTS_TOPIC', { DATABASE_URL: database.url });
+  await pipeline.processAll('alerts-sink', { DATABASE_URL: database.url });
 
   const callers = [
     { name: 'anonymous', role: null, token: undefined, inExamA: false },
@@ -424,12 +430,12 @@ test("exam analytics come from ClickHouse, for the exam's instructor and admins 
   await pipeline.produce('SESSIONS_TOPIC', [
     { ...claims, seq: 0, captureTime: now - 62_000, type: 'STARTED', clientVersion: '1.0.0', detail: null },
   ]);
-  await pipeline.processAll('alerts-sink', 'ALERTS_TOPIC', { DATABASE_URL: api.database.url });
+  await pipeline.processAll('alerts-sink', { DATABASE_URL: api.database.url });
   assert.equal(
     (await call('POST', `/api/alerts/${alert.alertId}/review`, proctorA.token, { decision: 'confirm' })).status,
     200,
   );
-  const sink = await pipeline.processAll('clickhouse-sink', 'SCORES_TOPIC', { CLICKHOUSE_URL: clickhouse.url });
+  const sink = await pipeline.processAll('clickhouse-sink', { CLICKHOUSE_URL: clickhouse.url });
   for (const topic of ['ALERTS_TOPIC', 'REVIEWS_TOPIC', 'RISK_TOPIC', 'SESSIONS_TOPIC'] as const)
     await pipeline.caughtUp(sink, topic);
 

@@ -4,7 +4,7 @@ import { ConfigError, runMain } from '@proctoflex/core';
 import { behaviourOf, runSimulation } from '@proctoflex/ingest/sim';
 import { loadInfraConfig } from './config.ts';
 import { progress } from './lib.ts';
-import { apiPort, gatewayPort, startPipeline } from './pipeline.ts';
+import { apiPort, gatewayPort, startPipeline } from './local-pipeline.ts';
 import { upServices } from './services.ts';
 
 const usage = `usage: npm run demo -- [--candidates N] [--minutes M]

@@ -1,7 +1,7 @@
 import { runMain } from '@proctoflex/core';
 import { loadInfraConfig } from './config.ts';
 import { progress } from './lib.ts';
-import { stopPipeline } from './pipeline.ts';
+import { stopPipeline } from './local-pipeline.ts';
 import { servicesOf } from './services.ts';
 
 /** Stops the pipeline npm start started, then the services (never an external one), dependants first. */

@@ -18,16 +18,15 @@ import {
   createTestDatabase,
   examPolicy,
   readTopicToEnd,
-  stageInputs,
   testKafka,
-  TestPipeline,
   uniqueName,
-  type StageProcess,
   type TopicVariable,
 } from '@proctoflex/core/testing';
+import { pipelineStages } from '@proctoflex/pipeline';
+import { TestPipeline, type TestStage } from '@proctoflex/pipeline/testing';
 import { behaviours, mintSessions, runSimulation } from '@proctoflex/ingest/sim';
 import { spawnGateway } from '@proctoflex/ingest/testing';
-import { loadObjectConfig } from '@proctoflex/object/config';
+
 import type { DrillRecords } from './drill/verify.ts';
 import { run } from './lib.ts';
 
@@ -35,7 +34,7 @@ import { run } from './lib.ts';
 interface RunningStage {
   readonly name: string;
   readonly stageName: string;
-  process: StageProcess;
+  running: TestStage;
   /** Set while the drill itself kills the stage, so its exit is not a crash. */
   killing: boolean;
   /** Its operations port, once it started. */
@@ -51,7 +50,8 @@ interface RunningStage {
 export class IsolatedStack {
   readonly crashes: string[] = [];
   readonly examId = uniqueName('stack-exam');
-  readonly objectEveryNth = loadObjectConfig().OBJECT_EVERY_NTH_FRAME;
+  /** The object stage scores every n-th webcam frame: the drills count the scores it owes with this. */
+  readonly objectEveryNth = 3;
   private readonly stages = new Map<string, RunningStage>();
   private closed = false;
 
@@ -89,7 +89,7 @@ export class IsolatedStack {
       gateway,
     );
     await pipeline.produce('POLICIES_TOPIC', [examPolicy(stack.examId)], () => stack.examId);
-    await Promise.all(Object.keys(stageInputs).map((name) => stack.startStage(name, uniqueName(`${prefix}-${name}`))));
+    await Promise.all(pipelineStages.map(({ name }) => stack.startStage(name, uniqueName(`${prefix}-${name}`))));
     return stack;
   }
 
@@ -111,12 +111,14 @@ export class IsolatedStack {
       CLICKHOUSE_URL: this.clickhouse.url,
       EVIDENCE_KEY: this.evidenceKey.toString('base64'),
       EVIDENCE_DIR: this.evidenceDir,
+      OBJECT_EVERY_NTH_FRAME: String(this.objectEveryNth),
     };
   }
 
   private async startStage(name: string, stageName: string): Promise<void> {
-    const { process } = this.kafkaPipeline.spawnStage(name, this.stageEnv, stageName);
-    const stage: RunningStage = { name, stageName, process, killing: false, port: 0 };
+    const running = this.kafkaPipeline.spawnStage(name, this.stageEnv, stageName);
+    const { process } = running;
+    const stage: RunningStage = { name, stageName, running, killing: false, port: 0 };
     this.stages.set(name, stage);
     void process.exited.then((code) => {
       if (stage.killing || this.closed) return;
@@ -131,8 +133,8 @@ export class IsolatedStack {
   async killStage(name: string, downMs: number): Promise<void> {
     const stage = this.stages.get(name)!;
     stage.killing = true;
-    stage.process.child.kill('SIGKILL');
-    await stage.process.exited;
+    stage.running.process.child.kill('SIGKILL');
+    await stage.running.process.exited;
     await delay(downMs);
     await this.startStage(name, stage.stageName);
   }
@@ -146,7 +148,7 @@ export class IsolatedStack {
   }
 
   stageOutput(name: string): string {
-    return this.stages.get(name)!.process.output();
+    return this.stages.get(name)!.running.process.output();
   }
 
   stageGroup(name: string): string {
@@ -188,9 +190,7 @@ export class IsolatedStack {
   /** Resolves once every stage has committed the end of each of its inputs. */
   async caughtUp(timeoutMs: number): Promise<void> {
     await Promise.all(
-      [...this.stages.values()].flatMap(({ name, stageName }) =>
-        stageInputs[name]!.map((input) => this.kafkaPipeline.caughtUp(stageName, input, timeoutMs)),
-      ),
+      [...this.stages.values()].map(({ running }) => this.kafkaPipeline.stageCaughtUp(running, timeoutMs)),
     );
   }
 

@@ -1,6 +1,6 @@
 import { runMain } from '@proctoflex/core';
 import { loadInfraConfig } from './config.ts';
-import { apiPort, startPipeline } from './pipeline.ts';
+import { apiPort, startPipeline } from './local-pipeline.ts';
 import { upServices } from './services.ts';
 
 /** `npm start`: the services, then the whole pipeline on them; says where to sign in. */

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger, repoPath, runMain, stopOnSignals } from '@proctoflex/core';
 import { loadInfraConfig } from './config.ts';
-import { localSecrets, pipelineProcesses } from './pipeline.ts';
+import { localSecrets, pipelineProcesses } from './local-pipeline.ts';
 import { Supervised } from './supervised.ts';
 
 /** Longest drain of any pipeline process (a stage's STAGE_SHUTDOWN_TIMEOUT_MS), with room to spare. */

@@ -4,9 +4,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Partitioners } from 'kafkajs';
-import { percentile, repoPath, type RiskUpdate } from '@proctoflex/core';
-import { createTestDatabase, freePort, testKafka, TestPipeline, waitForReady } from '@proctoflex/core/testing';
-import { alertsChannel, type AlertNotice } from '@proctoflex/sink-postgres';
+import { alertsChannel, percentile, repoPath, type RiskUpdate, type AlertNotice } from '@proctoflex/core';
+import { createTestDatabase, freePort, testKafka, waitForReady } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
 import { hashPassword } from '../src/auth/passwords.ts';
 import { readLiveStream } from '../src/testing.ts';
 

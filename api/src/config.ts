@@ -10,8 +10,8 @@ import {
   topicsSpec,
   variable,
   type ConfigOf,
+  tokenSecretSpec,
 } from '@proctoflex/core';
-import { tokenSecretSpec } from '@proctoflex/ingest';
 
 export const apiSpec = {
   ...servicesSpec,
@@ -79,4 +79,4 @@ export const apiSpec = {
 };
 
 export type ApiConfig = ConfigOf<typeof apiSpec>;
-export const loadApiConfig = (env?: NodeJS.ProcessEnv) => loadConfig(apiSpec, env, 'API_');
+export const loadApiConfig = (env?: NodeJS.ProcessEnv) => loadConfig(apiSpec, env, ['API_']);

@@ -4,10 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type test from 'node:test';
-import { createLogger, createMetricsRegistry } from '@proctoflex/core';
+import { createLogger, createMetricsRegistry, type IngestClaims } from '@proctoflex/core';
 import { readServerSentEvents, type ServerSentEvent } from '@proctoflex/core/sse';
-import { createTestDatabase, stageInputs, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
-import { Gateway, IngestClient, loadIngestConfig, type IngestClaims } from '@proctoflex/ingest';
+import { createTestDatabase, testKafka, uniqueName } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
+import { Gateway, IngestClient, loadIngestConfig } from '@proctoflex/ingest';
 import { scriptedSession, simulatedMedia, type Behaviour } from '@proctoflex/ingest/sim';
 import { loadApiConfig } from './config.ts';
 import { ApiServer } from './server.ts';
@@ -122,15 +123,12 @@ export async function startTestStages(api: TestApi, gatewayPort: number, clickho
       ],
       ...(clickhouseUrl ? [['clickhouse-sink', { CLICKHOUSE_URL: clickhouseUrl }]] : []),
     ] as [string, Record<string, string>][]
-  ).map(([name, env]) => ({ name, ...pipeline.spawnStage(name, env) }));
+  ).map(([name, env]) => pipeline.spawnStage(name, env));
   await Promise.all(stages.map(({ process }) => process.started));
   return {
     stop: () => gateway.stop(),
     /** Resolves once every stage has committed the end of each of its inputs. */
-    caughtUp: () =>
-      Promise.all(
-        stages.flatMap(({ name, stageName }) => stageInputs[name]!.map((input) => pipeline.caughtUp(stageName, input))),
-      ),
+    caughtUp: () => Promise.all(stages.map((stage) => pipeline.stageCaughtUp(stage))),
   };
 }
 

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { Partitioners } from 'kafkajs';
-import type { FrameCaptured } from '../src/contracts.ts';
+import type { FrameCaptured } from '../src/contracts/records.ts';
+import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetricsRegistry } from '../src/metrics.ts';
 import { AvroSerde } from '../src/serde.ts';
-import { loadStageRunnerConfig } from '../src/stage/config.ts';
+import { stageRunnerSpec } from '../src/stage/config.ts';
 import type { StageDefinition } from '../src/stage/definition.ts';
 import { StageRunner } from '../src/stage/runner.ts';
 import { createTopics } from '../src/topics.ts';
@@ -74,8 +75,8 @@ async function measure(delivery: StageDefinition['delivery']) {
   const runner = new StageRunner(
     definition,
     {
-      services,
-      runner: loadStageRunnerConfig({ STAGE_INSTANCE_ID: 'bench', STAGE_HTTP_PORT: '0', DLQ_TOPIC: dlq }),
+      ...services,
+      ...loadConfig(stageRunnerSpec, { STAGE_INSTANCE_ID: 'bench', STAGE_HTTP_PORT: '0', DLQ_TOPIC: dlq }),
     },
     createLogger('bench', 'error'),
     createMetricsRegistry('bench'),

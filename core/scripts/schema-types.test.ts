@@ -6,7 +6,7 @@ import { loadAvroSchema } from '../src/serde.ts';
 import { repoPath } from '../src/paths.ts';
 import { contractsFile, renderSchemaTypes, schemaNames } from './schema-types.ts';
 
-test('core/src/contracts.ts matches schemas/avro (run npm run schemas:types after changing a schema)', () => {
+test('core/src/contracts/records.ts matches schemas/avro (run npm run schemas:types after changing a schema)', () => {
   assert.equal(readFileSync(repoPath(contractsFile), 'utf8'), renderSchemaTypes());
 });
 

@@ -6,7 +6,7 @@ import { repoPath } from '../src/paths.ts';
 /**
  * Renders the TypeScript types of schemas/avro/*.avsc, the way avsc decodes them: long and
  * timestamp-millis as number (epoch milliseconds), bytes as Buffer, ["null", T] as T | null.
- * `npm run schemas:types` writes core/src/contracts.ts; a test checks it is up to date.
+ * `npm run schemas:types` writes core/src/contracts/records.ts; a test checks it is up to date.
  */
 type AvroType = string | AvroType[] | { type: string; [key: string]: unknown };
 interface AvroField {
@@ -26,7 +26,7 @@ const primitives: Record<string, string> = {
   bytes: 'Buffer',
 };
 
-export const contractsFile = 'core/src/contracts.ts';
+export const contractsFile = 'core/src/contracts/records.ts';
 
 export function schemaNames(): string[] {
   return readdirSync(repoPath('schemas/avro'))

@@ -51,9 +51,9 @@ test('an empty variable counts as unset', () => {
 
 test("a variable with the spec's own prefix that the spec lacks is refused, naming the known ones", () => {
   const spec = { FACE_LIMIT: variable(parsers.positiveInt, 'a limit', '3') };
-  assert.deepEqual(loadConfig(spec, { FACE_LIMIT: '4', OTHER_THING: 'x' }, 'FACE_'), { FACE_LIMIT: 4 });
+  assert.deepEqual(loadConfig(spec, { FACE_LIMIT: '4', OTHER_THING: 'x' }, ['FACE_']), { FACE_LIMIT: 4 });
   assert.throws(
-    () => loadConfig(spec, { FACE_LIMT: '4' }, 'FACE_'),
+    () => loadConfig(spec, { FACE_LIMT: '4' }, ['FACE_']),
     /FACE_LIMT is not a variable of this process; its FACE_\* variables are FACE_LIMIT/,
   );
 });

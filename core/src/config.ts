@@ -26,21 +26,21 @@ export function secretVariable<T>(schema: z.ZodType<T>, doc: string, defaultValu
 /**
  * Parses every variable of `spec` from the environment at once. All problems are reported
  * together, each naming its variable, so one failed start shows everything to fix. Variables
- * that start with `ownPrefix` (e.g. `FACE_`) but are not in the spec are refused: a typo must not
+ * that start with one of `ownPrefixes` (e.g. `FACE_`) but are not in the spec are refused: a typo must not
  * silently leave a default in force.
  */
 export function loadConfig<S extends ConfigSpec>(
   spec: S,
   env: NodeJS.ProcessEnv = process.env,
-  ownPrefix?: string,
+  ownPrefixes: readonly string[] = [],
 ): ConfigOf<S> {
   const config: Record<string, unknown> = {};
   const problems: string[] = [];
-  if (ownPrefix) {
-    const unknown = Object.keys(env).filter((name) => name.startsWith(ownPrefix) && !(name in spec));
+  for (const prefix of ownPrefixes) {
+    const unknown = Object.keys(env).filter((name) => name.startsWith(prefix) && !(name in spec));
     for (const name of unknown) {
-      const known = Object.keys(spec).filter((candidate) => candidate.startsWith(ownPrefix));
-      problems.push(`${name} is not a variable of this process; its ${ownPrefix}* variables are ${known.join(', ')}`);
+      const known = Object.keys(spec).filter((candidate) => candidate.startsWith(prefix));
+      problems.push(`${name} is not a variable of this process; its ${prefix}* variables are ${known.join(', ')}`);
     }
   }
   for (const [name, { schema, defaultValue, secret }] of Object.entries(spec)) {

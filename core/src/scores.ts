@@ -1,4 +1,4 @@
-import type { Detector, DetectorScore, Signal } from './contracts.ts';
+import type { Detector, DetectorScore, Signal } from './contracts/records.ts';
 
 /** What every input record of a session carries, and a score repeats to name its evidence. */
 export interface ScoredInput {

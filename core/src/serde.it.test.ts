@@ -4,7 +4,7 @@ import test from 'node:test';
 import { promisify } from 'node:util';
 import { DecodeError } from './errors.ts';
 import { AvroSerde, subjectOf } from './serde.ts';
-import type { FrameCaptured } from './contracts.ts';
+import type { FrameCaptured } from './contracts/records.ts';
 import { createTopics } from './topics.ts';
 import { readTopicToEnd, servicesConfig, testKafka, uniqueName, withAdmin } from './testing/index.ts';
 

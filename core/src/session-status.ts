@@ -1,4 +1,4 @@
-import type { SessionStatus } from './contracts.ts';
+import type { SessionStatus } from './contracts/records.ts';
 
 /**
  * Whether a record captured at `captureTime` may still be taken from a session with `status`

@@ -24,5 +24,5 @@ export const desktopSpec = {
 export type DesktopConfig = ConfigOf<typeof desktopSpec>;
 
 export function loadDesktopConfig(env: NodeJS.ProcessEnv = process.env): DesktopConfig {
-  return loadConfig(desktopSpec, env, 'DESKTOP_');
+  return loadConfig(desktopSpec, env, ['DESKTOP_']);
 }

@@ -1,11 +1,12 @@
-import type {
-  AlertEvent,
-  AudioChunk,
-  DetectorScore,
-  FrameCaptured,
-  ProcessSnapshot,
-  RiskUpdate,
-  SessionEvent,
+import {
+  scoredInputs,
+  type AlertEvent,
+  type AudioChunk,
+  type DetectorScore,
+  type FrameCaptured,
+  type ProcessSnapshot,
+  type RiskUpdate,
+  type SessionEvent,
 } from '@proctoflex/core';
 
 /** Every committed record of a drill's topics, decoded; each topic in partition order. */
@@ -89,16 +90,15 @@ export function expectedScores(records: DrillRecords, objectEveryNth: number): M
   };
   const objectFramesSeen = new Map<string, number>();
   for (const frame of records.frames) {
-    if (frame.source !== 'WEBCAM') continue;
-    owe('FACE', frame.sessionId, frame.seq);
-    if (frame.enrolment) continue;
+    if (scoredInputs.face(frame)) owe('FACE', frame.sessionId, frame.seq);
+    if (!scoredInputs.countsForObject(frame)) continue;
     const seen = objectFramesSeen.get(frame.sessionId) ?? 0;
-    if (seen % objectEveryNth === 0) owe('OBJECT', frame.sessionId, frame.seq);
+    if (scoredInputs.object(seen, objectEveryNth)) owe('OBJECT', frame.sessionId, frame.seq);
     objectFramesSeen.set(frame.sessionId, seen + 1);
   }
   const lastHeard = new Map<string, number>();
   for (const chunk of records.audio) {
-    if (chunk.seq <= (lastHeard.get(chunk.sessionId) ?? -1)) continue;
+    if (!scoredInputs.voice(chunk.seq, lastHeard.get(chunk.sessionId) ?? -1)) continue;
     owe('VOICE', chunk.sessionId, chunk.seq);
     lastHeard.set(chunk.sessionId, chunk.seq);
   }

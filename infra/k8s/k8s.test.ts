@@ -5,7 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { evidenceSpec, pipelineTopics, repoPath, servicesSpec, stageRunnerSpec } from '@proctoflex/core';
 import { apiSpec } from '@proctoflex/api';
 import { ingestSpec } from '@proctoflex/ingest';
-import { stagePorts } from '../pipeline.ts';
+import { stagePorts } from '../local-pipeline.ts';
 
 const base = repoPath('infra/k8s/base');
 

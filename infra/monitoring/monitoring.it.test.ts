@@ -7,11 +7,12 @@ import test from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { repoPath } from '@proctoflex/core';
-import { eventually, freePort, testKafka, TestPipeline } from '@proctoflex/core/testing';
+import { eventually, freePort, testKafka } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
 import { startTestApi } from '@proctoflex/api/testing';
 import { startTestGateway } from '@proctoflex/ingest/testing';
 import { ensureCommand } from '../lib.ts';
-import { apiMetricsPort, gatewayMetricsPort, stagePorts } from '../pipeline.ts';
+import { apiMetricsPort, gatewayMetricsPort, stagePorts } from '../local-pipeline.ts';
 
 const monitoring = repoPath('infra/monitoring');
 const run = promisify(execFile);

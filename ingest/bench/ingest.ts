@@ -1,4 +1,4 @@
-import { testKafka, TestPipeline } from '@proctoflex/core/testing';
+import { testKafka, TestTopics } from '@proctoflex/core/testing';
 import { spawnGateway } from '../src/testing.ts';
 import { mintSessions, runSimulation } from '../sim/run.ts';
 import type { WindowReport } from '../sim/stats.ts';
@@ -13,7 +13,7 @@ const steps = (process.argv[2] ?? '500,1000,1500,2000,2500').split(',').map(Numb
 const secondsPerStep = Number(process.argv[3] ?? '30');
 
 const kafka = testKafka();
-const pipeline = await TestPipeline.create(kafka, 'bench.ingest', 12);
+const pipeline = await TestTopics.create(kafka, 'bench.ingest', 12);
 const gateway = await spawnGateway(pipeline.topics);
 
 const rows: string[] = [];

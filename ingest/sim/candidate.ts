@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { RecordKind } from '@proctoflex/core';
+import { type RecordKind, type IngestClaims } from '@proctoflex/core';
 import { IngestClient, IngestClientError, type IngestStream } from '../src/client.ts';
 import { SessionRecords } from '../src/records.ts';
-import type { IngestClaims } from '../src/token.ts';
 import { processesAt, sceneAt, soundAt, type Behaviour } from './behaviours.ts';
 import { frameSize, simulatedMedia, type SimulatedMedia } from './media.ts';
 import type { SimulationStats } from './stats.ts';

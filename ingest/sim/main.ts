@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, runMain } from '@proctoflex/core';
-import { tokenSecretSpec } from '../src/config.ts';
+import { ConfigError, loadConfig, runMain, tokenSecretSpec } from '@proctoflex/core';
 import { behaviours, type Behaviour } from './behaviours.ts';
 import { mintSessions, runSimulation } from './run.ts';
 

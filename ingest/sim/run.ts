@@ -1,5 +1,5 @@
+import { mintIngestToken, type IngestClaims } from '@proctoflex/core';
 import { randomUUID } from 'node:crypto';
-import { mintIngestToken, type IngestClaims } from '../src/token.ts';
 import { behaviourOf, misconductWindows, type Behaviour } from './behaviours.ts';
 import { SimulatedCandidate } from './candidate.ts';
 import { simulatedMedia } from './media.ts';

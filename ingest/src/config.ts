@@ -1,23 +1,14 @@
-import { z } from 'zod';
 import {
   loadConfig,
   parsers,
-  secretVariable,
   servicesSpec,
+  tokenSecretSpec,
   topicsSpec,
   variable,
   type ConfigOf,
 } from '@proctoflex/core';
 
 const mebibyte = 1024 * 1024;
-
-/** The shared secret that signs ingest tokens: the API and the gateway must both have it. */
-export const tokenSecretSpec = {
-  INGEST_TOKEN_SECRET: secretVariable(
-    z.string().min(32, 'must be at least 32 characters (it signs HS256 tokens)'),
-    'Secret that signs and checks ingest tokens (HS256). Required; the API issues tokens with the same secret.',
-  ),
-};
 
 export const ingestSpec = {
   ...servicesSpec,
@@ -82,7 +73,7 @@ export const ingestSpec = {
 export type IngestConfig = ConfigOf<typeof ingestSpec>;
 /** The gateway's configuration from the environment, with `overrides` (tests) on top. */
 export const loadIngestConfig = (overrides: Record<string, string> = {}) =>
-  loadConfig(ingestSpec, { ...process.env, ...overrides }, 'INGEST_');
+  loadConfig(ingestSpec, { ...process.env, ...overrides }, ['INGEST_']);
 
 /** Size limits of the protocol (the issue's contract with desktop clients). */
 export const limits = {

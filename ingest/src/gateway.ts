@@ -15,6 +15,10 @@ import {
   TableReader,
   type Logger,
   type SessionStatus,
+  IngestRefusal,
+  bearerToken,
+  verifyIngestToken,
+  type IngestClaims,
 } from '@proctoflex/core';
 import type { Registry } from 'prom-client';
 import { limits, type IngestConfig } from './config.ts';
@@ -22,9 +26,7 @@ import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 import { RecordProducer } from './produce.ts';
 import { AcknowledgedSeqs } from './acknowledged.ts';
 import { SessionRateLimiter } from './rate-limit.ts';
-import { IngestRefusal } from './refusal.ts';
 import { TopicSchemas } from './schemas.ts';
-import { bearerToken, verifyIngestToken, type IngestClaims } from './token.ts';
 import { BatchValidator, type AcceptedBatch } from './validate.ts';
 
 /** Batches one connection may have received but not yet had acknowledged; then it is read no further. */

@@ -1,8 +1,7 @@
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import type { Logger } from '@proctoflex/core';
+import { type Logger, IngestRefusal } from '@proctoflex/core';
 import type { AcceptedBatch } from './validate.ts';
 import type { IngestMetrics } from './metrics.ts';
-import { IngestRefusal } from './refusal.ts';
 
 /** Most payload bytes in one produce call: under the broker's message.max.bytes (10 MiB). */
 const maxFlushBytes = 8 * 1024 * 1024;

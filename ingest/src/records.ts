@@ -1,13 +1,13 @@
-import type {
-  AudioChunk,
-  FrameCaptured,
-  ProcessSnapshot,
-  RecordKind,
-  RunningProcess,
-  SessionEvent,
-  SessionEventType,
+import {
+  type AudioChunk,
+  type FrameCaptured,
+  type ProcessSnapshot,
+  type RecordKind,
+  type RunningProcess,
+  type SessionEvent,
+  type SessionEventType,
+  type IngestClaims,
 } from '@proctoflex/core';
-import type { IngestClaims } from './token.ts';
 
 /** Builds a session's records as a desktop client does: seq grows by one per record, from `seq`. */
 export class SessionRecords {

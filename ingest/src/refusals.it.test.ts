@@ -3,12 +3,11 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import test from 'node:test';
 import sharp from 'sharp';
-import { contractLimits, repoPath } from '@proctoflex/core';
+import { contractLimits, repoPath, mintIngestToken, type IngestClaims } from '@proctoflex/core';
 import { IngestClient, openStream } from './client.ts';
 import { limits } from './config.ts';
 import { SessionRecords } from './records.ts';
 import { newSessionClaims, refusalOf, startTestGateway } from './testing.ts';
-import { mintIngestToken, type IngestClaims } from './token.ts';
 
 const jpeg = readFileSync(repoPath('models/fixtures/messi5.jpg'));
 const size = { width: 548, height: 342 };

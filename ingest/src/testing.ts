@@ -1,17 +1,23 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createLogger, createMetricsRegistry, repoPath, type RecordKind } from '@proctoflex/core';
-import { freePort, testKafka, TestPipeline, topicOfKind, uniqueName, waitForReady } from '@proctoflex/core/testing';
+import {
+  createLogger,
+  createMetricsRegistry,
+  repoPath,
+  type RecordKind,
+  mintIngestToken,
+  type IngestClaims,
+} from '@proctoflex/core';
+import { freePort, testKafka, TestTopics, topicOfKind, uniqueName, waitForReady } from '@proctoflex/core/testing';
 import { IngestClientError } from './client.ts';
 import { loadIngestConfig } from './config.ts';
 import { Gateway } from './gateway.ts';
-import { mintIngestToken, type IngestClaims } from './token.ts';
 
 /** A gateway in this process on its own pipeline topics (3 partitions each), for integration tests; `topics` by record kind. */
 export async function startTestGateway(overrides: Record<string, string> = {}) {
   const kafka = testKafka();
-  const pipeline = await TestPipeline.create(kafka, 'it.ingest');
+  const pipeline = await TestTopics.create(kafka, 'it.ingest');
   const topics = Object.fromEntries(
     Object.entries(topicOfKind).map(([kind, variable]) => [kind, pipeline.topics[variable]]),
   ) as Record<RecordKind, string>;

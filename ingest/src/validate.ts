@@ -10,14 +10,15 @@ import {
   type RecordKind,
   type SessionStatus,
   takesCapture,
+  IngestRefusal,
+  type RefusalReason,
+  type IngestClaims,
 } from '@proctoflex/core';
 import { limits, type IngestConfig } from './config.ts';
 import type { AcknowledgedSeqs } from './acknowledged.ts';
 import type { SessionRateLimiter } from './rate-limit.ts';
-import { IngestRefusal, type RefusalReason } from './refusal.ts';
 import { ingestBatchType } from './client.ts';
 import type { TopicSchemas } from './schemas.ts';
-import type { IngestClaims } from './token.ts';
 
 /** A batch that passed every check, ready for Kafka in this order; resent records already acknowledged are left out. */
 export interface AcceptedBatch {

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import type { DetectorScore, ExamPolicy, ProcessSnapshot, RunningProcess } from '@proctoflex/core';
-import { examPolicy, testKafka, TestPipeline, uniqueName, waitUntil } from '@proctoflex/core/testing';
-import { SessionRecords, type IngestClaims } from '@proctoflex/ingest';
+import {
+  type DetectorScore,
+  type ExamPolicy,
+  type ProcessSnapshot,
+  type RunningProcess,
+  type IngestClaims,
+} from '@proctoflex/core';
+import { examPolicy, testKafka, uniqueName, waitUntil } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
+import { SessionRecords } from '@proctoflex/ingest';
 import { misbehaving, scriptedExam } from '@proctoflex/ingest/sim';
 
 const kafka = testKafka();
@@ -28,7 +35,7 @@ test('a scripted forbidden app and site are flagged while they run, never for an
   const huge = crowded.processes(processes, ['exam.proctoflex.dev']).record;
   await pipeline.produce('PROCESS_TOPIC', [huge]);
 
-  await pipeline.processAll('app-policy', 'PROCESS_TOPIC');
+  await pipeline.processAll('app-policy');
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   const snapshots = await pipeline.read<ProcessSnapshot>('PROCESS_TOPIC');
   assert.equal(scores.length, snapshots.length, 'every snapshot is scored');
@@ -62,7 +69,7 @@ test("a policy published while a session runs changes that session's verdicts", 
   const zoom: RunningProcess[] = [{ pid: 4242, name: 'zoom.us', executablePath: '/Applications/zoom.us.app' }];
   const snapshot = () => records.processes(zoom).record;
   await pipeline.produce('PROCESS_TOPIC', [snapshot()]);
-  const stageName = await pipeline.processAll('app-policy', 'PROCESS_TOPIC');
+  const stageName = await pipeline.processAll('app-policy');
 
   // The proctor allows Zoom; the candidate's client goes on sending snapshots every 200 ms.
   await pipeline.produce('POLICIES_TOPIC', [examPolicy(examId, { version: 2, allowedApps: ['Zoom'] })], byExam);

@@ -1,4 +1,4 @@
-import { loadConfig, topicsSpec, type ConfigOf } from '@proctoflex/core';
+import { topicsSpec, type ConfigOf } from '@proctoflex/core';
 
 export const appPolicySpec = {
   PROCESS_TOPIC: topicsSpec.PROCESS_TOPIC,
@@ -7,4 +7,3 @@ export const appPolicySpec = {
 };
 
 export type AppPolicyConfig = ConfigOf<typeof appPolicySpec>;
-export const loadAppPolicyConfig = () => loadConfig(appPolicySpec);

@@ -1,13 +1,7 @@
 import { percentile, type DetectorScore } from '@proctoflex/core';
-import {
-  killStage,
-  readTopicToEnd,
-  testKafka,
-  TestPipeline,
-  uniqueName,
-  withAdmin,
-  processorInputs,
-} from '@proctoflex/core/testing';
+import { killStage, readTopicToEnd, testKafka, uniqueName, withAdmin } from '@proctoflex/core/testing';
+import { processorStages } from '@proctoflex/pipeline';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
 import { createTopics } from '@proctoflex/core';
 import { mintSessions, runSimulation } from '@proctoflex/ingest/sim';
 import { spawnGateway } from '@proctoflex/ingest/testing';
@@ -37,10 +31,7 @@ async function readScores(topic: string): Promise<DetectorScore[]> {
 
 async function live() {
   const gateway = await spawnGateway(pipeline.topics);
-  const stages = Object.keys(processorInputs).map((name) => ({
-    name,
-    ...pipeline.spawnStage(name, {}, uniqueName(`bench-${name}`)),
-  }));
+  const stages = processorStages.map(({ name }) => pipeline.spawnStage(name, {}, uniqueName(`bench-${name}`)));
   try {
     await Promise.all(stages.map((stage) => stage.process.started));
     await runSimulation({
@@ -54,8 +45,9 @@ async function live() {
     const loadEnded = Date.now();
     const catchUpSeconds = new Map<string, number>();
     await Promise.all(
-      stages.map(async ({ name, stageName }) => {
-        await pipeline.caughtUp(stageName, processorInputs[name]!, 1_800_000);
+      stages.map(async (stage) => {
+        await pipeline.stageCaughtUp(stage, 1_800_000);
+        const { name } = stage;
         catchUpSeconds.set(name, (Date.now() - loadEnded) / 1000);
       }),
     );
@@ -81,15 +73,13 @@ async function replay(name: string, instances: number, env: Record<string, strin
   const stageName = uniqueName(`bench-replay-${name}`);
   const scoresTopic = `${stageName}.scores`;
   await withAdmin(kafka, (admin) => createTopics(admin, [{ topic: scoresTopic, numPartitions: 12 }]));
-  const processes = Array.from(
-    { length: instances },
-    (_, index) =>
-      pipeline.spawnStage(name, { SCORES_TOPIC: scoresTopic, STAGE_INSTANCE_ID: `replay-${index}`, ...env }, stageName)
-        .process,
+  const instancesRun = Array.from({ length: instances }, (_, index) =>
+    pipeline.spawnStage(name, { SCORES_TOPIC: scoresTopic, STAGE_INSTANCE_ID: `replay-${index}`, ...env }, stageName),
   );
+  const processes = instancesRun.map(({ process }) => process);
   try {
     await Promise.all(processes.map((process) => process.started));
-    await pipeline.caughtUp(stageName, processorInputs[name]!, 1_800_000);
+    await pipeline.stageCaughtUp(instancesRun[0]!, 1_800_000);
     const scores = await readScores(scoresTopic);
     const times = scores.map((score) => score.processedTime);
     const rate = scores.length / ((Math.max(...times) - Math.min(...times)) / 1000);

@@ -8,7 +8,8 @@ import {
   type DetectorScore,
   type Signal,
 } from '@proctoflex/core';
-import { examPolicy, readTopicToEnd, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
+import { examPolicy, readTopicToEnd, testKafka, uniqueName } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
 import { behaviourOf, misbehaving, scriptedExam, type Behaviour } from '@proctoflex/ingest/sim';
 
 /**
@@ -102,7 +103,7 @@ async function load() {
     console.log(`capture-to-alert: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`);
 
     const replay = Date.now();
-    await pipeline.processAll('risk', 'SCORES_TOPIC');
+    await pipeline.processAll('risk');
     console.log(
       `replay by a fresh instance: ${(total / ((Date.now() - replay) / 1000)).toFixed(0)} scores/s (start-up included)`,
     );
@@ -143,7 +144,7 @@ async function accuracy() {
     for (const { records } of exam) await pipeline.produceSession(records);
     const started = Date.now();
     await pipeline.scoreAll();
-    const risk = await pipeline.processAll('risk', 'SCORES_TOPIC');
+    const risk = await pipeline.processAll('risk');
     await pipeline.caughtUp(risk, 'SESSIONS_TOPIC');
     const alerts = (await pipeline.read<AlertEvent>('ALERTS_TOPIC')).filter((alert) => alert.action === 'OPENED');
     console.log(

@@ -1,7 +1,8 @@
-import { loadConfig, parsers, topicsSpec, variable, type ConfigOf } from '@proctoflex/core';
+import { batchMaxRecordsDefault, parsers, topicsSpec, variable, type ConfigOf } from '@proctoflex/core';
 import { inferenceSpec } from '@proctoflex/inference';
 
 export const faceSpec = {
+  STAGE_BATCH_MAX_RECORDS: batchMaxRecordsDefault(16),
   FRAMES_TOPIC: topicsSpec.FRAMES_TOPIC,
   POLICIES_TOPIC: topicsSpec.POLICIES_TOPIC,
   SCORES_TOPIC: topicsSpec.SCORES_TOPIC,
@@ -15,4 +16,3 @@ export const faceSpec = {
 };
 
 export type FaceConfig = ConfigOf<typeof faceSpec>;
-export const loadFaceConfig = () => loadConfig(faceSpec, undefined, 'FACE_');

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import test from 'node:test';
 import { repoPath, type DeadLetter, type DetectorScore, type FrameCaptured } from '@proctoflex/core';
-import { killStage, testKafka, TestPipeline, uniqueName, waitUntil } from '@proctoflex/core/testing';
+import { killStage, testKafka, uniqueName, waitUntil } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
 import { SessionRecords } from '@proctoflex/ingest';
 import { misbehaving, scriptedExam, sceneFrames, type Behaviour } from '@proctoflex/ingest/sim';
 
@@ -25,7 +26,7 @@ test('each scripted behaviour shows its face signal while it misbehaves, and an 
   };
   const { startTime, candidates } = await scriptedExam('exam-face', Object.keys(expected) as Behaviour[], examSeconds);
   for (const { records } of candidates) await pipeline.produceSession(records);
-  await pipeline.processAll('face', 'FRAMES_TOPIC', { FACE_IDENTITY_INTERVAL_MS: '4000' });
+  await pipeline.processAll('face', { FACE_IDENTITY_INTERVAL_MS: '4000' });
 
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   const frames = (await pipeline.read<FrameCaptured>('FRAMES_TOPIC')).filter((frame) => !frame.enrolment);
@@ -80,7 +81,7 @@ test('identity: after an enrolment of person A, frames of B are mismatches and f
   const corrupt = records.frame(randomBytes(2000), { width: 640, height: 480 }).record;
   await pipeline.produce('FRAMES_TOPIC', [...frames, screen, corrupt]);
   // Every frame (a second apart) is compared with the enrolment.
-  await pipeline.processAll('face', 'FRAMES_TOPIC', { FACE_IDENTITY_INTERVAL_MS: '1000' });
+  await pipeline.processAll('face', { FACE_IDENTITY_INTERVAL_MS: '1000' });
 
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   assert.deepEqual(
@@ -167,7 +168,7 @@ test('batch size changes no score: an impostor is confirmed the same way one fra
     const pipeline = await TestPipeline.create(kafka, 'it.face.batch');
     t.after(() => pipeline.close());
     await pipeline.produceSession(candidates[0]!.records);
-    await pipeline.processAll('face', 'FRAMES_TOPIC', { STAGE_BATCH_MAX_RECORDS: batch });
+    await pipeline.processAll('face', { STAGE_BATCH_MAX_RECORDS: batch });
     // Rounded: a model's float results move in the last digits with the batch it runs in.
     return (await pipeline.read<DetectorScore>('SCORES_TOPIC')).map(({ sourceSeq, signals }) => ({
       sourceSeq,

@@ -1,5 +1,6 @@
 import {
   detectorScore,
+  scoredInputs,
   float32State,
   type Logger,
   type Signal,
@@ -8,7 +9,7 @@ import {
   type OutputRecord,
   type SessionState,
   type SessionStatus,
-  type StageDefinition,
+  pipelineStage,
 } from '@proctoflex/core';
 import {
   decodeFrames,
@@ -18,7 +19,7 @@ import {
   type DecodedFrame,
   type Face,
 } from '@proctoflex/inference';
-import { loadFaceConfig } from './config.ts';
+import { faceSpec } from './config.ts';
 import {
   describeFaces,
   faceSignals,
@@ -126,59 +127,61 @@ async function checkIdentities(
  * frame while a mismatch is being confirmed), whether the face is the one of the session's
  * enrolment frame. Screen frames are not scored. Batching changes no score.
  */
-export function faceStage(): StageDefinition<FaceState> {
-  const config = loadFaceConfig();
-  const scoredBy = modelVersion(['face-detector-short-range', 'face-detector', 'face-landmarks', 'face-embedding']);
-  return {
-    name: 'face',
-    // Session statuses come in beside the frames (co-partitioned): an erased session's enrolment
-    // descriptor is deleted, which writes its tombstone to the changelog.
-    inputs: [config.FRAMES_TOPIC, config.SESSION_STATUS_TOPIC],
-    tables: [config.POLICIES_TOPIC],
-    outputs: [{ topic: config.SCORES_TOPIC, schema: 'DetectorScore' }],
-    delivery: 'exactly-once',
-    stateful: true,
-    batchMaxRecords: 16,
-    open: () => {
-      const models = new ModelSessions(config);
-      return Promise.resolve({
-        async processBatch(records, { state, tables, reject, logger }) {
-          for (const { topic, value } of records) {
-            const status = value as SessionStatus;
-            if (topic === config.SESSION_STATUS_TOPIC && status.status === 'ERASED') state.delete(status.sessionId);
-          }
-          const webcam = records.filter(
-            (record) => record.topic === config.FRAMES_TOPIC && (record.value as FrameCaptured).source === 'WEBCAM',
-          );
-          const frames = await decodeFrames(webcam, reject);
-          const faces = await findFaces(
-            models,
-            frames.map(({ image }) => image),
-          );
-          const limitsOfExam = (examId: string) =>
-            limitsOf(tables.get(config.POLICIES_TOPIC, examId) as ExamPolicy | undefined);
-          const identities = await checkIdentities(
-            models,
-            frames,
-            faces,
-            state,
-            limitsOfExam,
-            config.FACE_IDENTITY_INTERVAL_MS,
-            logger,
-          );
-          return frames.map(({ frame }, index): OutputRecord => {
-            const signals = faceSignals(faces[index]!, limitsOfExam(frame.examId));
-            const identity = identities.get(index);
-            if (identity) signals.push(identity);
-            return {
-              topic: config.SCORES_TOPIC,
-              key: frame.sessionId,
-              value: detectorScore(frame, config.FRAMES_TOPIC, 'FACE', scoredBy, signals),
-            };
-          });
-        },
-        close: () => models.close(),
-      });
-    },
-  };
-}
+export const faceStage = pipelineStage<typeof faceSpec, FaceState>({
+  name: 'face',
+  spec: faceSpec,
+  variablePrefix: 'FACE_',
+  create(config) {
+    const scoredBy = modelVersion(['face-detector-short-range', 'face-detector', 'face-landmarks', 'face-embedding']);
+    return {
+      // Session statuses come in beside the frames (co-partitioned): an erased session's enrolment
+      // descriptor is deleted, which writes its tombstone to the changelog.
+      inputs: [config.FRAMES_TOPIC, config.SESSION_STATUS_TOPIC],
+      tables: [config.POLICIES_TOPIC],
+      outputs: [{ topic: config.SCORES_TOPIC, schema: 'DetectorScore' }],
+      delivery: 'exactly-once',
+      stateful: true,
+      open: () => {
+        const models = new ModelSessions(config);
+        return Promise.resolve({
+          async processBatch(records, { state, tables, reject, logger }) {
+            for (const { topic, value } of records) {
+              const status = value as SessionStatus;
+              if (topic === config.SESSION_STATUS_TOPIC && status.status === 'ERASED') state.delete(status.sessionId);
+            }
+            const webcam = records.filter(
+              (record) => record.topic === config.FRAMES_TOPIC && scoredInputs.face(record.value as FrameCaptured),
+            );
+            const frames = await decodeFrames(webcam, reject);
+            const faces = await findFaces(
+              models,
+              frames.map(({ image }) => image),
+            );
+            const limitsOfExam = (examId: string) =>
+              limitsOf(tables.get(config.POLICIES_TOPIC, examId) as ExamPolicy | undefined);
+            const identities = await checkIdentities(
+              models,
+              frames,
+              faces,
+              state,
+              limitsOfExam,
+              config.FACE_IDENTITY_INTERVAL_MS,
+              logger,
+            );
+            return frames.map(({ frame }, index): OutputRecord => {
+              const signals = faceSignals(faces[index]!, limitsOfExam(frame.examId));
+              const identity = identities.get(index);
+              if (identity) signals.push(identity);
+              return {
+                topic: config.SCORES_TOPIC,
+                key: frame.sessionId,
+                value: detectorScore(frame, config.FRAMES_TOPIC, 'FACE', scoredBy, signals),
+              };
+            });
+          },
+          close: () => models.close(),
+        });
+      },
+    };
+  },
+});

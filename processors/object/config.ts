@@ -1,7 +1,8 @@
-import { loadConfig, parsers, topicsSpec, variable, type ConfigOf } from '@proctoflex/core';
+import { batchMaxRecordsDefault, parsers, topicsSpec, variable, type ConfigOf } from '@proctoflex/core';
 import { inferenceSpec } from '@proctoflex/inference';
 
 export const objectSpec = {
+  STAGE_BATCH_MAX_RECORDS: batchMaxRecordsDefault(4),
   FRAMES_TOPIC: topicsSpec.FRAMES_TOPIC,
   SCORES_TOPIC: topicsSpec.SCORES_TOPIC,
   ...inferenceSpec,
@@ -13,4 +14,3 @@ export const objectSpec = {
 };
 
 export type ObjectConfig = ConfigOf<typeof objectSpec>;
-export const loadObjectConfig = () => loadConfig(objectSpec, undefined, 'OBJECT_');

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import test from 'node:test';
 import type { DeadLetter, DetectorScore, FrameCaptured } from '@proctoflex/core';
-import { testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
+import { testKafka, uniqueName } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
 import { SessionRecords } from '@proctoflex/ingest';
 import { misbehaving, scriptedExam, type Behaviour } from '@proctoflex/ingest/sim';
 
@@ -29,7 +30,7 @@ test('phones and second people are seen while the script shows them, every 2nd f
   const corrupt = new SessionRecords(corruptClaims).frame(randomBytes(500), { width: 640, height: 480 }).record;
   await pipeline.produce('FRAMES_TOPIC', [corrupt]);
 
-  await pipeline.processAll('object', 'FRAMES_TOPIC', { OBJECT_EVERY_NTH_FRAME: '2' });
+  await pipeline.processAll('object', { OBJECT_EVERY_NTH_FRAME: '2' });
 
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   const frames = await pipeline.read<FrameCaptured>('FRAMES_TOPIC');

@@ -1,6 +1,6 @@
-import { detectorScore, type FrameCaptured, type StageDefinition } from '@proctoflex/core';
+import { detectorScore, scoredInputs, type FrameCaptured, pipelineStage } from '@proctoflex/core';
 import { decodeFrames, detectObjects, ModelSessions, modelVersion } from '@proctoflex/inference';
-import { loadObjectConfig } from './config.ts';
+import { objectSpec } from './config.ts';
 import { objectSignals } from './detect.ts';
 
 /** How many webcam frames of the session the stage has seen (in its changelog). */
@@ -12,40 +12,42 @@ export interface ObjectState {
  * Scores every OBJECT_EVERY_NTH_FRAME-th webcam frame of each session (the first one included)
  * for phones, books, laptops and other people. Enrolment and screen frames are not scored.
  */
-export function objectStage(): StageDefinition<ObjectState> {
-  const config = loadObjectConfig();
-  const scoredBy = modelVersion(['object-detector']);
-  return {
-    name: 'object',
-    inputs: [config.FRAMES_TOPIC],
-    outputs: [{ topic: config.SCORES_TOPIC, schema: 'DetectorScore' }],
-    delivery: 'exactly-once',
-    stateful: true,
-    batchMaxRecords: 4,
-    open: () => {
-      const models = new ModelSessions(config);
-      return Promise.resolve({
-        async processBatch(records, { state, reject }) {
-          const due = records.filter(({ value }) => {
-            const frame = value as FrameCaptured;
-            if (frame.source !== 'WEBCAM' || frame.enrolment) return false;
-            const seen = state.get(frame.sessionId)?.webcamFrames ?? 0;
-            state.set(frame.sessionId, { webcamFrames: seen + 1 });
-            return seen % config.OBJECT_EVERY_NTH_FRAME === 0;
-          });
-          const frames = await decodeFrames(due, reject);
-          const objects = await detectObjects(
-            models,
-            frames.map(({ image }) => image),
-          );
-          return frames.map(({ frame }, index) => ({
-            topic: config.SCORES_TOPIC,
-            key: frame.sessionId,
-            value: detectorScore(frame, config.FRAMES_TOPIC, 'OBJECT', scoredBy, objectSignals(objects[index]!)),
-          }));
-        },
-        close: () => models.close(),
-      });
-    },
-  };
-}
+export const objectStage = pipelineStage<typeof objectSpec, ObjectState>({
+  name: 'object',
+  spec: objectSpec,
+  variablePrefix: 'OBJECT_',
+  create(config) {
+    const scoredBy = modelVersion(['object-detector']);
+    return {
+      inputs: [config.FRAMES_TOPIC],
+      outputs: [{ topic: config.SCORES_TOPIC, schema: 'DetectorScore' }],
+      delivery: 'exactly-once',
+      stateful: true,
+      open: () => {
+        const models = new ModelSessions(config);
+        return Promise.resolve({
+          async processBatch(records, { state, reject }) {
+            const due = records.filter(({ value }) => {
+              const frame = value as FrameCaptured;
+              if (!scoredInputs.countsForObject(frame)) return false;
+              const seen = state.get(frame.sessionId)?.webcamFrames ?? 0;
+              state.set(frame.sessionId, { webcamFrames: seen + 1 });
+              return scoredInputs.object(seen, config.OBJECT_EVERY_NTH_FRAME);
+            });
+            const frames = await decodeFrames(due, reject);
+            const objects = await detectObjects(
+              models,
+              frames.map(({ image }) => image),
+            );
+            return frames.map(({ frame }, index) => ({
+              topic: config.SCORES_TOPIC,
+              key: frame.sessionId,
+              value: detectorScore(frame, config.FRAMES_TOPIC, 'OBJECT', scoredBy, objectSignals(objects[index]!)),
+            }));
+          },
+          close: () => models.close(),
+        });
+      },
+    };
+  },
+});

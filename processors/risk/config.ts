@@ -1,4 +1,4 @@
-import { loadConfig, parsers, topicsSpec, variable, type ConfigOf } from '@proctoflex/core';
+import { parsers, topicsSpec, variable, type ConfigOf } from '@proctoflex/core';
 
 export const riskSpec = {
   SCORES_TOPIC: topicsSpec.SCORES_TOPIC,
@@ -29,4 +29,3 @@ export const riskSpec = {
 };
 
 export type RiskConfig = ConfigOf<typeof riskSpec>;
-export const loadRiskConfig = () => loadConfig(riskSpec, undefined, 'RISK_');

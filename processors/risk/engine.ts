@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
-import type {
-  AlertEvent,
-  AlertSeverity,
-  DetectorScore,
-  EvidenceRef,
-  RiskContribution,
-  RiskLevel,
-  RiskUpdate,
-  ScoreRef,
+import {
+  type AlertEvent,
+  type AlertSeverity,
+  type DetectorScore,
+  type EvidenceRef,
+  type RiskContribution,
+  type RiskLevel,
+  type RiskUpdate,
+  type ScoreRef,
+  disconnectRule,
+  type Rule,
+  type Trigger,
 } from '@proctoflex/core';
-import { disconnectRule, type Rule, type Trigger } from './rules.ts';
 
 /** One observation of a rule's signal, as the rule's trigger remembers it. */
 interface Sample {

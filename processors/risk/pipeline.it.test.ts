@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { AlertEvent } from '@proctoflex/core';
-import { examPolicy, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
+import { examPolicy, testKafka, uniqueName } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
 import { scriptedExam, type Behaviour } from '@proctoflex/ingest/sim';
 
 const kafka = testKafka();
@@ -29,7 +30,7 @@ test('end to end: the four processors and the risk stage raise each scripted mis
   for (const { records } of candidates) await pipeline.produceSession(records);
 
   await pipeline.scoreAll();
-  const risk = await pipeline.processAll('risk', 'SCORES_TOPIC');
+  const risk = await pipeline.processAll('risk');
   await pipeline.caughtUp(risk, 'SESSIONS_TOPIC');
 
   const alerts = await pipeline.read<AlertEvent>('ALERTS_TOPIC');

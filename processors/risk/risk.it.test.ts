@@ -6,10 +6,10 @@ import {
   examPolicy,
   killStage,
   testKafka,
-  TestPipeline,
   uniqueName,
   waitUntil,
 } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
 
 const kafka = testKafka();
 const t0 = Date.now() - 3_600_000;
@@ -68,7 +68,7 @@ test("scripted scores give exactly the expected alerts under each exam's level; 
     // No face until the session ends at 40 s.
     ...faceScores(sessions.open, standard, () => true, 40),
   ]);
-  const stageName = await pipeline.processAll('risk', 'SCORES_TOPIC');
+  const stageName = await pipeline.processAll('risk');
   // The end comes after the scores here; ended first, the same alerts open and close, with fewer updates.
   await pipeline.produce('SESSIONS_TOPIC', [ended(sessions.open, standard, 40)]);
   await pipeline.caughtUp(stageName, 'SESSIONS_TOPIC');
@@ -124,7 +124,7 @@ test('killed mid-way, replayed, or uploaded late: the same alerts with the same 
   const replayed = await TestPipeline.create(kafka, 'it.risk.replayed', 6);
   t.after(() => replayed.close());
   await replayed.produce('SCORES_TOPIC', scores);
-  const replayStage = await replayed.processAll('risk', 'SCORES_TOPIC');
+  const replayStage = await replayed.processAll('risk');
   const again = await replayed.read<AlertEvent>('ALERTS_TOPIC');
 
   const events = (alerts: AlertEvent[]) => alerts.map((alert) => `${alert.alertId}/${alert.revision}/${alert.action}`);
@@ -158,7 +158,7 @@ test('a client that goes silent gets a client_disconnected alert while it is sil
     type,
   });
   await pipeline.produce('SESSIONS_TOPIC', [event(quiet, 0, 'STARTED'), event(chatty, 0, 'STARTED')]);
-  const stageName = await pipeline.processAll('risk', 'SESSIONS_TOPIC', { RISK_HEARTBEAT_TIMEOUT_MS: '3000' });
+  const stageName = await pipeline.processAll('risk', { RISK_HEARTBEAT_TIMEOUT_MS: '3000' });
   const alertsOf = async (sessionId: string) =>
     summary((await pipeline.read<AlertEvent>('ALERTS_TOPIC')).filter((alert) => alert.sessionId === sessionId));
 

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import type { AlertEvent, Detector, DetectorScore, RiskUpdate, SurveillanceLevel } from '@proctoflex/core';
-import { detectorScore, signal } from '@proctoflex/core';
+import {
+  detectorScore,
+  rulesFor,
+  signal,
+  type AlertEvent,
+  type Detector,
+  type DetectorScore,
+  type RiskUpdate,
+  type SurveillanceLevel,
+} from '@proctoflex/core';
 import { examPolicy } from '@proctoflex/core/testing';
 import { alertIdOf, applyScore, checkSilence, endSession, heardFrom, newSessionRisk } from './engine.ts';
-import { rulesFor } from './rules.ts';
 
 const options = {
   escalateAfterMs: 60_000,

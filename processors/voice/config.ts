@@ -1,4 +1,4 @@
-import { loadConfig, topicsSpec, type ConfigOf } from '@proctoflex/core';
+import { topicsSpec, type ConfigOf } from '@proctoflex/core';
 import { inferenceSpec } from '@proctoflex/inference';
 
 export const voiceSpec = {
@@ -8,4 +8,3 @@ export const voiceSpec = {
 };
 
 export type VoiceConfig = ConfigOf<typeof voiceSpec>;
-export const loadVoiceConfig = () => loadConfig(voiceSpec);

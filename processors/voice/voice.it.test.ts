@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import type { AudioChunk, DeadLetter, DetectorScore } from '@proctoflex/core';
-import { testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
-import { SessionRecords, type IngestClaims } from '@proctoflex/ingest';
+import { type AudioChunk, type DeadLetter, type DetectorScore, type IngestClaims } from '@proctoflex/core';
+import { testKafka, uniqueName } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
+import { SessionRecords } from '@proctoflex/ingest';
 import { misbehaving, scriptedExam, simulatedMedia } from '@proctoflex/ingest/sim';
 
 const kafka = testKafka();
@@ -34,7 +35,7 @@ test('speech is heard while a scripted candidate talks, never from an honest one
   const odd = bad.audio(Buffer.alloc(3)).record;
   await pipeline.produce('AUDIO_TOPIC', [...wholeChunks, wholeChunks[2]!, ...quarterChunks, empty, odd]);
 
-  await pipeline.processAll('voice', 'AUDIO_TOPIC');
+  await pipeline.processAll('voice');
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
   const sessionScores = (sessionId: string) => scores.filter((score) => score.sessionId === sessionId);
 

@@ -1,5 +1,6 @@
 import { detectorScore, percentile, signal, type DetectorScore } from '@proctoflex/core';
-import { createTestClickHouse, testKafka, TestPipeline } from '@proctoflex/core/testing';
+import { createTestClickHouse, testKafka } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
 import { signalRows } from '@proctoflex/sink-clickhouse/rows';
 
 /**

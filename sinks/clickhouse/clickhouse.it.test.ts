@@ -17,13 +17,13 @@ import {
   killStage,
   testKafka,
   TcpLink,
-  TestPipeline,
   uniqueName,
   stageRetries,
   waitUntil,
   withAdmin,
   type TopicVariable,
 } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
 import { scriptedExam } from '@proctoflex/ingest/sim';
 
 const kafka = testKafka();
@@ -64,7 +64,7 @@ test('a simulated exam lands in every ClickHouse table once, through a SIGKILL a
   const { candidates } = await scriptedExam(examId, ['honest', 'phone', 'forbidden-app', 'talks'], 60);
   for (const { records } of candidates) await pipeline.produceSession(records);
   await pipeline.scoreAll();
-  const risk = await pipeline.processAll('risk', 'SCORES_TOPIC');
+  const risk = await pipeline.processAll('risk');
   await pipeline.caughtUp(risk, 'SESSIONS_TOPIC');
   // Proctors review what was raised, as the API publishes it: the phone confirmed, the rest dismissed.
   const opened = (await pipeline.read<AlertEvent>('ALERTS_TOPIC')).filter((alert) => alert.action === 'OPENED');
@@ -117,7 +117,7 @@ test('a simulated exam lands in every ClickHouse table once, through a SIGKILL a
   );
 
   // A second sink with a group of its own writes everything again: counted once all the same.
-  const replay = await pipeline.processAll('clickhouse-sink', 'SCORES_TOPIC', { CLICKHOUSE_URL: clickhouse.url });
+  const replay = await pipeline.processAll('clickhouse-sink', { CLICKHOUSE_URL: clickhouse.url });
   for (const { topic } of tables) await pipeline.caughtUp(replay, topic);
   assert.deepEqual(await counted(), expected);
   assert.deepEqual(await rollup(), rollupOnce);

@@ -1,6 +1,7 @@
-import { loadConfig, topicsSpec, type ConfigOf } from '@proctoflex/core';
+import { batchMaxRecordsDefault, topicsSpec, type ConfigOf } from '@proctoflex/core';
 
 export const clickHouseSinkSpec = {
+  STAGE_BATCH_MAX_RECORDS: batchMaxRecordsDefault(5000),
   SCORES_TOPIC: topicsSpec.SCORES_TOPIC,
   RISK_TOPIC: topicsSpec.RISK_TOPIC,
   ALERTS_TOPIC: topicsSpec.ALERTS_TOPIC,
@@ -11,4 +12,3 @@ export const clickHouseSinkSpec = {
 };
 
 export type ClickHouseSinkConfig = ConfigOf<typeof clickHouseSinkSpec>;
-export const loadClickHouseSinkConfig = () => loadConfig(clickHouseSinkSpec);

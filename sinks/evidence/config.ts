@@ -1,4 +1,4 @@
-import { evidenceSpec, loadConfig, parsers, topicsSpec, variable, type ConfigOf } from '@proctoflex/core';
+import { evidenceSpec, parsers, topicsSpec, variable, type ConfigOf } from '@proctoflex/core';
 
 export const evidenceSinkSpec = {
   FRAMES_TOPIC: topicsSpec.FRAMES_TOPIC,
@@ -26,4 +26,3 @@ export const evidenceSinkSpec = {
 };
 
 export type EvidenceSinkConfig = ConfigOf<typeof evidenceSinkSpec>;
-export const loadEvidenceSinkConfig = () => loadConfig(evidenceSinkSpec, undefined, 'EVIDENCE_');

@@ -13,7 +13,8 @@ import {
   type AlertEvent,
   type FrameCaptured,
 } from '@proctoflex/core';
-import { createTestDatabase, testKafka, TestPipeline, uniqueName } from '@proctoflex/core/testing';
+import { createTestDatabase, testKafka, uniqueName } from '@proctoflex/core/testing';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
 import { scriptedExam } from '@proctoflex/ingest/sim';
 
 const kafka = testKafka();
@@ -107,7 +108,7 @@ test('an opened alert gets a sealed strip, thumbnail and clip of the frames and 
   const lateAlert = opened(honest!, 'forbidden_app', startTime + 37_000, pipeline.topics.PROCESS_TOPIC);
   await pipeline.produce('ALERTS_TOPIC', [phoneAlert, lateAlert]);
 
-  const sink = await pipeline.processAll('evidence-sink', 'ALERTS_TOPIC', env);
+  const sink = await pipeline.processAll('evidence-sink', env);
   await pipeline.caughtUp(sink, 'FRAMES_TOPIC');
   const written = await rowsWhen(6);
   assert.deepEqual(
@@ -145,7 +146,7 @@ test('an opened alert gets a sealed strip, thumbnail and clip of the frames and 
   assert.ok(!sealed.includes(clip.subarray(0, 64)), 'nothing of the clip in the clear');
 
   // A second sink of its own group replays everything: the same six files, sealed again.
-  const replay = await pipeline.processAll('evidence-sink', 'ALERTS_TOPIC', env);
+  const replay = await pipeline.processAll('evidence-sink', env);
   await pipeline.caughtUp(replay, 'FRAMES_TOPIC');
   assert.equal((await rows()).length, 6);
   assert.equal((await sharp(await open(phoneRows.get('thumbnail')!)).metadata()).width, 320);
@@ -156,7 +157,7 @@ test('an alert that comes after its frames left memory gets them read back from 
   const { startTime, candidates } = await scriptedExam(uniqueName('exam'), ['phone'], 60);
   await pipeline.produceSession(candidates[0]!.records);
   // The sink holds the last 15 s: once it has read all 60 s, the frames of second 25 are gone.
-  const sink = await pipeline.processAll('evidence-sink', 'FRAMES_TOPIC', env);
+  const sink = await pipeline.processAll('evidence-sink', env);
   await pipeline.caughtUp(sink, 'AUDIO_TOPIC');
   const alert = opened(candidates[0]!.claims, 'phone_visible', startTime + 25_000, pipeline.topics.FRAMES_TOPIC);
   await pipeline.produce('ALERTS_TOPIC', [alert]);

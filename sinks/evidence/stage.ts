@@ -15,10 +15,10 @@ import {
   type FrameCaptured,
   type Logger,
   type SessionState,
-  type StageDefinition,
+  pipelineStage,
 } from '@proctoflex/core';
 import { SessionMedia } from './buffer.ts';
-import { loadEvidenceSinkConfig } from './config.ts';
+import { evidenceSinkSpec } from './config.ts';
 import { clip, strip, thumbnail, usableFrames } from './media.ts';
 
 /** An alert whose evidence is being gathered: the frames and audio of [from, to] (capture time). */
@@ -67,217 +67,223 @@ const keyPart = (id: string) => (isEvidenceKey(id) ? id : createHash('sha256').u
  * encrypted into the evidence store and listed in PostgreSQL alert_evidence. Captures waiting for
  * their last frames are stage state, so a restart still seals them (with the frames it sees then).
  */
-export function evidenceSinkStage(): StageDefinition<EvidenceState> {
-  const config = loadEvidenceSinkConfig();
-  const screenTopics = new Set([config.PROCESS_TOPIC]);
-  return {
-    name: 'evidence-sink',
-    inputs: [config.FRAMES_TOPIC, config.AUDIO_TOPIC, config.ALERTS_TOPIC],
-    outputs: [],
-    delivery: 'exactly-once',
-    stateful: true,
-    tickIntervalMs: 1000,
-    open: ({ services, logger }) => {
-      const pool = new pg.Pool({ connectionString: services.DATABASE_URL, max: 2 });
-      // An idle client that loses its connection must not crash the process.
-      pool.on('error', () => undefined);
-      const store: EvidenceStore = new LocalEvidenceStore(config.EVIDENCE_DIR);
-      const kafka = createKafka('evidence-sink-read-back', services.KAFKA_BROKERS, logger);
-      const serde = new AvroSerde(services.SCHEMA_REGISTRY_URL);
-      const media = new Map<string, SessionMedia>();
-      const mediaOf = (sessionId: string) => {
-        let session = media.get(sessionId);
-        if (!session) {
-          session = new SessionMedia(config.EVIDENCE_BUFFER_MS);
-          media.set(sessionId, session);
-        }
-        return session;
-      };
+export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, EvidenceState>({
+  name: 'evidence-sink',
+  spec: evidenceSinkSpec,
+  variablePrefix: 'EVIDENCE_',
+  create(config) {
+    const screenTopics = new Set([config.PROCESS_TOPIC]);
+    return {
+      inputs: [config.FRAMES_TOPIC, config.AUDIO_TOPIC, config.ALERTS_TOPIC],
+      outputs: [],
+      delivery: 'exactly-once',
+      stateful: true,
+      tickIntervalMs: 1000,
+      open: ({ services, logger }) => {
+        const pool = new pg.Pool({ connectionString: services.DATABASE_URL, max: 2 });
+        // An idle client that loses its connection must not crash the process.
+        pool.on('error', () => undefined);
+        const store: EvidenceStore = new LocalEvidenceStore(config.EVIDENCE_DIR);
+        const kafka = createKafka('evidence-sink-read-back', services.KAFKA_BROKERS, logger);
+        const serde = new AvroSerde(services.SCHEMA_REGISTRY_URL);
+        const media = new Map<string, SessionMedia>();
+        const mediaOf = (sessionId: string) => {
+          let session = media.get(sessionId);
+          if (!session) {
+            session = new SessionMedia(config.EVIDENCE_BUFFER_MS);
+            media.set(sessionId, session);
+          }
+          return session;
+        };
 
-      /**
-       * The session's frames and audio of the capture's window read back from Kafka: for an alert
-       * that came after its first frames left memory (a lagging risk stage) or before this process
-       * saw them (a restart). Records are sent after their capture, so the search by send time
-       * starts at `from` less the clock skew allowed for.
-       */
-      const readBack = async (sessionId: string, capture: Capture, log: Logger): Promise<SessionMedia> => {
-        const started = Date.now();
-        const around = new SessionMedia(capture.to - capture.from);
-        const values: Buffer[] = [];
-        try {
-          await readPartitionSince(
-            kafka,
-            [config.FRAMES_TOPIC, config.AUDIO_TOPIC],
-            capture.partition,
-            capture.from - clockSkewMs,
-            (_, message) => {
-              if (message.key?.toString() === sessionId && message.value) values.push(message.value);
-            },
+        /**
+         * The session's frames and audio of the capture's window read back from Kafka: for an alert
+         * that came after its first frames left memory (a lagging risk stage) or before this process
+         * saw them (a restart). Records are sent after their capture, so the search by send time
+         * starts at `from` less the clock skew allowed for.
+         */
+        const readBack = async (sessionId: string, capture: Capture, log: Logger): Promise<SessionMedia> => {
+          const started = Date.now();
+          const around = new SessionMedia(capture.to - capture.from);
+          const values: Buffer[] = [];
+          try {
+            await readPartitionSince(
+              kafka,
+              [config.FRAMES_TOPIC, config.AUDIO_TOPIC],
+              capture.partition,
+              capture.from - clockSkewMs,
+              (_, message) => {
+                if (message.key?.toString() === sessionId && message.value) values.push(message.value);
+              },
+            );
+          } catch (error) {
+            throw new ServiceUnavailableError('Kafka did not give the evidence back', error);
+          }
+          for (const value of values) {
+            const record = (await serde.decode(value)) as FrameCaptured | AudioChunk;
+            if (record.captureTime < capture.from || record.captureTime > capture.to) continue;
+            if ('jpeg' in record) around.addFrame(record);
+            else around.addAudio(record);
+          }
+          log.info(
+            { alertId: capture.alertId, sessionId, records: values.length, ms: Date.now() - started },
+            'evidence read back from Kafka: the alert came after its media left memory',
           );
-        } catch (error) {
-          throw new ServiceUnavailableError('Kafka did not give the evidence back', error);
-        }
-        for (const value of values) {
-          const record = (await serde.decode(value)) as FrameCaptured | AudioChunk;
-          if (record.captureTime < capture.from || record.captureTime > capture.to) continue;
-          if ('jpeg' in record) around.addFrame(record);
-          else around.addAudio(record);
-        }
-        log.info(
-          { alertId: capture.alertId, sessionId, records: values.length, ms: Date.now() - started },
-          'evidence read back from Kafka: the alert came after its media left memory',
-        );
-        return around;
-      };
+          return around;
+        };
 
-      const seal = async (sessionId: string, capture: Capture, log: Logger) => {
-        const held = mediaOf(sessionId);
-        const session = capture.from < held.coveredFrom ? await readBack(sessionId, capture, log) : held;
-        let { frames, audio } = session.between(capture.source, capture.from, capture.to);
-        // A client that sends no screen frames still has its webcam's.
-        if (frames.length === 0 && capture.source === 'SCREEN')
-          ({ frames, audio } = session.between('WEBCAM', capture.from, capture.to));
-        const usable = await usableFrames(frames);
-        if (usable.length === 0) {
-          log.warn({ alertId: capture.alertId, sessionId, audioChunks: audio.length }, 'no frames to seal as evidence');
-          return;
-        }
-        const audioMs = audio.reduce((sum, chunk) => sum + chunk.durationMs, 0);
-        const files = [
-          {
-            kind: 'strip',
-            name: 'strip.jpg',
-            type: 'image/jpeg',
-            make: () => strip(usable, config.EVIDENCE_STRIP_FRAMES),
-          },
-          {
-            kind: 'thumbnail',
-            name: 'thumbnail.jpg',
-            type: 'image/jpeg',
-            make: () => thumbnail(usable, capture.moment),
-          },
-          { kind: 'clip', name: 'clip.mp4', type: 'video/mp4', make: () => clip(usable, audio) },
-        ];
-        for (const { kind, name, type, make } of files) {
-          let data: Buffer;
-          try {
-            data = await make();
-          } catch (error) {
-            // Media that cannot be made (a frame ffmpeg refuses) costs that file, not the stage.
-            log.error({ err: error, alertId: capture.alertId, kind }, 'evidence file not made');
-            continue;
+        const seal = async (sessionId: string, capture: Capture, log: Logger) => {
+          const held = mediaOf(sessionId);
+          const session = capture.from < held.coveredFrom ? await readBack(sessionId, capture, log) : held;
+          let { frames, audio } = session.between(capture.source, capture.from, capture.to);
+          // A client that sends no screen frames still has its webcam's.
+          if (frames.length === 0 && capture.source === 'SCREEN')
+            ({ frames, audio } = session.between('WEBCAM', capture.from, capture.to));
+          const usable = await usableFrames(frames);
+          if (usable.length === 0) {
+            log.warn(
+              { alertId: capture.alertId, sessionId, audioChunks: audio.length },
+              'no frames to seal as evidence',
+            );
+            return;
           }
-          const storageKey = [keyPart(capture.examId), keyPart(sessionId), keyPart(capture.alertId), name].join('/');
-          try {
-            await store.put(storageKey, encryptEvidence(config.EVIDENCE_KEY, storageKey, data));
-          } catch (error) {
-            // A full or unreachable store stalls the stage rather than losing the evidence.
-            throw new ServiceUnavailableError('the evidence store did not take the file', error);
-          }
-          try {
-            await pool.query(upsertEvidence, [
-              capture.alertId,
-              kind,
-              sessionId,
-              capture.examId,
-              storageKey,
-              type,
-              data.length,
-              kind === 'clip'
-                ? usable.length
-                : kind === 'strip'
-                  ? Math.min(usable.length, config.EVIDENCE_STRIP_FRAMES)
-                  : 1,
-              kind === 'clip' ? audioMs : 0,
-              usable[0]!.captureTime,
-              usable.at(-1)!.captureTime,
-            ]);
-          } catch (error) {
-            if (isPostgresUnavailable(error))
-              throw new ServiceUnavailableError('PostgreSQL did not take the evidence', error);
-            throw error;
-          }
-        }
-        log.info({ alertId: capture.alertId, sessionId, frames: usable.length, audioMs }, 'evidence sealed');
-      };
-
-      /** Seals the captures of `sessionId` that `isDone` selects; returns the state without them. */
-      const sealDone = async (
-        sessionId: string,
-        stored: EvidenceState,
-        isDone: (capture: Capture) => boolean,
-        log: Logger,
-      ): Promise<EvidenceState> => {
-        for (const capture of stored.captures.filter(isDone)) await seal(sessionId, capture, log);
-        return { captures: stored.captures.filter((capture) => !isDone(capture)) };
-      };
-
-      const save = (state: SessionState<EvidenceState>, id: string, value: EvidenceState) =>
-        value.captures.length > 0 ? state.set(id, value) : state.delete(id);
-
-      return Promise.resolve({
-        async processBatch(records, { state, logger: log }) {
-          const sessions = new Map<string, EvidenceState>();
-          const sessionOf = (sessionId: string) => {
-            let session = sessions.get(sessionId);
-            if (!session) {
-              session = { captures: [...(state.get(sessionId)?.captures ?? [])] };
-              sessions.set(sessionId, session);
+          const audioMs = audio.reduce((sum, chunk) => sum + chunk.durationMs, 0);
+          const files = [
+            {
+              kind: 'strip',
+              name: 'strip.jpg',
+              type: 'image/jpeg',
+              make: () => strip(usable, config.EVIDENCE_STRIP_FRAMES),
+            },
+            {
+              kind: 'thumbnail',
+              name: 'thumbnail.jpg',
+              type: 'image/jpeg',
+              make: () => thumbnail(usable, capture.moment),
+            },
+            { kind: 'clip', name: 'clip.mp4', type: 'video/mp4', make: () => clip(usable, audio) },
+          ];
+          for (const { kind, name, type, make } of files) {
+            let data: Buffer;
+            try {
+              data = await make();
+            } catch (error) {
+              // Media that cannot be made (a frame ffmpeg refuses) costs that file, not the stage.
+              log.error({ err: error, alertId: capture.alertId, kind }, 'evidence file not made');
+              continue;
             }
-            return session;
-          };
-          for (const { topic, partition, value } of records) {
-            if (topic === config.FRAMES_TOPIC) {
-              const frame = value as FrameCaptured;
-              mediaOf(frame.sessionId).addFrame(frame);
-              sessionOf(frame.sessionId);
-            } else if (topic === config.AUDIO_TOPIC) {
-              const chunk = value as AudioChunk;
-              mediaOf(chunk.sessionId).addAudio(chunk);
-              sessionOf(chunk.sessionId);
-            } else {
-              const alert = value as AlertEvent;
-              if (alert.action !== 'OPENED') continue;
-              const captures = sessionOf(alert.sessionId).captures;
-              if (captures.some((capture) => capture.alertId === alert.alertId)) continue;
-              captures.push({
-                alertId: alert.alertId,
-                examId: alert.examId,
-                source: alert.evidence.some((ref) => screenTopics.has(ref.topic)) ? 'SCREEN' : 'WEBCAM',
-                moment: alert.eventTime,
-                from: alert.eventTime - config.EVIDENCE_BEFORE_MS,
-                to: alert.eventTime + config.EVIDENCE_AFTER_MS,
-                dueAt: Date.now() + config.EVIDENCE_AFTER_MS + config.EVIDENCE_BUFFER_MS,
-                partition,
-              });
+            const storageKey = [keyPart(capture.examId), keyPart(sessionId), keyPart(capture.alertId), name].join('/');
+            try {
+              await store.put(storageKey, encryptEvidence(config.EVIDENCE_KEY, storageKey, data));
+            } catch (error) {
+              // A full or unreachable store stalls the stage rather than losing the evidence.
+              throw new ServiceUnavailableError('the evidence store did not take the file', error);
+            }
+            try {
+              await pool.query(upsertEvidence, [
+                capture.alertId,
+                kind,
+                sessionId,
+                capture.examId,
+                storageKey,
+                type,
+                data.length,
+                kind === 'clip'
+                  ? usable.length
+                  : kind === 'strip'
+                    ? Math.min(usable.length, config.EVIDENCE_STRIP_FRAMES)
+                    : 1,
+                kind === 'clip' ? audioMs : 0,
+                usable[0]!.captureTime,
+                usable.at(-1)!.captureTime,
+              ]);
+            } catch (error) {
+              if (isPostgresUnavailable(error))
+                throw new ServiceUnavailableError('PostgreSQL did not take the evidence', error);
+              throw error;
             }
           }
-          // A capture is complete once the session's media (capture time) has passed its end.
-          for (const [sessionId, session] of sessions) {
-            const complete = mediaOf(sessionId).complete;
-            save(state, sessionId, await sealDone(sessionId, session, (capture) => capture.to <= complete, log));
-          }
-          forgetQuietSessions();
-          return [];
-        },
-        /** Sessions that went quiet: their captures are sealed with what arrived, once due. */
-        async tick({ state, now, sessionsCaughtUp, logger: log }) {
-          for (const sessionId of sessionsCaughtUp(config.FRAMES_TOPIC)) {
-            const stored = state.get(sessionId);
-            if (!stored?.captures.some((capture) => capture.dueAt <= now)) continue;
-            save(state, sessionId, await sealDone(sessionId, stored, (capture) => capture.dueAt <= now, log));
-          }
-          return [];
-        },
-        close: () => pool.end(),
-      });
+          log.info({ alertId: capture.alertId, sessionId, frames: usable.length, audioMs }, 'evidence sealed');
+        };
 
-      /** Drops the media of sessions far behind the newest capture time seen: they ended or moved away. */
-      function forgetQuietSessions() {
-        const newest = Math.max(0, ...[...media.values()].map((session) => session.newest));
-        for (const [sessionId, session] of media)
-          if (session.newest < newest - 3 * config.EVIDENCE_BUFFER_MS) media.delete(sessionId);
-      }
-    },
-  };
-}
+        /** Seals the captures of `sessionId` that `isDone` selects; returns the state without them. */
+        const sealDone = async (
+          sessionId: string,
+          stored: EvidenceState,
+          isDone: (capture: Capture) => boolean,
+          log: Logger,
+        ): Promise<EvidenceState> => {
+          for (const capture of stored.captures.filter(isDone)) await seal(sessionId, capture, log);
+          return { captures: stored.captures.filter((capture) => !isDone(capture)) };
+        };
+
+        const save = (state: SessionState<EvidenceState>, id: string, value: EvidenceState) =>
+          value.captures.length > 0 ? state.set(id, value) : state.delete(id);
+
+        return Promise.resolve({
+          async processBatch(records, { state, logger: log }) {
+            const sessions = new Map<string, EvidenceState>();
+            const sessionOf = (sessionId: string) => {
+              let session = sessions.get(sessionId);
+              if (!session) {
+                session = { captures: [...(state.get(sessionId)?.captures ?? [])] };
+                sessions.set(sessionId, session);
+              }
+              return session;
+            };
+            for (const { topic, partition, value } of records) {
+              if (topic === config.FRAMES_TOPIC) {
+                const frame = value as FrameCaptured;
+                mediaOf(frame.sessionId).addFrame(frame);
+                sessionOf(frame.sessionId);
+              } else if (topic === config.AUDIO_TOPIC) {
+                const chunk = value as AudioChunk;
+                mediaOf(chunk.sessionId).addAudio(chunk);
+                sessionOf(chunk.sessionId);
+              } else {
+                const alert = value as AlertEvent;
+                if (alert.action !== 'OPENED') continue;
+                const captures = sessionOf(alert.sessionId).captures;
+                if (captures.some((capture) => capture.alertId === alert.alertId)) continue;
+                captures.push({
+                  alertId: alert.alertId,
+                  examId: alert.examId,
+                  source: alert.evidence.some((ref) => screenTopics.has(ref.topic)) ? 'SCREEN' : 'WEBCAM',
+                  moment: alert.eventTime,
+                  from: alert.eventTime - config.EVIDENCE_BEFORE_MS,
+                  to: alert.eventTime + config.EVIDENCE_AFTER_MS,
+                  dueAt: Date.now() + config.EVIDENCE_AFTER_MS + config.EVIDENCE_BUFFER_MS,
+                  partition,
+                });
+              }
+            }
+            // A capture is complete once the session's media (capture time) has passed its end.
+            for (const [sessionId, session] of sessions) {
+              const complete = mediaOf(sessionId).complete;
+              save(state, sessionId, await sealDone(sessionId, session, (capture) => capture.to <= complete, log));
+            }
+            forgetQuietSessions();
+            return [];
+          },
+          /** Sessions that went quiet: their captures are sealed with what arrived, once due. */
+          async tick({ state, now, sessionsCaughtUp, logger: log }) {
+            for (const sessionId of sessionsCaughtUp(config.FRAMES_TOPIC)) {
+              const stored = state.get(sessionId);
+              if (!stored?.captures.some((capture) => capture.dueAt <= now)) continue;
+              save(state, sessionId, await sealDone(sessionId, stored, (capture) => capture.dueAt <= now, log));
+            }
+            return [];
+          },
+          close: () => pool.end(),
+        });
+
+        /** Drops the media of sessions far behind the newest capture time seen: they ended or moved away. */
+        function forgetQuietSessions() {
+          const newest = Math.max(0, ...[...media.values()].map((session) => session.newest));
+          for (const [sessionId, session] of media)
+            if (session.newest < newest - 3 * config.EVIDENCE_BUFFER_MS) media.delete(sessionId);
+        }
+      },
+    };
+  },
+});

@@ -1,8 +1,7 @@
-import { loadConfig, topicsSpec, type ConfigOf } from '@proctoflex/core';
+import { topicsSpec, type ConfigOf } from '@proctoflex/core';
 
 export const alertsSinkSpec = {
   ALERTS_TOPIC: topicsSpec.ALERTS_TOPIC,
 };
 
 export type AlertsSinkConfig = ConfigOf<typeof alertsSinkSpec>;
-export const loadAlertsSinkConfig = () => loadConfig(alertsSinkSpec);

@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import pg from 'pg';
-import type { AlertEvent } from '@proctoflex/core';
+import { alertsChannel, type AlertEvent, type AlertNotice } from '@proctoflex/core';
 import {
   committedOffsetTotal,
   createTestDatabase,
   TcpLink,
   testKafka,
-  TestPipeline,
   uniqueName,
   stageRetries,
   waitUntil,
   withAdmin,
 } from '@proctoflex/core/testing';
-import { alertsChannel, type AlertNotice } from './stage.ts';
+import { TestPipeline } from '@proctoflex/pipeline/testing';
 
 const kafka = testKafka();
 const t0 = Date.now() - 600_000;
@@ -63,7 +62,7 @@ test('alerts in PostgreSQL follow the stream; older and replayed events, and pro
   ];
   // The same session for both keeps the events of each alert in order on one partition.
   await pipeline.produce('ALERTS_TOPIC', events, () => 'one-session');
-  await pipeline.processAll('alerts-sink', 'ALERTS_TOPIC', { DATABASE_URL: database.url });
+  await pipeline.processAll('alerts-sink', { DATABASE_URL: database.url });
 
   const alerts = async () =>
     (
@@ -103,7 +102,7 @@ test('alerts in PostgreSQL follow the stream; older and replayed events, and pro
   // A proctor confirms the closed alert; then a fresh sink replays the whole stream.
   await database.pool.query("UPDATE alerts SET review_status = 'confirmed' WHERE id = $1", [closing]);
   const historyBefore = await history();
-  await pipeline.processAll('alerts-sink', 'ALERTS_TOPIC', { DATABASE_URL: database.url });
+  await pipeline.processAll('alerts-sink', { DATABASE_URL: database.url });
   assert.deepEqual(
     await alerts(),
     expected.map((alert) => (alert.id === closing ? { ...alert, review_status: 'confirmed' } : alert)),

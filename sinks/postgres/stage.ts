@@ -1,23 +1,13 @@
 import pg from 'pg';
 import {
+  alertsChannel,
   isPostgresUnavailable,
+  pipelineStage,
   ServiceUnavailableError,
   type AlertEvent,
-  type StageDefinition,
+  type AlertNotice,
 } from '@proctoflex/core';
-import { loadAlertsSinkConfig } from './config.ts';
-
-/** The channel the API listens on for alerts to push to proctors (payload: AlertNotice JSON). */
-export const alertsChannel = 'alerts';
-
-/** What a NOTIFY on `alertsChannel` carries: enough for the API to fetch and push the alert. */
-export interface AlertNotice {
-  readonly alertId: string;
-  readonly sessionId: string;
-  readonly examId: string;
-  readonly action: AlertEvent['action'];
-  readonly revision: number;
-}
+import { alertsSinkSpec } from './config.ts';
 
 /**
  * A newer revision replaces the pipeline's fields of the alert; an older or replayed one changes
@@ -43,74 +33,76 @@ ON CONFLICT (alert_id, revision) DO NOTHING`;
  * and `alert_history` (one row per revision), and NOTIFYs `alertsChannel` of each change, in one
  * transaction per batch; offsets are committed after it. Replays and restarts change nothing already written.
  */
-export function alertsSinkStage(): StageDefinition {
-  const config = loadAlertsSinkConfig();
-  return {
-    name: 'alerts-sink',
-    inputs: [config.ALERTS_TOPIC],
-    outputs: [],
-    delivery: 'at-least-once',
-    stateful: false,
-    open: ({ services }) => {
-      const pool = new pg.Pool({ connectionString: services.DATABASE_URL, max: 2 });
-      // An idle client that loses its connection must not crash the process.
-      pool.on('error', () => undefined);
-      return Promise.resolve({
-        async processBatch(records) {
-          const client = await pool.connect().catch((error: unknown) => {
-            throw new ServiceUnavailableError('PostgreSQL is unavailable', error);
-          });
-          try {
-            await client.query('BEGIN');
-            for (const { value } of records) {
-              const alert = value as AlertEvent;
-              const { rowCount } = await client.query(upsertAlert, [
-                alert.alertId,
-                alert.sessionId,
-                alert.examId,
-                alert.candidateId,
-                alert.rule,
-                alert.action === 'CLOSED' ? 'closed' : 'open',
-                alert.severity,
-                alert.description,
-                alert.revision,
-                alert.startSeq,
-                alert.startTime,
-                alert.endTime,
-                JSON.stringify(alert.evidence),
-                JSON.stringify(alert.scores),
-              ]);
-              await client.query(insertHistory, [
-                alert.alertId,
-                alert.revision,
-                alert.action,
-                alert.severity,
-                alert.description,
-                alert.eventTime,
-              ]);
-              // Only what changed is news: a replayed or older event stays quiet.
-              if (rowCount === 0) continue;
-              const notice: AlertNotice = {
-                alertId: alert.alertId,
-                sessionId: alert.sessionId,
-                examId: alert.examId,
-                action: alert.action,
-                revision: alert.revision,
-              };
-              await client.query('SELECT pg_notify($1, $2)', [alertsChannel, JSON.stringify(notice)]);
+export const alertsSinkStage = pipelineStage({
+  name: 'alerts-sink',
+  spec: alertsSinkSpec,
+  create(config) {
+    return {
+      inputs: [config.ALERTS_TOPIC],
+      outputs: [],
+      delivery: 'at-least-once',
+      stateful: false,
+      open: ({ services }) => {
+        const pool = new pg.Pool({ connectionString: services.DATABASE_URL, max: 2 });
+        // An idle client that loses its connection must not crash the process.
+        pool.on('error', () => undefined);
+        return Promise.resolve({
+          async processBatch(records) {
+            const client = await pool.connect().catch((error: unknown) => {
+              throw new ServiceUnavailableError('PostgreSQL is unavailable', error);
+            });
+            try {
+              await client.query('BEGIN');
+              for (const { value } of records) {
+                const alert = value as AlertEvent;
+                const { rowCount } = await client.query(upsertAlert, [
+                  alert.alertId,
+                  alert.sessionId,
+                  alert.examId,
+                  alert.candidateId,
+                  alert.rule,
+                  alert.action === 'CLOSED' ? 'closed' : 'open',
+                  alert.severity,
+                  alert.description,
+                  alert.revision,
+                  alert.startSeq,
+                  alert.startTime,
+                  alert.endTime,
+                  JSON.stringify(alert.evidence),
+                  JSON.stringify(alert.scores),
+                ]);
+                await client.query(insertHistory, [
+                  alert.alertId,
+                  alert.revision,
+                  alert.action,
+                  alert.severity,
+                  alert.description,
+                  alert.eventTime,
+                ]);
+                // Only what changed is news: a replayed or older event stays quiet.
+                if (rowCount === 0) continue;
+                const notice: AlertNotice = {
+                  alertId: alert.alertId,
+                  sessionId: alert.sessionId,
+                  examId: alert.examId,
+                  action: alert.action,
+                  revision: alert.revision,
+                };
+                await client.query('SELECT pg_notify($1, $2)', [alertsChannel, JSON.stringify(notice)]);
+              }
+              await client.query('COMMIT');
+              return [];
+            } catch (error) {
+              await client.query('ROLLBACK').catch(() => undefined);
+              if (isPostgresUnavailable(error)) throw new ServiceUnavailableError('PostgreSQL failed the batch', error);
+              throw error;
+            } finally {
+              client.release();
             }
-            await client.query('COMMIT');
-            return [];
-          } catch (error) {
-            await client.query('ROLLBACK').catch(() => undefined);
-            if (isPostgresUnavailable(error)) throw new ServiceUnavailableError('PostgreSQL failed the batch', error);
-            throw error;
-          } finally {
-            client.release();
-          }
-        },
-        close: () => pool.end(),
-      });
-    },
-  };
-}
+          },
+          close: () => pool.end(),
+        });
+      },
+    };
+  },
+});

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { ExamPolicy } from '@proctoflex/core';
-import { ruleDefaults } from '@proctoflex/risk/rules';
+import { ruleDefaults, type ExamPolicy } from '@proctoflex/core';
+
 import { audit } from '../audit.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import pg from 'pg';
-import type { AvroSerde, Logger, RiskUpdate } from '@proctoflex/core';
-import { alertsChannel, type AlertNotice } from '@proctoflex/sink-postgres';
+import { alertsChannel, type AvroSerde, type Logger, type RiskUpdate, type AlertNotice } from '@proctoflex/core';
 
 /** One live event: an alert that changed, or a session's new risk. */
 export type LiveEvent =

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ExamPolicy } from '@proctoflex/core';
-import { mintIngestToken } from '@proctoflex/ingest';
+import { type ExamPolicy, mintIngestToken } from '@proctoflex/core';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
 import { publishSessionStatus } from './status.ts';

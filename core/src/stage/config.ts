@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { loadConfig, parsers, topicsSpec, variable, type ConfigOf } from '../config.ts';
+import { parsers, topicsSpec, variable, type ConfigOf } from '../config.ts';
 
 /** How the runner runs any stage; each stage adds its own variables in its config.ts. */
 export const stageRunnerSpec = {
@@ -44,9 +44,8 @@ export const stageRunnerSpec = {
 
 export type StageRunnerConfig = ConfigOf<typeof stageRunnerSpec>;
 
-/** The runner's variables; a stage's own default batch size (StageDefinition.batchMaxRecords) replaces 500. */
-export function loadStageRunnerConfig(env?: NodeJS.ProcessEnv, batchMaxRecords?: number): StageRunnerConfig {
-  if (batchMaxRecords === undefined) return loadConfig(stageRunnerSpec, env, 'STAGE_');
-  const batchVariable = { ...stageRunnerSpec.STAGE_BATCH_MAX_RECORDS, defaultValue: String(batchMaxRecords) };
-  return loadConfig({ ...stageRunnerSpec, STAGE_BATCH_MAX_RECORDS: batchVariable }, env, 'STAGE_');
-}
+/** A stage's batch size default (STAGE_BATCH_MAX_RECORDS), for a stage's own spec to re-declare. */
+export const batchMaxRecordsDefault = (records: number) => ({
+  ...stageRunnerSpec.STAGE_BATCH_MAX_RECORDS,
+  defaultValue: String(records),
+});

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.ts';
-import type { ServicesConfig } from '../config.ts';
+import type { ConfigOf, ConfigSpec, ServicesConfig } from '../config.ts';
 
 /** A decoded input record, with where it came from. */
 export interface InputRecord<Value = unknown> {
@@ -111,11 +111,6 @@ export interface StageDefinition<State = never> {
    * for sinks, whose handler writes elsewhere idempotently. Such a stage keeps no state.
    */
   readonly delivery: 'exactly-once' | 'at-least-once';
-  /**
-   * Default of STAGE_BATCH_MAX_RECORDS for this stage (500 otherwise): inference stages take
-   * fewer, since a batch is one model call and its records wait for the whole of it.
-   */
-  readonly batchMaxRecords?: number;
   /** How often (processing time) the handler's tick runs; exactly-once stages only. */
   readonly tickIntervalMs?: number;
   /** Keeps per-session state in the compacted changelog proctor.state.<name>.v1. */
@@ -123,6 +118,30 @@ export interface StageDefinition<State = never> {
   /** Builds the handler once per process: loads models, opens clients, reads its config. */
   open(context: StageContext): Promise<StageHandler<State>>;
 }
+
+/**
+ * A stage as a pipeline registers it: its name, its own variables, and how its definition is
+ * built from them. The stage process validates these variables together with the runner's and
+ * the services' (one loadConfig), then calls `create` once.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each stage has its own state type
+export interface PipelineStage<Spec extends ConfigSpec = ConfigSpec, State = any> {
+  readonly name: string;
+  /**
+   * The stage's variables (topics, models, tuning). It may re-declare a runner variable with its
+   * own default: inference stages take smaller batches (STAGE_BATCH_MAX_RECORDS), since a batch
+   * is one model call and its records wait for the whole of it.
+   */
+  readonly spec: Spec;
+  /** Unknown variables with this prefix (e.g. FACE_) are refused: a typo must not leave a default in force. */
+  readonly variablePrefix?: string;
+  create(config: ConfigOf<Spec>): Omit<StageDefinition<State>, 'name'>;
+}
+
+/** Declares a pipeline stage, its config's type inferred from its spec. */
+export const pipelineStage = <Spec extends ConfigSpec, State = never>(
+  stage: PipelineStage<Spec, State>,
+): PipelineStage<Spec, State> => stage;
 
 export function changelogTopicOf(stageName: string): string {
   return `proctor.state.${stageName}.v1`;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { Partitioners } from 'kafkajs';
 import pg from 'pg';
-import type { SessionEvent } from '../contracts.ts';
+import type { SessionEvent } from '../contracts/records.ts';
+import { loadConfig } from '../config.ts';
 import { ServiceUnavailableError } from '../errors.ts';
 import { createLogger } from '../logger.ts';
 import { createMetricsRegistry } from '../metrics.ts';
@@ -16,7 +17,7 @@ import {
   waitForGroupCaughtUp,
   withAdmin,
 } from '../testing/index.ts';
-import { loadStageRunnerConfig } from './config.ts';
+import { stageRunnerSpec } from './config.ts';
 import type { StageDefinition } from './definition.ts';
 import { StageRunner } from './runner.ts';
 
@@ -60,8 +61,8 @@ async function run<State>(t: test.TestContext, definition: StageDefinition<State
   const runner = new StageRunner(
     definition,
     {
-      services,
-      runner: loadStageRunnerConfig({
+      ...services,
+      ...loadConfig(stageRunnerSpec, {
         STAGE_INSTANCE_ID: 'in-process',
         STAGE_HTTP_PORT: '0',
         DLQ_TOPIC: dlq,

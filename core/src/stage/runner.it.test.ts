@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { Partitioners, type Kafka, type Message } from 'kafkajs';
-import type { DeadLetter, SessionEvent } from '../contracts.ts';
+import type { DeadLetter, SessionEvent } from '../contracts/records.ts';
 import { AvroSerde } from '../serde.ts';
 import { createTopics } from '../topics.ts';
 import {
   killStage,
   readTopicToEnd,
   servicesConfig,
-  spawnStage,
+  spawnFixtureStage,
   testKafka,
   uniqueName,
   waitForGroupCaughtUp,
@@ -102,14 +102,14 @@ test('exactly once under SIGKILL: two instances, one killed and restarted three 
   const messages = encodeEvents(serde, input, total);
   await produce(kafka, input, messages);
 
-  const steady = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'steady' });
-  let crashing = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'crashing' });
+  const steady = spawnFixtureStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'steady' });
+  let crashing = spawnFixtureStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'crashing' });
   t.after(() => stopAll([steady, crashing]));
   await Promise.all([steady.started, crashing.started]);
   for (let kill = 0; kill < 3; kill += 1) {
     await waitForOutput(output, ((kill + 1) * total) / 5);
     await killStage(crashing);
-    crashing = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'crashing' });
+    crashing = spawnFixtureStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'crashing' });
     await crashing.started;
   }
   await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
@@ -131,13 +131,13 @@ test('state survives: a counting stage killed mid-stream resumes on another inst
   const total = 60_000;
   await produce(kafka, input, encodeEvents(serde, input, total));
 
-  const first = spawnStage('fixture-count', { ...env, STAGE_INSTANCE_ID: 'first' });
+  const first = spawnFixtureStage('fixture-count', { ...env, STAGE_INSTANCE_ID: 'first' });
   t.after(() => stopAll([first]));
   await first.started;
   await waitForCommitted(`proctoflex.${stageName}`, input, total / 3);
   await killStage(first);
 
-  const second = spawnStage('fixture-count', { ...env, STAGE_INSTANCE_ID: 'second' });
+  const second = spawnFixtureStage('fixture-count', { ...env, STAGE_INSTANCE_ID: 'second' });
   t.after(() => stopAll([second]));
   await second.started;
   await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
@@ -173,7 +173,7 @@ test('poison records: 1,000 bad records among 100,000 go to the dead-letter topi
   [...undecodable, ...failing].forEach((bad, index) => mixed.splice((index * 101) % mixed.length, 0, bad));
   await produce(kafka, input, mixed);
 
-  const stage = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'only' });
+  const stage = spawnFixtureStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'only' });
   t.after(() => stopAll([stage]));
   await stage.started;
   await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
@@ -208,7 +208,7 @@ test('a handler call slower than two session timeouts: the instance stays in its
   await produce(kafka, input, messages);
 
   // 15 s a call against a 6 s session timeout.
-  const stage = spawnStage('fixture-copy', {
+  const stage = spawnFixtureStage('fixture-copy', {
     ...env,
     STAGE_INSTANCE_ID: 'only',
     STAGE_BATCH_MAX_RECORDS: '600',
@@ -235,11 +235,11 @@ test('scale-out: a second instance takes over partitions; nothing lost or repeat
   const messages = encodeEvents(serde, input, total);
   await produce(kafka, input, messages);
 
-  const first = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'first' });
+  const first = spawnFixtureStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'first' });
   t.after(() => stopAll([first]));
   const firstPort = await first.started;
   await waitForOutput(output, total / 4);
-  const second = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'second' });
+  const second = spawnFixtureStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'second' });
   t.after(() => stopAll([second]));
   const secondPort = await second.started;
   await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
@@ -266,7 +266,11 @@ test('graceful stop: SIGTERM under load exits 0 with offsets committed for every
   await produce(kafka, input, messages);
 
   // Small fetches, so that SIGTERM finds work in flight and more still to fetch.
-  const stage = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'only', STAGE_FETCH_MAX_BYTES: '32768' });
+  const stage = spawnFixtureStage('fixture-copy', {
+    ...env,
+    STAGE_INSTANCE_ID: 'only',
+    STAGE_FETCH_MAX_BYTES: '32768',
+  });
   await stage.started;
   await waitForOutput(output, total / 4);
   stage.child.kill('SIGTERM');
@@ -279,7 +283,7 @@ test('graceful stop: SIGTERM under load exits 0 with offsets committed for every
   assert.ok(emitted.length < total, 'stopped mid-stream');
   assert.equal(committedTotal, emitted.length, 'committed input offsets cover exactly what was emitted');
 
-  const resumed = spawnStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'only' });
+  const resumed = spawnFixtureStage('fixture-copy', { ...env, STAGE_INSTANCE_ID: 'only' });
   t.after(() => stopAll([resumed]));
   await resumed.started;
   await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);

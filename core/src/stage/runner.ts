@@ -3,7 +3,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer
 import { Partitioners } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { ServicesConfig } from '../config.ts';
-import type { DeadLetter, SessionStatus } from '../contracts.ts';
+import type { DeadLetter, SessionStatus } from '../contracts/records.ts';
 import { DecodeError } from '../errors.ts';
 import { createKafka } from '../kafka.ts';
 import type { Logger } from '../logger.ts';
@@ -110,20 +110,16 @@ export class StageRunner<State = never> {
 
   constructor(
     private readonly definition: StageDefinition<State>,
-    private readonly config: { services: ServicesConfig; runner: StageRunnerConfig },
+    private readonly config: ServicesConfig & StageRunnerConfig,
     logger: Logger,
     private readonly registry: Registry,
   ) {
-    this.logger = logger.child({ stage: definition.name, instance: config.runner.STAGE_INSTANCE_ID });
+    this.logger = logger.child({ stage: definition.name, instance: config.STAGE_INSTANCE_ID });
     this.metrics = createStageMetrics(registry);
-    this.kafka = createKafka(
-      `${definition.name}.${config.runner.STAGE_INSTANCE_ID}`,
-      config.services.KAFKA_BROKERS,
-      this.logger,
-    );
-    this.serde = new AvroSerde(config.services.SCHEMA_REGISTRY_URL);
+    this.kafka = createKafka(`${definition.name}.${config.STAGE_INSTANCE_ID}`, config.KAFKA_BROKERS, this.logger);
+    this.serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
     this.tables = new Map(
-      [...(definition.tables ?? []), config.runner.SESSION_STATUS_TOPIC].map((topic) => [
+      [...(definition.tables ?? []), config.SESSION_STATUS_TOPIC].map((topic) => [
         topic,
         new TableReader(this.kafka, this.serde, topic, this.logger),
       ]),
@@ -150,7 +146,7 @@ export class StageRunner<State = never> {
   };
 
   private get heartbeatIntervalMs(): number {
-    return Math.max(500, Math.floor(this.config.runner.STAGE_SESSION_TIMEOUT_MS / 6));
+    return Math.max(500, Math.floor(this.config.STAGE_SESSION_TIMEOUT_MS / 6));
   }
 
   private get exactlyOnce(): boolean {
@@ -159,11 +155,7 @@ export class StageRunner<State = never> {
 
   async start(): Promise<void> {
     const { definition, config } = this;
-    const { server, port } = await startOperationsServer(
-      config.runner.STAGE_HTTP_PORT,
-      this.registry,
-      () => this.ready,
-    );
+    const { server, port } = await startOperationsServer(config.STAGE_HTTP_PORT, this.registry, () => this.ready);
     this.server = server;
     this.httpPort = port;
     if (definition.stateful && !this.exactlyOnce) {
@@ -174,21 +166,21 @@ export class StageRunner<State = never> {
     await this.retry('register schemas', async () => {
       for (const output of definition.outputs)
         await this.serde.registerTopic({ name: output.topic, schema: output.schema });
-      await this.serde.registerTopic({ name: config.runner.DLQ_TOPIC, schema: 'DeadLetter' });
+      await this.serde.registerTopic({ name: config.DLQ_TOPIC, schema: 'DeadLetter' });
     });
     if (definition.stateful) await this.retry('create changelog', () => this.ensureChangelog());
     await this.retry('load tables', () => Promise.all([...this.tables.values()].map((table) => table.load())));
-    this.handler = await definition.open({ services: config.services, logger: this.logger, metrics: this.registry });
+    this.handler = await definition.open({ services: config, logger: this.logger, metrics: this.registry });
 
     await this.retry('connect producer', () => this.connectProducer());
 
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       readUncommitted: false,
-      maxWaitTimeInMs: Math.max(config.runner.STAGE_BATCH_LINGER_MS, 100),
-      maxBytes: config.runner.STAGE_FETCH_MAX_BYTES,
-      maxBytesPerPartition: Math.min(config.runner.STAGE_FETCH_MAX_BYTES, 2 * 1024 * 1024),
-      sessionTimeout: config.runner.STAGE_SESSION_TIMEOUT_MS,
+      maxWaitTimeInMs: Math.max(config.STAGE_BATCH_LINGER_MS, 100),
+      maxBytes: config.STAGE_FETCH_MAX_BYTES,
+      maxBytesPerPartition: Math.min(config.STAGE_FETCH_MAX_BYTES, 2 * 1024 * 1024),
+      sessionTimeout: config.STAGE_SESSION_TIMEOUT_MS,
       heartbeatInterval: this.heartbeatIntervalMs,
     });
     this.consumer = consumer;
@@ -247,7 +239,7 @@ export class StageRunner<State = never> {
       idempotent: true,
       maxInFlightRequests: 1,
       ...(this.exactlyOnce && {
-        transactionalId: `${this.definition.name}.${this.config.runner.STAGE_INSTANCE_ID}`,
+        transactionalId: `${this.definition.name}.${this.config.STAGE_INSTANCE_ID}`,
         transactionTimeout: 30_000,
       }),
       // A transaction that starts right after the previous commit meets CONCURRENT_TRANSACTIONS
@@ -328,7 +320,7 @@ export class StageRunner<State = never> {
     if (Number(batch.offsetLag()) === 0) this.caughtUp.add(position);
     else this.caughtUp.delete(position);
     await this.restores.get(batch.partition);
-    const sliceSize = this.config.runner.STAGE_BATCH_MAX_RECORDS;
+    const sliceSize = this.config.STAGE_BATCH_MAX_RECORDS;
     for (let start = 0; start === 0 || start < batch.messages.length; start += sliceSize) {
       if (!payload.isRunning() || payload.isStale()) return;
       const slice = batch.messages.slice(start, start + sliceSize);
@@ -347,8 +339,8 @@ export class StageRunner<State = never> {
           done: { resolve, reject },
         });
         const records = this.pending.reduce((sum, pending) => sum + pending.envelopes.length, 0);
-        const full = records >= this.config.runner.STAGE_BATCH_MAX_RECORDS;
-        this.scheduleFlush(full || this.stopping ? 0 : this.config.runner.STAGE_BATCH_LINGER_MS);
+        const full = records >= this.config.STAGE_BATCH_MAX_RECORDS;
+        this.scheduleFlush(full || this.stopping ? 0 : this.config.STAGE_BATCH_LINGER_MS);
       });
       payload.resolveOffset(lastOffset);
     }
@@ -361,7 +353,7 @@ export class StageRunner<State = never> {
   private async decode(topic: string, partition: number, messages: KafkaMessage[]) {
     const envelopes: Envelope[] = [];
     const deadLetters: Message[] = [];
-    const statusTopic = this.config.runner.SESSION_STATUS_TOPIC;
+    const statusTopic = this.config.SESSION_STATUS_TOPIC;
     const statuses = this.tables.get(statusTopic)!;
     for (const [index, message] of messages.entries()) {
       if (index % 1000 === 999) await yieldToEventLoop();
@@ -508,7 +500,7 @@ export class StageRunner<State = never> {
         await processChunk(chunk.slice(middle));
       }
     };
-    const chunkSize = this.config.runner.STAGE_BATCH_MAX_RECORDS;
+    const chunkSize = this.config.STAGE_BATCH_MAX_RECORDS;
     for (let start = 0; start < envelopes.length; start += chunkSize) {
       await processChunk(envelopes.slice(start, start + chunkSize));
       // A long flush must not look like a dead instance; a lost membership stops it here.
@@ -525,7 +517,7 @@ export class StageRunner<State = never> {
     deadLetters: Message[],
   ): Promise<void> {
     const topicMessages = [...processed.outputsByTopic].map(([topic, messages]) => ({ topic, messages }));
-    if (deadLetters.length > 0) topicMessages.push({ topic: this.config.runner.DLQ_TOPIC, messages: deadLetters });
+    if (deadLetters.length > 0) topicMessages.push({ topic: this.config.DLQ_TOPIC, messages: deadLetters });
     const changelog = processed.state.changelogRecords();
     if (changelog.length > 0) {
       topicMessages.push({ topic: changelogTopicOf(this.definition.name), messages: changelog });
@@ -615,7 +607,7 @@ export class StageRunner<State = never> {
     };
     return {
       key: message.key,
-      value: this.serde.encode(this.config.runner.DLQ_TOPIC, deadLetter),
+      value: this.serde.encode(this.config.DLQ_TOPIC, deadLetter),
       headers: { sourceTopic: topic, errorType },
     };
   }

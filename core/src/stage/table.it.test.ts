@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { Partitioners } from 'kafkajs';
-import type { SessionEvent } from '../contracts.ts';
+import type { SessionEvent } from '../contracts/records.ts';
 import { AvroSerde } from '../serde.ts';
 import { createTopics } from '../topics.ts';
 import {
   examPolicy,
   readTopicToEnd,
   servicesConfig,
-  spawnStage,
+  spawnFixtureStage,
   testKafka,
   uniqueName,
   withAdmin,
@@ -72,7 +72,7 @@ test(
     await sendEvent('exam-a');
     await sendEvent('exam-b');
     await sendEvent('exam-none');
-    const stage = spawnStage('fixture-lookup', {
+    const stage = spawnFixtureStage('fixture-lookup', {
       STAGE_NAME: uniqueName('it-lookup'),
       FIXTURE_INPUT_TOPIC: input!,
       FIXTURE_TABLE_TOPIC: table!,

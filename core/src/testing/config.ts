@@ -1,4 +1,4 @@
-import { loadConfig, parsers, variable } from '../config.ts';
+import { parsers, variable } from '../config.ts';
 
 /** Variables of the fixture stages (testing/stages.ts), set by the tests that spawn them. */
 export const fixtureSpec = {
@@ -12,5 +12,3 @@ export const fixtureSpec = {
     '0',
   ),
 };
-
-export const loadFixtureConfig = () => loadConfig(fixtureSpec);

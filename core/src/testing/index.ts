@@ -15,8 +15,8 @@ import { partitionEnds, readPartitionsToEnd } from '../read-to-end.ts';
 
 /** Shared helpers for integration tests, which run against the services infra/up started. */
 
-export { spawnStage, killStage, type StageProcess } from './stage-process.ts';
-export { processorInputs, stageInputs, TestPipeline, topicOfKind, type TopicVariable } from './pipeline.ts';
+export { spawnFixtureStage, spawnStage, killStage, type StageProcess } from './stage-process.ts';
+export { createTestTopics, TestTopics, topicOfKind, type TopicVariable } from './topics.ts';
 export { examPolicy } from './policies.ts';
 export { TcpLink } from './tcp-link.ts';
 

@@ -1,4 +1,4 @@
-import type { ExamPolicy } from '../contracts.ts';
+import type { ExamPolicy } from '../contracts/records.ts';
 
 /** An exam's policy as the API publishes it: a STANDARD exam open for the next hour, nothing allowed. */
 export function examPolicy(examId: string, changes: Partial<ExamPolicy> = {}): ExamPolicy {

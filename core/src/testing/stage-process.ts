@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { repoPath } from '../paths.ts';
 
-/** A stage run as its own process, the way production runs it (`npm run stage -- <name>`). */
+/** A stage run as its own process, the way production runs it (a stage binary, e.g. `npm run stage -- <name>`). */
 export interface StageProcess {
   readonly child: ChildProcess;
   /** Resolves with the operations port once the stage consumes. */
@@ -12,8 +12,9 @@ export interface StageProcess {
   output(): string;
 }
 
-export function spawnStage(name: string, env: Record<string, string>): StageProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', repoPath('core/src/bin/stage.ts'), name], {
+/** Runs stage `name` of the stage binary `binary` (a path from the repository root) with `env` on top of this process's. */
+export function spawnStage(binary: string, name: string, env: Record<string, string>): StageProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', repoPath(binary), name], {
     cwd: repoPath('.'),
     // The broker's smallest session timeout: a killed instance's partitions move on within seconds.
     // eslint-disable-next-line no-restricted-properties -- the stage gets this environment plus the test's
@@ -42,3 +43,7 @@ export async function killStage(stage: StageProcess): Promise<void> {
   stage.child.kill('SIGKILL');
   await stage.exited;
 }
+
+/** Runs one of the runtime's fixture stages (testing/stages.ts). */
+export const spawnFixtureStage = (name: string, env: Record<string, string>) =>
+  spawnStage('core/src/testing/fixture-stage.ts', name, env);

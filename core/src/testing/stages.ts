@@ -1,18 +1,18 @@
 import { setTimeout } from 'node:timers/promises';
 import { ProctoFlexError } from '../errors.ts';
-import type { ExamPolicy, SessionEvent } from '../contracts.ts';
-import type { StageDefinition } from '../stage/definition.ts';
-import { loadFixtureConfig } from './config.ts';
+import type { ExamPolicy, SessionEvent } from '../contracts/records.ts';
+import { pipelineStage } from '../stage/definition.ts';
+import { fixtureSpec } from './config.ts';
 
 /** Records the copy fixture refuses: a poison one makes the handler throw, a rejected one it hands to reject(). */
 export const poisonDetail = 'poison';
 export const rejectedDetail = 'rejected';
 
 /** Copies every record of its input to its output, unchanged: exactly-once is checked on it. */
-export function copyStage(): StageDefinition {
-  const config = loadFixtureConfig();
-  return {
-    name: 'fixture-copy',
+export const copyStage = pipelineStage({
+  name: 'fixture-copy',
+  spec: fixtureSpec,
+  create: (config) => ({
     inputs: [config.FIXTURE_INPUT_TOPIC],
     outputs: [{ topic: config.FIXTURE_OUTPUT_TOPIC, schema: config.FIXTURE_SCHEMA }],
     delivery: 'exactly-once',
@@ -33,14 +33,14 @@ export function copyStage(): StageDefinition {
           });
         },
       }),
-  };
-}
+  }),
+});
 
 /** Counts the records of each session in its state: state recovery is checked on it. */
-export function countStage(): StageDefinition<number> {
-  const config = loadFixtureConfig();
-  return {
-    name: 'fixture-count',
+export const countStage = pipelineStage<typeof fixtureSpec, number>({
+  name: 'fixture-count',
+  spec: fixtureSpec,
+  create: (config) => ({
     inputs: [config.FIXTURE_INPUT_TOPIC],
     outputs: [],
     delivery: 'exactly-once',
@@ -52,14 +52,14 @@ export function countStage(): StageDefinition<number> {
           return Promise.resolve([]);
         },
       }),
-  };
-}
+  }),
+});
 
 /** Copies each record with `detail` set to the title of its exam's policy in a table: tables are checked on it. */
-export function lookupStage(): StageDefinition {
-  const config = loadFixtureConfig();
-  return {
-    name: 'fixture-lookup',
+export const lookupStage = pipelineStage({
+  name: 'fixture-lookup',
+  spec: fixtureSpec,
+  create: (config) => ({
     inputs: [config.FIXTURE_INPUT_TOPIC],
     tables: [config.FIXTURE_TABLE_TOPIC],
     outputs: [{ topic: config.FIXTURE_OUTPUT_TOPIC, schema: 'SessionEvent' }],
@@ -76,5 +76,5 @@ export function lookupStage(): StageDefinition {
             }),
           ),
       }),
-  };
-}
+  }),
+});

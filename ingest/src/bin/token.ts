@@ -1,7 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, runMain } from '@proctoflex/core';
-import { tokenSecretSpec } from '../config.ts';
-import { mintIngestToken } from '../token.ts';
+import { ConfigError, loadConfig, mintIngestToken, runMain, tokenSecretSpec } from '@proctoflex/core';
 
 /**
  * `npm run ingest:token -- --session S --exam E --candidate C [--ttl SECONDS]`: prints an ingest

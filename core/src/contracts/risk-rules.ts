@@ -1,10 +1,7 @@
-import {
-  policyInForce,
-  type AlertSeverity,
-  type Detector,
-  type ExamPolicy,
-  type SurveillanceLevel,
-} from '@proctoflex/core';
+// The risk rules, read by the risk stage (which applies them) and the API (which shows an exam's
+// organiser the defaults their overrides change).
+import { policyInForce } from '../policies.ts';
+import type { AlertSeverity, Detector, ExamPolicy, SurveillanceLevel } from './records.ts';
 
 /** When a rule's signal counts as misconduct, judged on the detector's observations in capture order. */
 export type Trigger =

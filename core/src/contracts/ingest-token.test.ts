@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { IngestRefusal } from './refusal.ts';
-import { bearerToken, mintIngestToken, verifyIngestToken } from './token.ts';
+import { IngestRefusal } from './ingest-refusal.ts';
+import { bearerToken, mintIngestToken, verifyIngestToken } from './ingest-token.ts';
 
 const secret = 'a-secret-of-at-least-thirty-two-characters';
 const claims = { sessionId: 'session-1', examId: 'exam-1', candidateId: 'candidate-1' };

@@ -1,4 +1,4 @@
-import { ProctoFlexError } from '@proctoflex/core';
+import { ProctoFlexError } from '../errors.ts';
 
 /** Why the gateway refused a connection, request or batch: machine-readable, one per cause. */
 export type RefusalReason =

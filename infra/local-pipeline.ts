@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'vite';
 import { repoPath } from '@proctoflex/core';
+import { pipelineStages } from '@proctoflex/pipeline';
 import type { InfraConfig } from './config.ts';
 import { ManagedProcess, progress, waitFor } from './lib.ts';
 
@@ -31,17 +32,10 @@ export const gatewayPort = 8080;
 export const gatewayMetricsPort = 9400;
 export const apiMetricsPort = 9409;
 
-/** The stages, each with the port of its /metrics, /healthz and /readyz. */
-export const stagePorts: Record<string, number> = {
-  face: 9401,
-  object: 9402,
-  voice: 9403,
-  'app-policy': 9404,
-  risk: 9405,
-  'alerts-sink': 9406,
-  'clickhouse-sink': 9407,
-  'evidence-sink': 9408,
-};
+/** The stages, each with the port of its /metrics, /healthz and /readyz: 9401 onwards, in the registry's order. */
+export const stagePorts: Record<string, number> = Object.fromEntries(
+  pipelineStages.map(({ name }, index) => [name, gatewayMetricsPort + 1 + index]),
+);
 
 export function localSecrets(config: InfraConfig): LocalSecrets {
   const file = path.join(config.SERVICES_DIR, 'secrets.json');
@@ -70,7 +64,7 @@ export function pipelineProcesses(secrets: LocalSecrets): PipelineProcess[] {
     },
     ...Object.entries(stagePorts).map(([stage, port]) => ({
       name: stage,
-      entry: 'core/src/bin/stage.ts',
+      entry: 'infra/pipeline/stage.ts',
       args: [stage],
       operationsPort: port,
       // A stable instance id: a restarted stage fences its predecessor's open transaction at once.

@@ -1,6 +1,18 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { IngestRefusal } from './refusal.ts';
+import { z } from 'zod';
+import { secretVariable } from '../config.ts';
+import { IngestRefusal } from './ingest-refusal.ts';
+
+// Ingest tokens: the API mints one per session it starts, the gateway checks it on every connection.
+
+/** The secret both share. */
+export const tokenSecretSpec = {
+  INGEST_TOKEN_SECRET: secretVariable(
+    z.string().min(32, 'must be at least 32 characters (it signs HS256 tokens)'),
+    'Secret that signs and checks ingest tokens (HS256). Required; the API issues tokens with the same secret.',
+  ),
+};
 
 /** Who may send: one session of one candidate in one exam. */
 export interface IngestClaims {
