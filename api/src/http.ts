@@ -1,9 +1,8 @@
 import type { z } from 'zod';
+import { ProctoFlexError } from '@proctoflex/core';
 
 /** An error answered as `{ error }` with its status; anything else is a 500 that names no detail. */
-export class HttpError extends Error {
-  override readonly name = 'HttpError';
-
+export class HttpError extends ProctoFlexError {
   constructor(
     readonly status: number,
     message: string,

@@ -1,3 +1,4 @@
+import { ProctoFlexError } from './errors.ts';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -66,9 +67,8 @@ export class LocalEvidenceStore implements EvidenceStore {
   }
 }
 
-export class EvidenceDecryptError extends Error {
-  override readonly name = 'EvidenceDecryptError';
-}
+/** A sealed evidence file that is not one, was sealed with another key, or was altered. Never retriable. */
+export class EvidenceDecryptError extends ProctoFlexError {}
 
 const magic = Buffer.from('PFE1');
 const keyIdBytes = 4;

@@ -22,7 +22,7 @@ export * from './contracts/scored-inputs.ts';
 export * from './contracts/ingest-refusal.ts';
 export * from './contracts/ingest-token.ts';
 export * from './stage/definition.ts';
-export { isConnectionFailure, isPostgresUnavailable, isRetriable, retryWhile } from './retry.ts';
+export { isRetriable, retryWhile } from './retry.ts';
 export * from './policies.ts';
 export * from './evidence.ts';
 export { batchMaxRecordsDefault, stageRunnerSpec } from './stage/config.ts';

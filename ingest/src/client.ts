@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import WebSocket from 'ws';
-import { loadAvroSchema, type RecordKind } from '@proctoflex/core';
+import { loadAvroSchema, ProctoFlexError, type RecordKind } from '@proctoflex/core';
 
 /** The message a client sends: one WebSocket message or one POST body. */
 export const ingestBatchType = avro.Type.forSchema(JSON.parse(loadAvroSchema('IngestBatch')) as avro.Schema);
@@ -23,17 +23,17 @@ interface RefusalBody {
 }
 
 /** The gateway refused a batch or request, or the connection closed before its ack. */
-export class IngestClientError extends Error {
+export class IngestClientError extends ProctoFlexError {
   constructor(
     readonly reason: string,
     message: string,
     readonly status: number | null,
     /** Sending the same batch again later may succeed. */
-    readonly retriable: boolean,
+    retriable: boolean,
     /** For rate_limited: when the session may send again. */
     readonly retryAfterMs?: number,
   ) {
-    super(`${reason}: ${message}`);
+    super(`${reason}: ${message}`, { retriable });
   }
 }
 

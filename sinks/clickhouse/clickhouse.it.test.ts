@@ -236,3 +236,53 @@ test('ClickHouse out of reach: the sink waits, commits nothing it did not write,
   await pipeline.caughtUp(sink, 'SCORES_TOPIC');
   assert.equal(await count(), 2000);
 });
+
+test('ClickHouse overloaded (too many parts): the batch waits and is written once the server takes it, nothing dead-lettered', async (t) => {
+  const pipeline = await TestPipeline.create(kafka, 'it.clickhouse-busy');
+  t.after(() => pipeline.close());
+  const clickhouse = await createTestClickHouse('it_ch_busy');
+  t.after(() => clickhouse.drop());
+  const command = (query: string) => clickhouse.client.command({ query });
+  // A real server error, as when merges fall behind: a copy of `signals` whose inserts ClickHouse
+  // refuses with TOO_MANY_PARTS (its limit 0), swapped in for the real table.
+  const { statement } = (
+    await (
+      await clickhouse.client.query({ query: 'SHOW CREATE TABLE signals', format: 'JSONEachRow' })
+    ).json<{
+      statement: string;
+    }>()
+  )[0]!;
+  await command('RENAME TABLE signals TO signals_ready');
+  await command(statement.replace(/SETTINGS /, 'SETTINGS parts_to_delay_insert = 0, parts_to_throw_insert = 0, '));
+  const scores = Array.from({ length: 200 }, (_, seq) =>
+    detectorScore(
+      { sessionId: `s-${seq % 10}`, examId: 'exam-busy', candidateId: 'c', seq, captureTime: Date.now() },
+      'proctor.audio.v1',
+      'VOICE',
+      'silero',
+      [signal('speech', 0.2)],
+    ),
+  );
+  await pipeline.produce('SCORES_TOPIC', scores);
+  const sink = pipeline.spawnStage('clickhouse-sink', { CLICKHOUSE_URL: clickhouse.url });
+  const port = await sink.process.started;
+  await waitUntil(kafka, 'the refused batch retried', async () => (await stageRetries(port, 'process batch')) >= 3);
+  assert.equal(
+    await withAdmin(kafka, (admin) =>
+      committedOffsetTotal(admin, `proctoflex.${sink.stageName}`, pipeline.topics.SCORES_TOPIC),
+    ),
+    0,
+    'nothing committed while the server refuses',
+  );
+
+  await command('DROP TABLE signals');
+  await command('RENAME TABLE signals_ready TO signals');
+  await pipeline.stageCaughtUp(sink);
+  const { n } = (
+    await (
+      await clickhouse.client.query({ query: 'SELECT count() AS n FROM signals FINAL', format: 'JSONEachRow' })
+    ).json<{ n: string }>()
+  )[0]!;
+  assert.equal(Number(n), 200);
+  assert.deepEqual(await pipeline.read('DLQ_TOPIC'), [], 'an overloaded server is no reason to dead-letter a record');
+});

@@ -5,7 +5,6 @@ import {
   createKafka,
   encryptEvidence,
   isEvidenceKey,
-  isPostgresUnavailable,
   LocalEvidenceStore,
   readPartitionSince,
   ServiceUnavailableError,
@@ -179,29 +178,23 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
               // A full or unreachable store stalls the stage rather than losing the evidence.
               throw new ServiceUnavailableError('the evidence store did not take the file', error);
             }
-            try {
-              await pool.query(upsertEvidence, [
-                capture.alertId,
-                kind,
-                sessionId,
-                capture.examId,
-                storageKey,
-                type,
-                data.length,
-                kind === 'clip'
-                  ? usable.length
-                  : kind === 'strip'
-                    ? Math.min(usable.length, config.EVIDENCE_STRIP_FRAMES)
-                    : 1,
-                kind === 'clip' ? audioMs : 0,
-                usable[0]!.captureTime,
-                usable.at(-1)!.captureTime,
-              ]);
-            } catch (error) {
-              if (isPostgresUnavailable(error))
-                throw new ServiceUnavailableError('PostgreSQL did not take the evidence', error);
-              throw error;
-            }
+            await pool.query(upsertEvidence, [
+              capture.alertId,
+              kind,
+              sessionId,
+              capture.examId,
+              storageKey,
+              type,
+              data.length,
+              kind === 'clip'
+                ? usable.length
+                : kind === 'strip'
+                  ? Math.min(usable.length, config.EVIDENCE_STRIP_FRAMES)
+                  : 1,
+              kind === 'clip' ? audioMs : 0,
+              usable[0]!.captureTime,
+              usable.at(-1)!.captureTime,
+            ]);
           }
           log.info({ alertId: capture.alertId, sessionId, frames: usable.length, audioMs }, 'evidence sealed');
         };

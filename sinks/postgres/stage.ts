@@ -1,7 +1,6 @@
 import pg from 'pg';
 import {
   alertsChannel,
-  isPostgresUnavailable,
   pipelineStage,
   ServiceUnavailableError,
   type AlertEvent,
@@ -93,8 +92,8 @@ export const alertsSinkStage = pipelineStage({
               await client.query('COMMIT');
               return [];
             } catch (error) {
+              // Whether the batch waits (PostgreSQL away) or its records are isolated is isRetriable's call.
               await client.query('ROLLBACK').catch(() => undefined);
-              if (isPostgresUnavailable(error)) throw new ServiceUnavailableError('PostgreSQL failed the batch', error);
               throw error;
             } finally {
               client.release();

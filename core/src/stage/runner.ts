@@ -4,7 +4,7 @@ import { Partitioners } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { ServicesConfig } from '../config.ts';
 import type { DeadLetter, SessionStatus } from '../contracts/records.ts';
-import { DecodeError } from '../errors.ts';
+import { DecodeError, ProctoFlexError } from '../errors.ts';
 import { createKafka } from '../kafka.ts';
 import type { Logger } from '../logger.ts';
 import { isRetriable, retryWhile } from '../retry.ts';
@@ -70,7 +70,7 @@ function addByTopic(byTopic: Map<string, Message[]>, outputs: EncodedOutput[]): 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A tick's commit failed and may have gone through: only starting over from the changelog is sure. */
-class CommitInDoubtError extends Error {
+class CommitInDoubtError extends ProctoFlexError {
   constructor() {
     super('a tick commit failed and may have gone through: the stage exits, to start over from its changelog');
   }
