@@ -15,7 +15,15 @@ import {
   type Display,
   type RecordKind,
 } from '@proctoflex/core';
-import { freePort, readTopicToEnd, servicesConfig, testKafka, topicOfKind, uniqueName } from '@proctoflex/core/testing';
+import {
+  eventually,
+  freePort,
+  readTopicToEnd,
+  servicesConfig,
+  testKafka,
+  topicOfKind,
+  uniqueName,
+} from '@proctoflex/core/testing';
 import { startTestApi } from '@proctoflex/api/testing';
 import { Gateway, loadIngestConfig } from '@proctoflex/ingest';
 import { CandidateApi } from './src/api.ts';
@@ -27,7 +35,6 @@ import { exposeBridge, launchCandidateChromium, serveRenderer } from './testing.
 
 const screenshots = repoPath('desktop/test-results');
 const admin = { email: 'admin@desktop.test', password: 'desktop admin password' };
-const outageMs = 30_000;
 
 interface SentRecord {
   kind: RecordKind;
@@ -191,24 +198,32 @@ test(
       const began = Date.now();
       await page.screenshot({ path: path.join(screenshots, '3-exam.png'), fullPage: true });
 
-      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      const latest = () => statuses.at(-1)!;
+      await eventually('records of the exam acknowledged', () => Promise.resolve(latest().ackedSeq >= 20), 60_000);
       await page.keyboard.press('Control+C');
       // Playwright keeps every headless page focused, so the window's blur is dispatched here.
       await page.evaluate("window.dispatchEvent(new Event('blur')); window.dispatchEvent(new Event('focus'))");
       await stack.stopGateway();
       const outageStarted = Date.now();
       await page.getByTestId('connection').getByText('Offline').waitFor();
-      await new Promise((resolve) => setTimeout(resolve, outageMs - (Date.now() - outageStarted)));
+      // Queued on disk while offline: about 30 s of capture at STRICT's rates.
+      await eventually('records queued during the outage', () => Promise.resolve(latest().queuedRecords >= 66), 90_000);
+      const outageSeconds = (Date.now() - outageStarted) / 1000;
       await page.screenshot({ path: path.join(screenshots, '4-offline.png') });
-      const queuedInOutage = statuses.at(-1)!.queuedRecords;
+      const queuedInOutage = latest().queuedRecords;
+      const lastSeqInOutage = latest().lastSeq;
       await stack.startGateway();
       await page.getByTestId('connection').getByText('Connected').waitFor({ timeout: 60_000 });
-      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      await eventually(
+        "the outage's records acknowledged",
+        () => Promise.resolve(latest().ackedSeq >= lastSeqInOutage),
+        60_000,
+      );
       await page.getByRole('button', { name: 'End exam' }).click();
       await page.getByTestId('finished').getByText('Everything was sent').waitFor({ timeout: 60_000 });
       const ended = Date.now();
       await page.screenshot({ path: path.join(screenshots, '5-ended.png') });
-      assert.ok(queuedInOutage > 40, `records were queued during the outage (${queuedInOutage})`);
+      assert.ok(outageSeconds < 45, `${queuedInOutage} records queued in ${outageSeconds.toFixed(0)} s offline`);
       assert.deepEqual(lockdowns.at(-1), null, 'the lockdown is lifted at the end');
 
       // Everything of the session, as Kafka has it.
@@ -244,13 +259,14 @@ test(
         events.map(({ type }) => String(type)).filter((type) => type.startsWith('FOCUS')),
         ['FOCUS_LOST', 'FOCUS_GAINED'],
       );
-      assert.ok(events.filter((event) => event.type === 'HEARTBEAT').length >= 8, 'heartbeats every 5 s');
 
       const frames = records.filter(({ kind }) => kind === 'FRAME').map(({ record }) => record);
       assert.equal(frames[0]!.enrolment, true, 'the reference photo comes first');
       const webcam = frames.slice(1);
       assert.ok(webcam.every((frame) => !frame.enrolment && frame.source === 'WEBCAM'));
       const seconds = (ended - began) / 1000;
+      const heartbeats = events.filter((event) => event.type === 'HEARTBEAT').length;
+      assert.ok(heartbeats >= seconds / 5 - 2, `heartbeats every 5 s: ${heartbeats} in ${seconds.toFixed(0)} s`);
       // STRICT: a frame a second, audio in 1 s chunks, all through the outage.
       assert.ok(Math.abs(webcam.length - seconds) <= 3, `${webcam.length} frames in ${seconds.toFixed(1)} s`);
       const gaps = webcam.slice(1).map((frame, index) => frame.captureTime - webcam[index]!.captureTime);
@@ -275,7 +291,10 @@ test(
       assert.ok(Math.max(...loudness) > 0.02, `the fixture's speech is heard (RMS up to ${Math.max(...loudness)})`);
 
       const snapshots = records.filter(({ kind }) => kind === 'PROCESS').map(({ record }) => record);
-      assert.ok(snapshots.length >= 8, `process snapshots every 5 s (${snapshots.length})`);
+      assert.ok(
+        snapshots.length >= seconds / 5 - 2,
+        `process snapshots every 5 s: ${snapshots.length} in ${seconds.toFixed(0)} s`,
+      );
       const processes = snapshots[0]!.processes as { pid: number; name: string }[];
       assert.ok(
         processes.some(({ pid }) => pid === process.pid),

@@ -8,14 +8,21 @@ export interface Variable<T> {
   readonly schema: z.ZodType<T>;
   readonly doc: string;
   readonly defaultValue?: string;
+  /** How the reference (docs/configuration.md) shows a default that depends on the machine. */
+  readonly shownDefault?: string;
   readonly secret?: boolean;
 }
 
 export type ConfigSpec = Record<string, Variable<unknown>>;
 export type ConfigOf<S extends ConfigSpec> = { [K in keyof S]: S[K] extends Variable<infer T> ? T : never };
 
-export function variable<T>(schema: z.ZodType<T>, doc: string, defaultValue?: string): Variable<T> {
-  return { schema, doc, defaultValue };
+export function variable<T>(
+  schema: z.ZodType<T>,
+  doc: string,
+  defaultValue?: string,
+  shownDefault?: string,
+): Variable<T> {
+  return { schema, doc, defaultValue, shownDefault };
 }
 
 /** A variable whose value never appears in an error message (keys, signing secrets). */
@@ -142,5 +149,6 @@ export const localServicesSpec = {
     parsers.text.transform((dir) => path.resolve(dir)),
     'Where locally started services keep data, logs and pid files.',
     repoPath('.services'),
+    '.services in the checkout',
   ),
 };

@@ -102,11 +102,13 @@ test('an expired ingest token is refreshed through the API grant when the upload
     const claims = newSessionClaims();
     const ingestUrl = link.via(baseUrl).replace(/\/$/, '');
     let refreshes = 0;
+    const shortLived = token(claims, 2);
+    const { exp } = JSON.parse(Buffer.from(shortLived.split('.')[1]!, 'base64url').toString()) as { exp: number };
     const uploader = await Uploader.open({
       dir,
       key: randomBytes(32),
       maxQueueBytes: 16 * 1024 * 1024,
-      grant: { ...claims, ingestUrl, ingestToken: token(claims, 2) },
+      grant: { ...claims, ingestUrl, ingestToken: shortLived },
       refreshGrant: () => {
         refreshes += 1;
         return Promise.resolve({ ...claims, ingestUrl, ingestToken: token(claims) });
@@ -117,8 +119,8 @@ test('an expired ingest token is refreshed through the API grant when the upload
       uploader.add('SESSION', { type: 'HEARTBEAT', captureTime: Date.now(), clientVersion: null, detail: null });
     add();
     await eventually('the uploader online', () => Promise.resolve(uploader.status().connection === 'online'), 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    // The token has expired; the live stream outlives it until the connection breaks.
+    // The live stream outlives its token until the connection breaks.
+    await eventually('the ingest token expired', () => Promise.resolve(Date.now() / 1000 > exp), 10_000);
     await link.cut();
     add();
     await link.restore();

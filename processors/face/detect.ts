@@ -29,7 +29,7 @@ export async function findFaces(models: ModelSessions, images: readonly DecodedI
 /**
  * Identity descriptor of the one face in each image, or null where there is not exactly one.
  * The faces are found by the long-range detector: the identity threshold is calibrated on its
- * landmark crops (models/README.md).
+ * landmark crops (`identityCalibration` in models/manifest.json).
  */
 export async function describeFaces(
   models: ModelSessions,

@@ -15,6 +15,7 @@ export const stageRunnerSpec = {
     'Unique, stable name of this process among the instances of its stage; it names the transactional producer, ' +
       'so a restarted instance with the same id fences its previous incarnation at once.',
     `${hostname()}-${process.pid}`,
+    '<hostname>-<pid>',
   ),
   STAGE_HTTP_PORT: variable(parsers.portOrAny, 'Port of /metrics, /healthz and /readyz (0: any free port).', '9400'),
   STAGE_BATCH_MAX_RECORDS: variable(parsers.positiveInt, 'Most records handed to the handler at once.', '500'),

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import type { RiskUpdate } from '@proctoflex/core';
+import { eventually, freePort } from '@proctoflex/core/testing';
+import type { ServerSentEvent } from '@proctoflex/core/sse';
+import { liveStream, startApi, startTestStages, streamScriptedSession, twoExams } from './src/testing.ts';
+
+test('the full path: a student starts a session, the simulator streams with its ingest token, the alert and its evidence reach the API and the live stream, a proctor confirms it, the audit log has it', async (t) => {
+  const gatewayPort = await freePort();
+  const api = await startApi(t, { API_INGEST_URL: `http://127.0.0.1:${gatewayPort}` });
+  const { call } = api;
+  // The stages between the gateway and the API: app policy, risk, alerts and evidence.
+  const stages = await startTestStages(api, gatewayPort);
+  t.after(() => stages.stop());
+  const { adminToken, examA, studentA, proctorA, proctorB } = await twoExams(api);
+  const live = await liveStream(api, proctorA.token);
+  t.after(() => live.close());
+
+  const grant = (await call('POST', `/api/exams/${examA}/sessions`, studentA.token)).body as {
+    sessionId: string;
+    ingestUrl: string;
+    ingestToken: string;
+  };
+  assert.equal(grant.ingestUrl, `http://127.0.0.1:${gatewayPort}`);
+  // 45 s of a candidate who opens forbidden apps and sites from second 20 to 40.
+  const claims = { sessionId: grant.sessionId, examId: examA, candidateId: studentA.id };
+  await streamScriptedSession(grant, claims, 'forbidden-app', 45, { ended: true });
+  assert.equal((await call('POST', `/api/sessions/${grant.sessionId}/end`, studentA.token)).status, 200);
+
+  const isForbiddenApp = ({ type, data }: ServerSentEvent) =>
+    type === 'alert' && data.sessionId === grant.sessionId && data.rule === 'forbidden_app';
+  const pushed = await live.until(isForbiddenApp, 60_000);
+  await live.until(
+    ({ type, data }) => type === 'risk' && data.sessionId === grant.sessionId && Number(data.riskScore) > 0,
+  );
+  const listed = await call('GET', `/api/alerts?examId=${examA}&rule=forbidden_app`, proctorA.token);
+  const alerts = listed.body.alerts as { id: string; sessionId: string; candidateId: string }[];
+  assert.deepEqual(
+    alerts.map(({ id, sessionId, candidateId }) => [id, sessionId, candidateId]),
+    [[pushed.data.id, grant.sessionId, studentA.id]],
+  );
+  const session = await call('GET', `/api/sessions/${grant.sessionId}`, proctorA.token);
+  assert.equal(session.body.status, 'ended');
+  assert.ok((session.body.risk as RiskUpdate | null)?.riskScore, 'the session carries its live risk');
+
+  const alertId = alerts[0]!.id;
+  // The evidence around the alert, decrypted for proctors of the exam only, never cached.
+  const evidence = await eventually(
+    'the evidence of the alert',
+    async () => {
+      const files = (await call('GET', `/api/alerts/${alertId}`, proctorA.token)).body.evidence as {
+        kind: string;
+        url: string;
+      }[];
+      return files.length === 3 ? files : undefined;
+    },
+    60_000,
+  );
+  assert.deepEqual(
+    evidence.map(({ kind }) => kind),
+    ['clip', 'strip', 'thumbnail'],
+  );
+  const thumbnail = evidence.find(({ kind }) => kind === 'thumbnail')!;
+  const image = await fetch(`http://127.0.0.1:${api.port}${thumbnail.url}`, {
+    headers: { authorization: `Bearer ${proctorA.token}` },
+  });
+  assert.equal(image.status, 200);
+  assert.equal(image.headers.get('content-type'), 'image/jpeg');
+  assert.match(image.headers.get('cache-control') ?? '', /no-store/);
+  assert.deepEqual([...new Uint8Array(await image.arrayBuffer()).subarray(0, 2)], [0xff, 0xd8], 'a JPEG');
+  assert.equal((await call('GET', thumbnail.url, proctorB.token)).status, 403);
+  assert.equal((await call('GET', thumbnail.url, studentA.token)).status, 403);
+  const confirmed = await call('POST', `/api/alerts/${alertId}/review`, proctorA.token, {
+    decision: 'confirm',
+    comment: 'Chat assistant open during the exam',
+  });
+  assert.equal(confirmed.status, 200);
+  const detail = await call('GET', `/api/alerts/${alertId}`, proctorA.token);
+  assert.deepEqual(
+    (detail.body.decisions as Record<string, unknown>[]).map(({ decision, comment, reviewerId }) => [
+      decision,
+      comment,
+      reviewerId,
+    ]),
+    [['confirmed', 'Chat assistant open during the exam', proctorA.id]],
+  );
+  const audited = await call('GET', `/api/audit?entityType=alert&entityId=${alertId}`, adminToken);
+  assert.equal(audited.status, 200);
+  const [entry] = audited.body.entries as Record<string, Record<string, unknown>>[];
+  assert.deepEqual(
+    [entry!.actorId, entry!.action, entry!.before!.reviewStatus, entry!.after!.reviewStatus],
+    [proctorA.id, 'alert.review', 'pending', 'confirmed'],
+  );
+  assert.equal((await call('GET', '/api/audit', proctorA.token)).status, 403);
+});
