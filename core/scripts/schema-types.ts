@@ -1,12 +1,14 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { loadAvroSchema } from '../src/serde.ts';
+
 import { repoPath } from '../src/paths.ts';
 
 /**
  * Renders the TypeScript types of schemas/avro/*.avsc, the way avsc decodes them: long and
- * timestamp-millis as number (epoch milliseconds), bytes as Buffer, ["null", T] as T | null.
- * `npm run schemas:types` writes core/src/contracts/records.ts; a test checks it is up to date.
+ * timestamp-millis as number (epoch milliseconds), bytes as Buffer, ["null", T] as T | null,
+ * and the schemas' texts themselves, so that no process (nor a browser or desktop bundle) reads
+ * a file to know a contract. `npm run schemas:types` writes core/src/contracts/records.ts; a test
+ * checks it is up to date.
  */
 type AvroType = string | AvroType[] | { type: string; [key: string]: unknown };
 interface AvroField {
@@ -79,12 +81,15 @@ export function renderSchemaTypes(): string {
   };
 
   const names = schemaNames();
-  for (const name of names) typeOf(JSON.parse(loadAvroSchema(name)) as AvroType);
+  const texts = names.map((name) => readFileSync(repoPath(`schemas/avro/${name}.avsc`), 'utf8'));
+  for (const text of texts) typeOf(JSON.parse(text) as AvroType);
   const schemaMap = names.map((name) => `  ${name}: ${name};`).join('\n');
+  const textMap = names.map((name, index) => `  ${name}: ${JSON.stringify(texts[index])},`).join('\n');
   return [
     '// Generated from schemas/avro/*.avsc by `npm run schemas:types`; do not edit by hand.',
     ...declarations.values(),
     `/** Every top-level schema, by the name of its .avsc file. */\nexport interface Contracts {\n${schemaMap}\n}`,
+    `/** The text of every schema (schemas/avro/<name>.avsc), as registered. */\nexport const avroSchemaTexts: Record<keyof Contracts, string> = {\n${textMap}\n};`,
     '',
   ].join('\n\n');
 }

@@ -26,5 +26,5 @@ export { isRetriable, retryWhile } from './retry.ts';
 export * from './policies.ts';
 export * from './evidence.ts';
 export { batchMaxRecordsDefault, stageRunnerSpec } from './stage/config.ts';
-export { runStageProcess } from './stage/process.ts';
+export { runStageProcess } from './stage/main.ts';
 export { readPartitionSince } from './read-to-end.ts';

@@ -1,33 +1,28 @@
 import type { Server } from 'node:http';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer, Transaction } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { ServicesConfig } from '../config.ts';
 import type { DeadLetter, SessionStatus } from '../contracts/records.ts';
-import { DecodeError, ProctoFlexError } from '../errors.ts';
+import { DecodeError } from '../errors.ts';
 import { createKafka } from '../kafka.ts';
 import type { Logger } from '../logger.ts';
+import { startOperationsServer } from '../operations.ts';
 import { isRetriable, retryWhile } from '../retry.ts';
 import { AvroSerde } from '../serde.ts';
-import { ensureTopics } from '../topics.ts';
+import { Committer, isMembershipError } from './commit.ts';
 import type { StageRunnerConfig } from './config.ts';
-import {
-  changelogTopicOf,
-  type InputRecord,
-  type OutputRecord,
-  type StageDefinition,
-  type StageHandler,
-} from './definition.ts';
-import { startOperationsServer } from '../operations.ts';
+import { changelogTopicOf, type OutputRecord, type StageDefinition, type StageHandler } from './definition.ts';
 import { createStageMetrics, type StageMetrics } from './metrics.ts';
-import { StagedState, StateStore } from './state.ts';
+import {
+  addByTopic,
+  BatchProcessor,
+  yieldToEventLoop,
+  type EncodedOutput,
+  type Envelope,
+  type Processed,
+} from './process-batch.ts';
+import { ensureChangelog, StagedState, StateStore } from './state.ts';
 import { TableReader } from './table.ts';
-
-/** An input record with the bytes it came as, for the dead-letter topic. */
-interface Envelope {
-  readonly record: InputRecord;
-  readonly message: KafkaMessage;
-}
 
 /** One partition's fetched batch, waiting to be processed and committed with others. */
 interface PendingBatch {
@@ -42,43 +37,11 @@ interface PendingBatch {
 
 /** KafkaJS fetches all assigned partitions of a broker at once; this many are processed together. */
 const maxPartitionsPerFlush = 64;
-const fencingErrors = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
-/** The group moved on without this instance: its batches in flight must not commit. */
-const membershipErrors = new Set([
-  'REBALANCE_IN_PROGRESS',
-  'NOT_COORDINATOR_FOR_GROUP',
-  'ILLEGAL_GENERATION',
-  'UNKNOWN_MEMBER_ID',
-]);
-const isMembershipError = (error: unknown) => membershipErrors.has((error as { type?: string }).type ?? '');
-interface EncodedOutput {
-  readonly topic: string;
-  readonly key: string | null;
-  readonly value: Buffer;
-}
-
-/** Appends each output to its topic's messages in `byTopic`; returns `byTopic`. */
-function addByTopic(byTopic: Map<string, Message[]>, outputs: EncodedOutput[]): Map<string, Message[]> {
-  for (const { topic, key, value } of outputs) {
-    if (!byTopic.has(topic)) byTopic.set(topic, []);
-    byTopic.get(topic)!.push({ key, value });
-  }
-  return byTopic;
-}
-
-/** Lets timers and sockets run (heartbeats above all) between long stretches of work. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** A tick's commit failed and may have gone through: only starting over from the changelog is sure. */
-class CommitInDoubtError extends ProctoFlexError {
-  constructor() {
-    super('a tick commit failed and may have gone through: the stage exits, to start over from its changelog');
-  }
-}
 
 /**
- * Runs one stage: consumes its inputs in the stage's consumer group, hands batches to its
- * handler, and commits outputs, state changes, dead letters and input offsets together.
+ * Runs one stage: consumes its inputs in the stage's consumer group (here), hands batches to its
+ * handler (BatchProcessor), and commits outputs, state changes, dead letters and input offsets
+ * together (Committer).
  */
 export class StageRunner<State = never> {
   readonly metrics: StageMetrics;
@@ -89,8 +52,9 @@ export class StageRunner<State = never> {
   private readonly tables: Map<string, TableReader>;
   private readonly logger: Logger;
   private consumer?: Consumer;
-  private producer?: Producer;
+  private readonly committer: Committer;
   private handler?: StageHandler<State>;
+  private processor?: BatchProcessor<State>;
   private server?: Server;
   private pending: PendingBatch[] = [];
   private lingerTimer?: NodeJS.Timeout;
@@ -124,6 +88,13 @@ export class StageRunner<State = never> {
         new TableReader(this.kafka, this.serde, topic, this.logger),
       ]),
     );
+    this.committer = new Committer(this.kafka, {
+      groupId: this.groupId,
+      transactionalId:
+        definition.delivery === 'exactly-once' ? `${definition.name}.${config.STAGE_INSTANCE_ID}` : undefined,
+      retry: (operation, run, shouldRetry) => this.retry(operation, run, shouldRetry),
+      heartbeat: () => this.heartbeat(),
+    });
     this.failed = new Promise<never>((_, reject) => (this.failure = reject));
     this.failed.catch(() => undefined);
   }
@@ -168,11 +139,25 @@ export class StageRunner<State = never> {
         await this.serde.registerTopic({ name: output.topic, schema: output.schema });
       await this.serde.registerTopic({ name: config.DLQ_TOPIC, schema: 'DeadLetter' });
     });
-    if (definition.stateful) await this.retry('create changelog', () => this.ensureChangelog());
+    if (definition.stateful)
+      await this.retry('create changelog', () => ensureChangelog(this.kafka, definition.name, definition.inputs));
     await this.retry('load tables', () => Promise.all([...this.tables.values()].map((table) => table.load())));
-    this.handler = await definition.open({ services: config, logger: this.logger, metrics: this.registry });
+    const handler = await definition.open({ services: config, logger: this.logger, metrics: this.registry });
+    this.handler = handler;
+    this.processor = new BatchProcessor<State>({
+      handler,
+      tables: this.tableView,
+      logger: this.logger,
+      metrics: this.metrics,
+      store: this.store,
+      chunkSize: config.STAGE_BATCH_MAX_RECORDS,
+      encode: (outputs) => this.encode(outputs),
+      deadLetter: (record, message, error) => this.deadLetter(record.topic, record.partition, message, error),
+      retry: (operation, run) => this.retry(operation, run),
+      heartbeat: () => this.heartbeat(),
+    });
 
-    await this.retry('connect producer', () => this.connectProducer());
+    await this.retry('connect producer', () => this.committer.connect());
 
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
@@ -211,7 +196,7 @@ export class StageRunner<State = never> {
       partitionsConsumedConcurrently: maxPartitionsPerFlush,
       eachBatch: (payload) => this.onBatch(payload),
     });
-    if (this.handler.tick && definition.tickIntervalMs) {
+    if (handler.tick && definition.tickIntervalMs) {
       if (!this.exactlyOnce) throw new Error(`stage ${definition.name}: a tick needs exactly-once delivery`);
       this.tickTimer = setInterval(() => {
         // One tick waits behind the batches at most: under load they must not pile up.
@@ -226,48 +211,6 @@ export class StageRunner<State = never> {
     this.logger.info({ inputs: definition.inputs, httpPort: port }, 'stage started');
   }
 
-  /**
-   * A new producer, replacing any earlier one. Transactional: KafkaJS registers the transactional
-   * id only on the first transaction, so one is opened and aborted now; the coordinator then
-   * fences any other producer with this id (a previous incarnation, or ours whose commit failed)
-   * and completes its last transaction, committed or aborted, before answering.
-   */
-  private async connectProducer(): Promise<void> {
-    await this.producer?.disconnect().catch(() => undefined);
-    this.producer = this.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      idempotent: true,
-      maxInFlightRequests: 1,
-      ...(this.exactlyOnce && {
-        transactionalId: `${this.definition.name}.${this.config.STAGE_INSTANCE_ID}`,
-        transactionTimeout: 30_000,
-      }),
-      // A transaction that starts right after the previous commit meets CONCURRENT_TRANSACTIONS
-      // until the commit markers are written (milliseconds): retry soon, not after KafkaJS's 300 ms.
-      retry: { initialRetryTime: 10, maxRetryTime: 2_000, retries: 12 },
-    });
-    await this.producer.connect();
-    if (this.exactlyOnce) await (await this.producer.transaction()).abort();
-  }
-
-  /** Whether the group's committed offsets have reached every batch's next offset. */
-  private async offsetsCommitted(offsets: { topic: string; partitions: { partition: number; offset: string }[] }[]) {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      for (const { topic, partitions } of offsets) {
-        const [committed] = await admin.fetchOffsets({ groupId: this.groupId, topics: [topic] });
-        for (const { partition, offset } of partitions) {
-          const at = committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
-          if (Number(at) < Number(offset)) return false;
-        }
-      }
-      return true;
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
   /** Finishes the batch in flight, commits it, leaves the group and closes everything. */
   async stop(): Promise<void> {
     if (this.stopping) return;
@@ -276,7 +219,7 @@ export class StageRunner<State = never> {
     this.scheduleFlush(0);
     await this.consumer?.disconnect();
     await this.flushing;
-    await this.producer?.disconnect();
+    await this.committer.disconnect();
     await Promise.all([...this.tables.values()].map((table) => table.stop()));
     await this.handler?.close?.();
     await new Promise((resolve) => this.server?.close(resolve) ?? resolve(undefined));
@@ -412,12 +355,12 @@ export class StageRunner<State = never> {
 
   private async flush(batches: PendingBatch[]): Promise<void> {
     try {
-      const processed = await this.process(batches.flatMap((batch) => batch.envelopes));
+      const processed = await this.processor!.process(batches.flatMap((batch) => batch.envelopes));
       const deadLetters = [...batches.flatMap((batch) => batch.deadLetters), ...processed.deadLetters];
       const started = performance.now();
       await this.commit(batches, processed, deadLetters);
       this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
-      this.store.apply(processed.state.changes as Map<string, { partition: number; value: State | null }>);
+      this.store.apply(processed.state.changes);
       this.observeCommitted(batches, processed.outputsByTopic, deadLetters);
       for (const batch of batches) batch.done.resolve();
     } catch (error) {
@@ -457,63 +400,10 @@ export class StageRunner<State = never> {
     }
   }
 
-  /** Runs the handler over the records in chunks; a chunk that fails is split until the failing records are alone. */
-  private async process(envelopes: Envelope[]) {
-    const state = new StagedState<State>(this.store, new Map());
-    const outputsByTopic = new Map<string, Message[]>();
-    const deadLetters: Message[] = [];
-    const processChunk = async (chunk: Envelope[]): Promise<void> => {
-      const partitionOf = new Map(chunk.map(({ record }) => [record.key ?? '', record.partition]));
-      const chunkState = new StagedState<State>(state, partitionOf);
-      const envelopeOf = new Map(chunk.map((envelope) => [envelope.record, envelope]));
-      try {
-        const { encoded, rejected } = await this.retry('process batch', async () => {
-          const started = performance.now();
-          const rejected: { envelope: Envelope; error: Error }[] = [];
-          const reject = (record: InputRecord, error: Error) => {
-            const envelope = envelopeOf.get(record);
-            if (!envelope) throw new Error('reject() takes a record of the batch being processed');
-            rejected.push({ envelope, error });
-          };
-          const outputs = await this.handler!.processBatch(
-            chunk.map(({ record }) => record),
-            { state: chunkState, tables: this.tableView, logger: this.logger, reject },
-          );
-          this.metrics.handlerSeconds.observe((performance.now() - started) / 1000);
-          return { encoded: this.encode(outputs), rejected };
-        });
-        chunkState.mergeInto(state);
-        for (const { envelope, error } of rejected) {
-          deadLetters.push(this.deadLetter(envelope.record.topic, envelope.record.partition, envelope.message, error));
-        }
-        addByTopic(outputsByTopic, encoded);
-      } catch (error) {
-        if (chunk.length === 1) {
-          const { record, message } = chunk[0]!;
-          deadLetters.push(this.deadLetter(record.topic, record.partition, message, error));
-          return;
-        }
-        const middle = Math.ceil(chunk.length / 2);
-        // Timers (the heartbeat above all) run between the halves, even for a handler that never awaits.
-        await yieldToEventLoop();
-        await processChunk(chunk.slice(0, middle));
-        await processChunk(chunk.slice(middle));
-      }
-    };
-    const chunkSize = this.config.STAGE_BATCH_MAX_RECORDS;
-    for (let start = 0; start < envelopes.length; start += chunkSize) {
-      await processChunk(envelopes.slice(start, start + chunkSize));
-      // A long flush must not look like a dead instance; a lost membership stops it here.
-      await yieldToEventLoop();
-      await this.heartbeat();
-    }
-    this.metrics.batchRecords.observe(envelopes.length);
-    return { outputsByTopic, deadLetters, state: state as StagedState<unknown> };
-  }
-
+  /** Commits what `batches` (none for a tick) produced, with their offsets. */
   private async commit(
     batches: PendingBatch[],
-    processed: { outputsByTopic: Map<string, Message[]>; state: StagedState<unknown> },
+    processed: Pick<Processed<State>, 'outputsByTopic' | 'state'>,
     deadLetters: Message[],
   ): Promise<void> {
     const topicMessages = [...processed.outputsByTopic].map(([topic, messages]) => ({ topic, messages }));
@@ -526,51 +416,7 @@ export class StageRunner<State = never> {
       topic,
       partitions: [{ partition, offset: nextOffset }],
     }));
-
-    if (!this.exactlyOnce) {
-      await this.retryCommit('commit offsets', async () => {
-        if (topicMessages.length > 0) await this.producer!.sendBatch({ topicMessages, acks: -1 });
-        await this.consumer!.commitOffsets(
-          offsets.flatMap(({ topic, partitions }) => partitions.map((p) => ({ topic, ...p }))),
-        );
-      });
-      return;
-    }
-    // After a failed attempt KafkaJS's producer may be stuck mid-abort or mid-commit; and when the
-    // commit itself failed, nobody knows whether it went through. A new producer settles both.
-    let producerSpoiled = false;
-    let commitInDoubt = false;
-    await this.retryCommit('commit transaction', async () => {
-      if (producerSpoiled) {
-        await this.connectProducer();
-        producerSpoiled = false;
-      }
-      if (commitInDoubt) {
-        // A tick commits no offsets that would tell: start over from the changelog instead.
-        if (offsets.length === 0) throw new CommitInDoubtError();
-        const committed = await this.offsetsCommitted(offsets);
-        commitInDoubt = false;
-        if (committed) return;
-      }
-      const transaction: Transaction = await this.producer!.transaction();
-      try {
-        if (topicMessages.length > 0) await transaction.sendBatch({ topicMessages, acks: -1 });
-        if (offsets.length > 0) await transaction.sendOffsets({ consumerGroupId: this.groupId, topics: offsets });
-        // Still a member? KafkaJS offset commits carry no group generation (KIP-447), so this
-        // check is what keeps an instance the group gave up on from committing what others redo.
-        await this.heartbeat();
-      } catch (error) {
-        if (transaction.isActive()) await transaction.abort().catch(() => (producerSpoiled = true));
-        throw error;
-      }
-      try {
-        await transaction.commit();
-      } catch (error) {
-        producerSpoiled = true;
-        commitInDoubt = true;
-        throw error;
-      }
-    });
+    await this.committer.commit(this.consumer!, topicMessages, offsets);
   }
 
   private observeCommitted(
@@ -612,27 +458,6 @@ export class StageRunner<State = never> {
     };
   }
 
-  private async ensureChangelog(): Promise<void> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      // Co-partitioned with the inputs: a session's state lives in its input partition's number.
-      const metadata = await admin.fetchTopicMetadata({ topics: [...this.definition.inputs] });
-      await ensureTopics(admin, [
-        {
-          topic: changelogTopicOf(this.definition.name),
-          numPartitions: Math.max(...metadata.topics.map((input) => input.partitions.length)),
-          configEntries: [
-            { name: 'cleanup.policy', value: 'compact' },
-            { name: 'min.compaction.lag.ms', value: '60000' },
-          ],
-        },
-      ]);
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
   /**
    * Retries with backoff while `shouldRetry` accepts the error: by default while it is retriable
    * (the broker, registry or a database is away), never for bad data.
@@ -643,22 +468,6 @@ export class StageRunner<State = never> {
       this.logger.warn({ err: error, attempt, delayMs }, `${operation} failed, retrying`);
       void this.heartbeat().catch(() => undefined);
     });
-  }
-
-  /**
-   * Commits are retried whatever the error, except fencing and lost membership: the records were
-   * processed, so a failure is the broker's, never the data's. Fenced means another instance
-   * with our id took over; lost membership means the group gave our partitions to others.
-   */
-  private retryCommit(operation: string, run: () => Promise<void>): Promise<void> {
-    return this.retry(
-      operation,
-      run,
-      (error) =>
-        !fencingErrors.has((error as { type?: string }).type ?? '') &&
-        !isMembershipError(error) &&
-        !(error instanceof CommitInDoubtError),
-    );
   }
 
   private fail(error: unknown): void {

@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import { readPartitionsToEnd } from '../read-to-end.ts';
-import type { SessionState } from './definition.ts';
+import { ensureTopics } from '../topics.ts';
+import { changelogTopicOf, type SessionState } from './definition.ts';
 
 /** One changelog record: the session's latest state (JSON), or null once it is deleted. */
 export interface ChangelogRecord {
@@ -104,5 +105,27 @@ export class StagedState<State> implements SessionState<State> {
       throw new Error(`state of session ${sessionId} can only change in a batch holding one of its records`);
     }
     return partition;
+  }
+}
+
+/** Creates the stage's changelog if missing: compacted, co-partitioned with its inputs. */
+export async function ensureChangelog(kafka: Kafka, stageName: string, inputs: readonly string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    // A session's state lives in its input partition's number.
+    const metadata = await admin.fetchTopicMetadata({ topics: [...inputs] });
+    await ensureTopics(admin, [
+      {
+        topic: changelogTopicOf(stageName),
+        numPartitions: Math.max(...metadata.topics.map((input) => input.partitions.length)),
+        configEntries: [
+          { name: 'cleanup.policy', value: 'compact' },
+          { name: 'min.compaction.lag.ms', value: '60000' },
+        ],
+      },
+    ]);
+  } finally {
+    await admin.disconnect();
   }
 }

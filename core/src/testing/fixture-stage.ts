@@ -1,4 +1,4 @@
-import { runStageProcess } from '../stage/process.ts';
+import { runStageProcess } from '../stage/main.ts';
 import { copyStage, countStage, lookupStage } from './stages.ts';
 
 /** The binary of the runtime's test fixtures: `node --import tsx core/src/testing/fixture-stage.ts fixture-copy`. */
