@@ -7,8 +7,11 @@ const publicEntriesOnly = {
   message: 'Import a workspace through its public entry (package.json "exports").',
 };
 
-/** Lets files under `files` import no workspace but `allowed` (each with its subpaths). */
-const onlyImports = (files, allowed, ignores = []) => ({
+/**
+ * Lets files under `files` import no workspace but `allowed` (each with its subpaths); with
+ * `types`, any workspace's types too (erased: nothing of it reaches a bundle).
+ */
+const onlyImports = (files, allowed, ignores = [], types = false) => ({
   files,
   ignores,
   rules: {
@@ -18,7 +21,9 @@ const onlyImports = (files, allowed, ignores = []) => ({
         patterns: [
           publicEntriesOnly,
           {
-            group: ['@proctoflex/*', ...allowed.flatMap((name) => [`!${name}`, `!${name}/*`])],
+            // Any workspace but the allowed ones (each also with a subpath after it).
+            regex: `^@proctoflex/(?!(?:${allowed.map((name) => name.replace('@proctoflex/', '')).join('|')})(?:/|$))`,
+            allowTypeImports: types,
             message: `Here only ${allowed.join(', ') || 'no workspace'} may be imported: the packages' boundaries (docs/architecture.md).`,
           },
         ],
@@ -72,5 +77,14 @@ export default tseslint.config(
   onlyImports(['processors/inference/**'], ['@proctoflex/core']),
   onlyImports(['processors/*/**', 'sinks/*/**'], ['@proctoflex/core', '@proctoflex/inference'], tests),
   onlyImports(['ingest/src/**'], ['@proctoflex/core'], tests),
+  onlyImports(['ingest/sim/**'], ['@proctoflex/core', '@proctoflex/ingest-client', '@proctoflex/inference'], tests),
   onlyImports(['api/src/**'], ['@proctoflex/core'], tests),
+  // Bundles for a browser or the desktop: core's client entry only, and the protocol client.
+  onlyImports(['ingest/client/**', 'dashboard/src/**'], ['@proctoflex/core/client'], tests),
+  onlyImports(
+    ['desktop/src/**', 'desktop/renderer/**'],
+    ['@proctoflex/core/client', '@proctoflex/ingest-client'],
+    tests,
+    true,
+  ),
 );

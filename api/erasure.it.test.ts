@@ -3,7 +3,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'node:test';
 import { createTestClickHouse, eventually, freePort, readTopicToEnd, testKafka } from '@proctoflex/core/testing';
-import { IngestClient, SessionRecords } from '@proctoflex/ingest';
+import { SessionRecords } from '@proctoflex/ingest';
+import { IngestClient } from '@proctoflex/ingest-client';
 import { startApi, startTestStages, streamScriptedSession, twoExams } from './src/testing.ts';
 
 const candidateTables = ['signals', 'risk_updates', 'alert_events', 'session_events', 'process_snapshots'];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { RiskUpdate } from '@proctoflex/core';
 import { eventually, freePort } from '@proctoflex/core/testing';
-import type { ServerSentEvent } from '@proctoflex/core/sse';
+import type { ServerSentEvent } from '@proctoflex/core';
 import { liveStream, startApi, startTestStages, streamScriptedSession, twoExams } from './src/testing.ts';
 
 test('the full path: a student starts a session, the simulator streams with its ingest token, the alert and its evidence reach the API and the live stream, a proctor confirms it, the audit log has it', async (t) => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { freePort } from '@proctoflex/core/testing';
-import { IngestClient, IngestClientError, SessionRecords } from '@proctoflex/ingest';
+import { SessionRecords } from '@proctoflex/ingest';
+import { IngestClient, IngestClientError } from '@proctoflex/ingest-client';
 import { startApi, startApiGateway, twoExams } from './src/testing.ts';
 
 /** Sends heartbeats of `records` with `grant` until the gateway refuses one; resolves with the refusal's reason. */

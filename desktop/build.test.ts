@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
@@ -12,8 +12,14 @@ test('the built app holds everything it runs, and its main bundle loads outside 
   try {
     const app = await buildDesktop(path.join(work, 'app'));
     const files = await readdir(app, { recursive: true });
-    for (const expected of ['main.cjs', 'preload.cjs', 'renderer/index.html', 'schemas/avro/IngestBatch.avsc'])
+    for (const expected of ['main.cjs', 'preload.cjs', 'renderer/index.html'])
       assert.ok(files.includes(expected), expected);
+    const main = await readFile(path.join(app, 'main.cjs'), 'utf8');
+    assert.doesNotMatch(
+      main,
+      /node_modules\/(pg|kafkajs|@clickhouse|jsonwebtoken)\//,
+      'no server client in the desktop',
+    );
     assert.ok(
       files.some((file) => /^renderer\/assets\/pcm-worklet-.+\.js$/.test(file)),
       'the audio worklet is a file',

@@ -1,27 +1,13 @@
-import { cp, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { build as bundle, type BuildOptions, type Plugin } from 'esbuild';
+import { build as bundle, type BuildOptions } from 'esbuild';
 import { build as buildRenderer } from 'vite';
 import { repoPath } from '@proctoflex/core';
 
 /**
- * In the app, files the repository keeps at its root (the Avro schemas) lie beside the bundle:
- * core's repoPath resolves against the bundle's directory instead.
- */
-const repoPathBesideBundle: Plugin = {
-  name: 'repo-path-beside-bundle',
-  setup(build) {
-    build.onLoad({ filter: /core[\\/]src[\\/]paths\.ts$/ }, () => ({
-      loader: 'ts',
-      contents: `import path from 'node:path';
-        export function repoPath(relative: string): string { return path.join(__dirname, relative); }`,
-    }));
-  },
-};
-
-/**
  * Builds the Electron app into `outDir`: main.cjs and preload.cjs (esbuild, Electron itself left
- * out), renderer/ (Vite) and schemas/avro. `npm run desktop` runs it; so do the tests.
+ * out) and renderer/ (Vite). The main process imports only core's client entry, whose contracts
+ * are built in: the bundle reads no file of the repository. `npm run desktop` runs it; so do the tests.
  */
 export async function buildDesktop(outDir = repoPath('desktop/dist')): Promise<string> {
   await mkdir(outDir, { recursive: true });
@@ -39,9 +25,6 @@ export async function buildDesktop(outDir = repoPath('desktop/dist')): Promise<s
       ...common,
       entryPoints: [repoPath('desktop/src/main.ts')],
       outfile: path.join(outDir, 'main.cjs'),
-      // pg's optional native binding is never used here.
-      external: ['electron', 'pg-native'],
-      plugins: [repoPathBesideBundle],
     }),
     bundle({ ...common, entryPoints: [repoPath('desktop/src/preload.ts')], outfile: path.join(outDir, 'preload.cjs') }),
     buildRenderer({
@@ -49,7 +32,6 @@ export async function buildDesktop(outDir = repoPath('desktop/dist')): Promise<s
       logLevel: 'warn',
       build: { outDir: path.join(outDir, 'renderer') },
     }),
-    cp(repoPath('schemas/avro'), path.join(outDir, 'schemas/avro'), { recursive: true }),
   ]);
   return outDir;
 }

@@ -1,7 +1,5 @@
-import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
-import { repoPath } from './paths.ts';
 
 /** One environment variable: how to parse it, what it means, its default (as text), whether it is a secret. */
 export interface Variable<T> {
@@ -142,13 +140,3 @@ export const topicsSpec = {
     'proctor.session-status.v1',
   ),
 } satisfies ConfigSpec;
-
-/** Where `npm start` keeps the services it runs itself (infra/up, and tests that pause one). */
-export const localServicesSpec = {
-  SERVICES_DIR: variable(
-    parsers.text.transform((dir) => path.resolve(dir)),
-    'Where locally started services keep data, logs and pid files.',
-    repoPath('.services'),
-    '.services in the checkout',
-  ),
-};

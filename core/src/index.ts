@@ -1,6 +1,6 @@
-export * from './errors.ts';
-export * from './config.ts';
-export * from './logger.ts';
+// The server entry: everything a process of the pipeline uses. What a browser or desktop bundle
+// may import is the client entry, re-exported here.
+export * from './client.ts';
 export * from './metrics.ts';
 export { startOperationsServer } from './operations.ts';
 export * from './kafka.ts';
@@ -13,17 +13,10 @@ export { TableReader } from './stage/table.ts';
 export * from './migrations.ts';
 export * from './databases.ts';
 export * from './paths.ts';
-export * from './main.ts';
 export * from './scores.ts';
-export type * from './contracts/records.ts';
-export * from './contracts/alert-notice.ts';
-export * from './contracts/risk-rules.ts';
-export * from './contracts/scored-inputs.ts';
-export * from './contracts/ingest-refusal.ts';
 export * from './contracts/ingest-token.ts';
 export * from './stage/definition.ts';
 export { isRetriable, retryWhile } from './retry.ts';
-export * from './policies.ts';
 export * from './evidence.ts';
 export { batchMaxRecordsDefault, stageRunnerSpec } from './stage/config.ts';
 export { runStageProcess } from './stage/main.ts';

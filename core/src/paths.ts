@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { parsers, variable } from './config.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -7,3 +8,13 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 export function repoPath(relative: string): string {
   return path.join(repoRoot, relative);
 }
+
+/** Where `npm start` keeps the services it runs itself (infra/up, and tests that pause one). */
+export const localServicesSpec = {
+  SERVICES_DIR: variable(
+    parsers.text.transform((dir) => path.resolve(dir)),
+    'Where locally started services keep data, logs and pid files.',
+    repoPath('.services'),
+    '.services in the checkout',
+  ),
+};

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import avro from 'avsc';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { decodeBounded } from './bounded-avro.ts';
 import { DecodeError, LimitExceededError, ProctoFlexError, ServiceUnavailableError } from './errors.ts';
-import { repoPath } from './paths.ts';
+import { avroSchemaTexts } from './contracts/records.ts';
 import type { TopicSpec } from './topics.ts';
 
 /** Confluent wire format: magic byte 0, 4-byte big-endian schema id, then the Avro body. */
@@ -12,8 +11,11 @@ const headerLength = 5;
 /** The broker's message.max.bytes (infra/kafka/server.properties): no record can be larger. */
 export const maxRecordBytes = 10 * 1024 * 1024;
 
+/** The text of schema `name` (schemas/avro/<name>.avsc), built in: no file is read. */
 export function loadAvroSchema(name: string): string {
-  return readFileSync(repoPath(`schemas/avro/${name}.avsc`), 'utf8');
+  const text = (avroSchemaTexts as Record<string, string>)[name];
+  if (text === undefined) throw new Error(`no Avro schema ${name} in schemas/avro`);
+  return text;
 }
 
 export function subjectOf(topic: string): string {

@@ -5,7 +5,9 @@ import { repoPath } from './paths.ts';
 import { parseTopics, pipelineTopics } from './topics.ts';
 
 test("every topic of DESIGN.md, proctors' reviews and session statuses are declared, with a schema file", () => {
-  const names = pipelineTopics.map((topic) => topic.name).sort();
+  const names = pipelineTopics()
+    .map((topic) => topic.name)
+    .sort();
   assert.deepEqual(names, [
     'proctor.alerts.v1',
     'proctor.audio.v1',
@@ -19,16 +21,16 @@ test("every topic of DESIGN.md, proctors' reviews and session statuses are decla
     'proctor.session-status.v1',
     'proctor.sessions.v1',
   ]);
-  for (const topic of pipelineTopics)
+  for (const topic of pipelineTopics())
     assert.ok(existsSync(repoPath(`schemas/avro/${topic.schema}.avsc`)), topic.schema);
 });
 
 test('session-keyed topics are co-partitioned and policies are compacted', () => {
-  const sessionTopics = pipelineTopics.filter(
+  const sessionTopics = pipelineTopics().filter(
     (topic) => !['proctor.policies.v1', 'proctor.dlq.v1'].includes(topic.name),
   );
   assert.equal(new Set(sessionTopics.map((topic) => topic.partitions)).size, 1);
-  const policies = pipelineTopics.find((topic) => topic.name === 'proctor.policies.v1');
+  const policies = pipelineTopics().find((topic) => topic.name === 'proctor.policies.v1');
   assert.deepEqual([policies?.cleanupPolicy, policies?.retentionMs], ['compact', null]);
 });
 

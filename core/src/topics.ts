@@ -45,8 +45,13 @@ export function parseTopics(text: string): TopicSpec[] {
     });
 }
 
-/** The pipeline's topics, as declared once in infra/kafka/topics. */
-export const pipelineTopics: readonly TopicSpec[] = parseTopics(readFileSync(repoPath('infra/kafka/topics'), 'utf8'));
+let declaredTopics: readonly TopicSpec[] | undefined;
+
+/** The pipeline's topics, as declared once in infra/kafka/topics (read on first use, not at import). */
+export function pipelineTopics(): readonly TopicSpec[] {
+  declaredTopics ??= parseTopics(readFileSync(repoPath('infra/kafka/topics'), 'utf8'));
+  return declaredTopics;
+}
 
 /** How a declared pipeline topic is created. */
 export function topicConfigOf(topic: TopicSpec): ITopicConfig {

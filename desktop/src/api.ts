@@ -1,5 +1,5 @@
 import type { CaptureSettings } from '@proctoflex/api';
-import type { SurveillanceLevel } from '@proctoflex/core';
+import type { SurveillanceLevel } from '@proctoflex/core/client';
 import type { IngestGrant } from './uploader.ts';
 
 export type { CaptureSettings };

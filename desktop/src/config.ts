@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { loadConfig, parsers, variable, type ConfigOf } from '@proctoflex/core';
+import { loadConfig, parsers, variable, type ConfigOf } from '@proctoflex/core/client';
 
 const mebibyte = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Display } from '@proctoflex/core';
+import type { Display } from '@proctoflex/core/client';
 import type { CandidateApi, CaptureSettings, SessionGrant } from './api.ts';
 import type { DesktopBridge, ExamStart, IpcChannel, MachineCheck } from './bridge.ts';
 import type { MachineInspector } from './machine/index.ts';

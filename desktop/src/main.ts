@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { app, BrowserWindow, globalShortcut, ipcMain, safeStorage, screen, systemPreferences } from 'electron';
-import { createLogger, runMain } from '@proctoflex/core';
+import { createLogger, runMain } from '@proctoflex/core/client';
 import { CandidateApi, type CaptureSettings } from './api.ts';
 import { loadDesktopConfig } from './config.ts';
 import { ipcChannels, statusChannel } from './bridge.ts';

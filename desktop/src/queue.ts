@@ -13,7 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { RecordKind } from '@proctoflex/core';
+import type { RecordKind } from '@proctoflex/core/client';
 
 /** One record of a session as the gateway takes it: its seq, its topic kind, the registry wire bytes. */
 export interface QueuedRecord {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Display, SessionEventType } from '@proctoflex/core';
+import type { Display, SessionEventType } from '@proctoflex/core/client';
 import type { CandidateApi, SessionGrant } from './api.ts';
 import type { MachineInspector } from './machine/index.ts';
 import { Uploader, type UploadStatus } from './uploader.ts';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { RecordKind } from '@proctoflex/core';
-import { IngestClient, IngestClientError, type IngestStream, type WriterSchemas } from '@proctoflex/ingest/client';
+import type { RecordKind } from '@proctoflex/core/client';
+import { IngestClient, IngestClientError, type IngestStream, type WriterSchemas } from '@proctoflex/ingest-client';
 import { DiskQueue, type QueuedRecord } from './queue.ts';
 
 /** What the API hands a started session: where to send and the token to send with. */

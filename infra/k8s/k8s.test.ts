@@ -54,7 +54,7 @@ test('the kustomization lists every manifest, and every image is a target of the
 
 test('every stage runs as a Deployment of the stage image, with no more replicas than partitions', () => {
   const partitions = Math.min(
-    ...pipelineTopics
+    ...pipelineTopics()
       .filter(({ cleanupPolicy, name }) => cleanupPolicy === 'delete' && !name.includes('dlq'))
       .map((topic) => topic.partitions),
   );

@@ -93,8 +93,8 @@ export class KafkaService {
     const admin = createKafka('proctoflex-infra', this.brokers, this.logger).admin();
     await admin.connect();
     try {
-      await ensureTopics(admin, pipelineTopics.map(topicConfigOf));
-      progress('kafka', `${pipelineTopics.length} pipeline topics present`);
+      await ensureTopics(admin, pipelineTopics().map(topicConfigOf));
+      progress('kafka', `${pipelineTopics().length} pipeline topics present`);
     } finally {
       await admin.disconnect();
     }
@@ -121,7 +121,7 @@ export class KafkaService {
           const transaction = await producer.transaction();
           await transaction.sendOffsets({
             consumerGroupId: 'proctoflex-infra-readiness',
-            topics: [{ topic: pipelineTopics[0]!.name, partitions: [{ partition: 0, offset: '0' }] }],
+            topics: [{ topic: pipelineTopics()[0]!.name, partitions: [{ partition: 0, offset: '0' }] }],
           });
           await transaction.abort();
           return true;

@@ -75,8 +75,8 @@ export class RegistryService {
   /** Registers every pipeline topic's value schema under `<topic>-value` (BACKWARD). */
   async registerSchemas(): Promise<void> {
     const serde = new AvroSerde(this.registryUrl);
-    for (const topic of pipelineTopics) await serde.registerTopic(topic);
-    progress('registry', `${pipelineTopics.length} value schemas registered`);
+    for (const topic of pipelineTopics()) await serde.registerTopic(topic);
+    progress('registry', `${pipelineTopics().length} value schemas registered`);
   }
 
   down(): Promise<boolean> {

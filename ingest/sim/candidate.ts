@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type RecordKind, type IngestClaims } from '@proctoflex/core';
-import { IngestClient, IngestClientError, type IngestStream } from '../src/client.ts';
+import { IngestClient, IngestClientError, type IngestStream } from '@proctoflex/ingest-client';
 import { SessionRecords } from '../src/records.ts';
 import { processesAt, sceneAt, soundAt, type Behaviour } from './behaviours.ts';
 import { frameSize, simulatedMedia, type SimulatedMedia } from './media.ts';

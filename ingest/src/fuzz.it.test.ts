@@ -6,7 +6,7 @@ import test from 'node:test';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { repoPath } from '@proctoflex/core';
-import { IngestClient } from './client.ts';
+import { IngestClient } from '@proctoflex/ingest-client';
 import { SessionRecords } from './records.ts';
 import { newSessionClaims, startTestGateway } from './testing.ts';
 

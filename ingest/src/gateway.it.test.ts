@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import test from 'node:test';
 import { AvroSerde, repoPath, type RecordKind } from '@proctoflex/core';
 import { readTopicToEnd, servicesConfig } from '@proctoflex/core/testing';
-import { IngestClient } from './client.ts';
+import { IngestClient } from '@proctoflex/ingest-client';
 import { SessionRecords } from './records.ts';
 import { newSessionClaims, startTestGateway } from './testing.ts';
 

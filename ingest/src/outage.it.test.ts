@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { AvroSerde } from '@proctoflex/core';
 import { readTopicToEnd, servicesConfig, signalLocalKafka } from '@proctoflex/core/testing';
-import { IngestClient, IngestClientError, type Ack } from './client.ts';
+import { IngestClient, IngestClientError, type Ack } from '@proctoflex/ingest-client';
 import { SessionRecords } from './records.ts';
 import { newSessionClaims, startTestGateway } from './testing.ts';
 

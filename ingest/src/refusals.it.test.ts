@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import test from 'node:test';
 import sharp from 'sharp';
 import { contractLimits, repoPath, mintIngestToken, type IngestClaims } from '@proctoflex/core';
-import { IngestClient, openStream } from './client.ts';
+import { IngestClient, openStream } from '@proctoflex/ingest-client';
 import { limits } from './config.ts';
 import { SessionRecords } from './records.ts';
 import { newSessionClaims, refusalOf, startTestGateway } from './testing.ts';

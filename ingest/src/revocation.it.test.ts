@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { SessionStatus } from '@proctoflex/core';
-import { IngestClient, IngestClientError, openStream } from './client.ts';
+import { IngestClient, IngestClientError, openStream } from '@proctoflex/ingest-client';
 import { SessionRecords } from './records.ts';
 import { newSessionClaims, refusalOf, startTestGateway } from './testing.ts';
 

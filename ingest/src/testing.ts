@@ -10,7 +10,7 @@ import {
   type IngestClaims,
 } from '@proctoflex/core';
 import { freePort, testKafka, TestTopics, topicOfKind, uniqueName, waitForReady } from '@proctoflex/core/testing';
-import { IngestClientError } from './client.ts';
+import { IngestClientError } from '@proctoflex/ingest-client';
 import { loadIngestConfig } from './config.ts';
 import { Gateway } from './gateway.ts';
 

@@ -1,4 +1,6 @@
+import avro from 'avsc';
 import {
+  avroSchemaTexts,
   decodeBounded,
   DecodeError,
   jpegDimensions,
@@ -17,8 +19,11 @@ import {
 import { limits, type IngestConfig } from './config.ts';
 import type { AcknowledgedSeqs } from './acknowledged.ts';
 import type { SessionRateLimiter } from './rate-limit.ts';
-import { ingestBatchType } from './client.ts';
+
 import type { TopicSchemas } from './schemas.ts';
+
+/** The envelope clients send: one WebSocket message or one POST body. */
+const ingestBatchType = avro.Type.forSchema(JSON.parse(avroSchemaTexts.IngestBatch) as avro.Schema);
 
 /** A batch that passed every check, ready for Kafka in this order; resent records already acknowledged are left out. */
 export interface AcceptedBatch {

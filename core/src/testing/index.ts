@@ -5,12 +5,12 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 import pg from 'pg';
-import { loadConfig, localServicesSpec, servicesSpec } from '../config.ts';
+import { loadConfig, servicesSpec } from '../config.ts';
 import { createKafka } from '../kafka.ts';
 import { createLogger } from '../logger.ts';
 import { createClickHouse, withClickHouseDatabase } from '../databases.ts';
 import { migrateClickHouse, migratePostgres } from '../migrations.ts';
-import { repoPath } from '../paths.ts';
+import { localServicesSpec, repoPath } from '../paths.ts';
 import { partitionEnds, readPartitionsToEnd } from '../read-to-end.ts';
 
 /** Shared helpers for integration tests, which run against the services infra/up started. */

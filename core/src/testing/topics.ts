@@ -33,7 +33,7 @@ export async function createTestTopics(kafka: Kafka, prefix: string, numPartitio
   );
   const serde = new AvroSerde(loadConfig(servicesSpec).SCHEMA_REGISTRY_URL);
   for (const [variable, topic] of Object.entries(topics) as [TopicVariable, string][]) {
-    const schema = pipelineTopics.find(({ name }) => name === topicsSpec[variable].defaultValue)!.schema;
+    const schema = pipelineTopics().find(({ name }) => name === topicsSpec[variable].defaultValue)!.schema;
     await serde.registerTopic({ name: topic, schema });
   }
   return { topics, serde };

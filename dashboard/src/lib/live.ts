@@ -1,4 +1,4 @@
-import { readServerSentEvents, type ServerSentEvent } from '@proctoflex/core/sse';
+import { readServerSentEvents, type ServerSentEvent } from '@proctoflex/core/client';
 import { accessToken, refreshTokens } from './api.ts';
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting';

@@ -1,4 +1,4 @@
-import type { RunningProcess } from '@proctoflex/core';
+import type { RunningProcess } from '@proctoflex/core/client';
 import { linuxInspector } from './linux.ts';
 import { macosInspector } from './macos.ts';
 import { windowsInspector } from './windows.ts';

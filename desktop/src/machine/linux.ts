@@ -1,6 +1,6 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunningProcess } from '@proctoflex/core';
+import type { RunningProcess } from '@proctoflex/core/client';
 import type { MachineInspector, MachineSnapshot } from './index.ts';
 import { hypervisorHints, outputOf } from './run.ts';
 

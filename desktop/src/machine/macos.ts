@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { RunningProcess } from '@proctoflex/core';
+import type { RunningProcess } from '@proctoflex/core/client';
 import type { MachineInspector, MachineSnapshot } from './index.ts';
 import { hypervisorHints, outputOf } from './run.ts';
 

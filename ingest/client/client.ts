@@ -1,9 +1,9 @@
 import avro from 'avsc';
 import WebSocket from 'ws';
-import { loadAvroSchema, ProctoFlexError, type RecordKind } from '@proctoflex/core';
+import { avroSchemaTexts, ProctoFlexError, type RecordKind } from '@proctoflex/core/client';
 
 /** The message a client sends: one WebSocket message or one POST body. */
-export const ingestBatchType = avro.Type.forSchema(JSON.parse(loadAvroSchema('IngestBatch')) as avro.Schema);
+export const ingestBatchType = avro.Type.forSchema(JSON.parse(avroSchemaTexts.IngestBatch) as avro.Schema);
 
 /** The writer schema (registry id and Avro text) the gateway names per record kind: `GET /v1/schemas`. */
 export type WriterSchemas = Record<RecordKind, { id: number; schema: string }>;
