@@ -1,5 +1,5 @@
 import type { CaptureSettings } from '@proctoflex/api';
-import type { SurveillanceLevel } from '@proctoflex/core/client';
+import { ProctoFlexError, type SurveillanceLevel } from '@proctoflex/core/client';
 import type { IngestGrant } from './uploader.ts';
 
 export type { CaptureSettings };
@@ -21,12 +21,13 @@ export interface ExamSummary {
 }
 
 /** The API refused or could not be reached; `message` is meant for the candidate. */
-export class ApiError extends Error {
+export class ApiError extends ProctoFlexError {
   constructor(
     readonly status: number | null,
     message: string,
   ) {
-    super(message);
+    // Unreachable or failing: trying again later may succeed; a refusal will not.
+    super(message, { retriable: status === null || status >= 500 });
   }
 }
 

@@ -1,10 +1,12 @@
+import { ProctoFlexError } from '@proctoflex/core/client';
+
 /** The API's answer to a request it refused: its status and message. */
-export class ApiError extends Error {
+export class ApiError extends ProctoFlexError {
   constructor(
     readonly status: number,
     message: string,
   ) {
-    super(message);
+    super(message, { retriable: status >= 500 });
   }
 }
 
