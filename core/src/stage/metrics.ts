@@ -1,4 +1,6 @@
+import type { Message } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { InputRecord } from './definition.ts';
 
 /** The metrics every stage exposes on /metrics; names are shared by the monitoring rules. */
 export function createStageMetrics(registry: Registry) {
@@ -78,3 +80,22 @@ export function createStageMetrics(registry: Registry) {
 }
 
 export type StageMetrics = ReturnType<typeof createStageMetrics>;
+
+/** Counts what a commit made final: outputs by topic, capture-to-commit time of its inputs, dead letters. */
+export function observeCommitted(
+  metrics: StageMetrics,
+  inputs: readonly InputRecord[],
+  outputsByTopic: ReadonlyMap<string, readonly Message[]>,
+  deadLetters: readonly Message[],
+): void {
+  for (const [topic, messages] of outputsByTopic) metrics.recordsOut.inc({ topic }, messages.length);
+  const now = Date.now();
+  for (const { value } of inputs) {
+    const captureTime = (value as { captureTime?: unknown }).captureTime;
+    if (typeof captureTime === 'number') metrics.endToEndSeconds.observe((now - captureTime) / 1000);
+  }
+  for (const deadLetter of deadLetters) {
+    const { sourceTopic, errorType } = deadLetter.headers as unknown as { sourceTopic: string; errorType: string };
+    metrics.deadLetters.inc({ topic: sourceTopic, error_type: errorType });
+  }
+}

@@ -2,17 +2,17 @@ import type { Server } from 'node:http';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { ServicesConfig } from '../config.ts';
-import type { DeadLetter, SessionStatus } from '../contracts/records.ts';
-import { DecodeError } from '../errors.ts';
+import type { SessionStatus } from '../contracts/records.ts';
 import { createKafka } from '../kafka.ts';
 import type { Logger } from '../logger.ts';
 import { startOperationsServer } from '../operations.ts';
 import { isRetriable, retryWhile } from '../retry.ts';
 import { AvroSerde } from '../serde.ts';
 import { Committer, isMembershipError } from './commit.ts';
+import { deadLetterOf } from './dead-letters.ts';
 import type { StageRunnerConfig } from './config.ts';
 import { changelogTopicOf, type OutputRecord, type StageDefinition, type StageHandler } from './definition.ts';
-import { createStageMetrics, type StageMetrics } from './metrics.ts';
+import { createStageMetrics, observeCommitted, type StageMetrics } from './metrics.ts';
 import {
   addByTopic,
   BatchProcessor,
@@ -361,7 +361,12 @@ export class StageRunner<State = never> {
       await this.commit(batches, processed, deadLetters);
       this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
       this.store.apply(processed.state.changes);
-      this.observeCommitted(batches, processed.outputsByTopic, deadLetters);
+      observeCommitted(
+        this.metrics,
+        batches.flatMap((batch) => batch.envelopes.map(({ record }) => record)),
+        processed.outputsByTopic,
+        deadLetters,
+      );
       for (const batch of batches) batch.done.resolve();
     } catch (error) {
       for (const batch of batches) batch.done.reject(error);
@@ -419,43 +424,12 @@ export class StageRunner<State = never> {
     await this.committer.commit(this.consumer!, topicMessages, offsets);
   }
 
-  private observeCommitted(
-    batches: PendingBatch[],
-    outputsByTopic: Map<string, Message[]>,
-    deadLetters: Message[],
-  ): void {
-    for (const [topic, messages] of outputsByTopic) this.metrics.recordsOut.inc({ topic }, messages.length);
-    const now = Date.now();
-    for (const { record } of batches.flatMap((batch) => batch.envelopes)) {
-      const captureTime = (record.value as { captureTime?: unknown }).captureTime;
-      if (typeof captureTime === 'number') this.metrics.endToEndSeconds.observe((now - captureTime) / 1000);
-    }
-    for (const deadLetter of deadLetters) {
-      const { sourceTopic, errorType } = deadLetter.headers as unknown as { sourceTopic: string; errorType: string };
-      this.metrics.deadLetters.inc({ topic: sourceTopic, error_type: errorType });
-    }
-  }
-
   private deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown): Message {
-    const cause = error instanceof Error ? error : new Error(String(error));
-    const errorType = cause instanceof DecodeError ? 'DecodeError' : cause.name;
-    this.logger.warn({ topic, partition, offset: message.offset, err: cause }, 'record dead-lettered');
-    const deadLetter: DeadLetter = {
-      stage: this.definition.name,
-      sourceTopic: topic,
-      sourcePartition: partition,
-      sourceOffset: Number(message.offset),
-      key: message.key,
-      value: message.value,
-      errorType,
-      error: cause.message,
-      failedTime: Date.now(),
-    };
-    return {
-      key: message.key,
-      value: this.serde.encode(this.config.DLQ_TOPIC, deadLetter),
-      headers: { sourceTopic: topic, errorType },
-    };
+    return deadLetterOf(
+      { stage: this.definition.name, dlqTopic: this.config.DLQ_TOPIC, serde: this.serde, logger: this.logger },
+      { topic, partition, message },
+      error,
+    );
   }
 
   /**
