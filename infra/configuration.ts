@@ -20,7 +20,9 @@ function table(spec: ConfigSpec, leaveOut: ReadonlySet<string> = shared): string
   const rows = Object.entries(spec)
     .filter(([name]) => !leaveOut.has(name))
     .map(([name, { defaultValue, shownDefault, secret, doc }]) => {
-      const shown = shownDefault ?? (defaultValue === undefined ? undefined : `\`${defaultValue}\``);
+      // Paths in the checkout are shown relative to it: the reference is the same on every machine.
+      const inCheckout = defaultValue?.replace(`${repoPath('.')}/`, '<checkout>/');
+      const shown = shownDefault ?? (inCheckout === undefined ? undefined : `\`${inCheckout}\``);
       const defaultText = shown ?? (secret ? '(required, secret)' : '(required)');
       return `| \`${name}\` | ${defaultText} | ${doc.replaceAll('|', '\\|')} |`;
     });

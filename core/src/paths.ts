@@ -15,6 +15,5 @@ export const localServicesSpec = {
     parsers.text.transform((dir) => path.resolve(dir)),
     'Where locally started services keep data, logs and pid files.',
     repoPath('.services'),
-    '.services in the checkout',
   ),
 };

@@ -8,24 +8,21 @@ import { evidenceSinkStage } from '@proctoflex/sink-evidence';
 import { alertsSinkStage } from '@proctoflex/sink-postgres';
 import { voiceStage } from '@proctoflex/voice';
 
+/** The processors: the stages that score the candidates' records (DetectorScore). */
+export const processorStages: readonly PipelineStage[] = [faceStage, objectStage, voiceStage, appPolicyStage];
+
 /**
  * Every stage of the pipeline, in the order data flows: the processors, the risk stage, the
  * sinks. The stage binary (`npm run stage -- <name>`), the local supervisor and the test
  * pipeline all run what this lists, and the configuration reference is generated from it.
  */
 export const pipelineStages: readonly PipelineStage[] = [
-  faceStage,
-  objectStage,
-  voiceStage,
-  appPolicyStage,
+  ...processorStages,
   riskStage,
   alertsSinkStage,
   clickHouseSinkStage,
   evidenceSinkStage,
 ];
-
-/** The processors: the stages that score the candidates' records (DetectorScore). */
-export const processorStages: readonly PipelineStage[] = [faceStage, objectStage, voiceStage, appPolicyStage];
 
 export function stageNamed(name: string): PipelineStage {
   const stage = pipelineStages.find((candidate) => candidate.name === name);
