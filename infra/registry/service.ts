@@ -52,7 +52,16 @@ export class RegistryService {
     const database = new URL(this.databaseUrl);
     const runnerJar = readdirSync(distDir).find((file) => file.endsWith('-runner.jar'));
     if (!runnerJar) throw new Error(`no *-runner.jar in ${distDir}; delete the folder to fetch it again`);
-    this.process.start('java', ['-Xms128m', '-Xmx384m', '-jar', path.join(distDir, runnerJar)], {
+    const javaArgs = [
+      '-Xms128m',
+      '-Xmx384m',
+      // A pooled connection is checked before use: after PostgreSQL restarts, the dead ones are
+      // replaced at once instead of failing requests (500s) until background validation finds them.
+      '-Dquarkus.datasource.postgresql.jdbc.validate-on-borrow=true',
+      '-jar',
+      path.join(distDir, runnerJar),
+    ];
+    this.process.start('java', javaArgs, {
       env: {
         // eslint-disable-next-line no-restricted-properties -- the JVM inherits PATH and JAVA_HOME
         ...process.env,
