@@ -19,10 +19,9 @@ import {
 import { limits, type IngestConfig } from './config.ts';
 import type { AcknowledgedSeqs } from './acknowledged.ts';
 import type { SessionRateLimiter } from './rate-limit.ts';
-
 import type { TopicSchemas } from './schemas.ts';
 
-/** The envelope clients send: one WebSocket message or one POST body. */
+/** The envelope clients send: one WebSocket message or one POST body (IngestBatch). */
 const ingestBatchType = avro.Type.forSchema(JSON.parse(avroSchemaTexts.IngestBatch) as avro.Schema);
 
 /** A batch that passed every check, ready for Kafka in this order; resent records already acknowledged are left out. */
@@ -93,34 +92,55 @@ export class BatchValidator {
     const records: AcceptedBatch['records'] = [];
     for (const [index, { kind, value }] of batch.records.entries()) {
       const record = await this.decode(kind, value, index);
-      const refuse = (reason: RefusalReason, message: string) => recordRefusal(index, kind, reason, message);
       if (
         record.sessionId !== claims.sessionId ||
         record.examId !== claims.examId ||
         record.candidateId !== claims.candidateId
       ) {
-        throw refuse('session_mismatch', `belongs to session ${record.sessionId}, the token to ${claims.sessionId}`);
+        throw recordRefusal(
+          index,
+          kind,
+          'session_mismatch',
+          `belongs to session ${record.sessionId}, the token to ${claims.sessionId}`,
+        );
       }
       if (!takesCapture(status, record.captureTime)) {
         throw status!.status === 'ENDED'
-          ? refuse('session_ended', `captured after the session ended at ${new Date(status!.endedTime).toISOString()}`)
-          : refuse('session_revoked', `the session was ${status!.status.toLowerCase()}: it takes no more records`);
+          ? recordRefusal(
+              index,
+              kind,
+              'session_ended',
+              `captured after the session ended at ${new Date(status!.endedTime).toISOString()}`,
+            )
+          : recordRefusal(
+              index,
+              kind,
+              'session_revoked',
+              `the session was ${status!.status.toLowerCase()}: it takes no more records`,
+            );
       }
       if (kind === 'FRAME') {
         const problem = frameProblem(record as FrameCaptured);
-        if (problem) throw refuse('frame_invalid', problem);
+        if (problem) throw recordRefusal(index, kind, 'frame_invalid', problem);
       }
       if (
         record.captureTime < now - this.config.INGEST_MAX_RECORD_AGE_MS ||
         record.captureTime > now + this.config.INGEST_MAX_CLOCK_SKEW_MS
       ) {
-        throw refuse(
+        throw recordRefusal(
+          index,
+          kind,
           'timestamp_out_of_range',
           `captureTime ${new Date(record.captureTime).toISOString()} is too old or in the future`,
         );
       }
       if (record.seq <= previousSeq) {
-        throw refuse('seq_not_increasing', `seq ${record.seq} follows ${previousSeq}; seq must grow within a session`);
+        throw recordRefusal(
+          index,
+          kind,
+          'seq_not_increasing',
+          `seq ${record.seq} follows ${previousSeq}; seq must grow within a session`,
+        );
       }
       previousSeq = record.seq;
       if (record.seq > acknowledgedSeq)
@@ -136,20 +156,30 @@ export class BatchValidator {
   }
 
   private async decode(kind: RecordKind, value: Buffer, index: number): Promise<SessionRecord> {
-    const refuse = (reason: RefusalReason, message: string) => recordRefusal(index, kind, reason, message);
     if (value.length < 5 || value.readUInt8(0) !== 0) {
-      throw refuse('record_malformed', 'not in the registry wire format (magic byte 0, 4-byte schema id, Avro body)');
+      throw recordRefusal(
+        index,
+        kind,
+        'record_malformed',
+        'not in the registry wire format (magic byte 0, 4-byte schema id, Avro body)',
+      );
     }
     const schemaId = value.readInt32BE(1);
     try {
       if (!(await this.schemas.isAllowed(kind, schemaId))) {
-        throw refuse('schema_unknown', `schema id ${schemaId} is not registered for ${this.schemas.topics[kind]}`);
+        throw recordRefusal(
+          index,
+          kind,
+          'schema_unknown',
+          `schema id ${schemaId} is not registered for ${this.schemas.topics[kind]}`,
+        );
       }
       return (await this.serde.decode(value)) as SessionRecord;
     } catch (error) {
-      if (error instanceof LimitExceededError) throw refuse('record_too_large', error.message);
-      if (error instanceof DecodeError) throw refuse('record_malformed', error.message);
-      if (error instanceof ServiceUnavailableError) throw refuse('registry_unavailable', error.message);
+      if (error instanceof LimitExceededError) throw recordRefusal(index, kind, 'record_too_large', error.message);
+      if (error instanceof DecodeError) throw recordRefusal(index, kind, 'record_malformed', error.message);
+      if (error instanceof ServiceUnavailableError)
+        throw recordRefusal(index, kind, 'registry_unavailable', error.message);
       throw error;
     }
   }
