@@ -32,8 +32,7 @@ import { run } from './lib.ts';
 
 /** A stage instance the drill runs, and what happened to it that nobody asked for. */
 interface RunningStage {
-  readonly name: string;
-  readonly stageName: string;
+  /** Its process, under its stage name; replaced when it is restarted. */
   running: TestStage;
   /** Set while the drill itself kills the stage, so its exit is not a crash. */
   killing: boolean;
@@ -118,7 +117,7 @@ export class IsolatedStack {
   private async startStage(name: string, stageName: string): Promise<void> {
     const running = this.kafkaPipeline.spawnStage(name, this.stageEnv, stageName);
     const { process } = running;
-    const stage: RunningStage = { name, stageName, running, killing: false, port: 0 };
+    const stage: RunningStage = { running, killing: false, port: 0 };
     this.stages.set(name, stage);
     void process.exited.then((code) => {
       if (stage.killing || this.closed) return;
@@ -136,7 +135,7 @@ export class IsolatedStack {
     stage.running.process.child.kill('SIGKILL');
     await stage.running.process.exited;
     await delay(downMs);
-    await this.startStage(name, stage.stageName);
+    await this.startStage(name, stage.running.stageName);
   }
 
   /** The last log message of stage `name` that mentions `text`, if any. */
@@ -152,7 +151,7 @@ export class IsolatedStack {
   }
 
   stageGroup(name: string): string {
-    return `proctoflex.${this.stages.get(name)!.stageName}`;
+    return `proctoflex.${this.stages.get(name)!.running.stageName}`;
   }
 
   topic(variable: TopicVariable): string {
