@@ -15,4 +15,5 @@ export { avroSchemaTexts } from './contracts/records.ts';
 export * from './contracts/alert-notice.ts';
 export * from './contracts/risk-rules.ts';
 export * from './contracts/scored-inputs.ts';
+export * from './contracts/frame-size.ts';
 export * from './contracts/ingest-refusal.ts';

@@ -78,7 +78,4 @@ export const loadIngestConfig = (overrides: Record<string, string> = {}) =>
 /** Size limits of the protocol (the contract with desktop clients). */
 export const limits = {
   batchBytes: 8 * mebibyte,
-  /** The smallest webcam mode is 160x120 (either way up): a frame below it cannot show a face. */
-  frameShortSide: 120,
-  frameLongSide: 160,
 };

@@ -3,6 +3,7 @@ import {
   avroSchemaTexts,
   decodeBounded,
   DecodeError,
+  frameSizeProblem,
   jpegDimensions,
   LimitExceededError,
   ServiceUnavailableError,
@@ -192,10 +193,7 @@ function frameProblem({ jpeg, width, height }: FrameCaptured): string | null {
   if (size.width !== width || size.height !== height) {
     return `the JPEG is ${size.width}x${size.height}, the record says ${width}x${height}`;
   }
-  if (Math.min(width, height) < limits.frameShortSide || Math.max(width, height) < limits.frameLongSide) {
-    return `${width}x${height} is smaller than the smallest webcam mode, ${limits.frameLongSide}x${limits.frameShortSide}`;
-  }
-  return null;
+  return frameSizeProblem(width, height);
 }
 
 function recordRefusal(index: number, kind: RecordKind, reason: RefusalReason, message: string): IngestRefusal {

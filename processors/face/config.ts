@@ -10,7 +10,7 @@ export const faceSpec = {
   ...inferenceSpec,
   FACE_IDENTITY_INTERVAL_MS: variable(
     parsers.positiveInt,
-    "How often a session's face is compared with its enrolment photo; one comparison costs about four face detections.",
+    "How often a session's face is compared with its enrolment photo (one comparison costs about four face detections), and its camera's orientation checked (three more).",
     '10000',
   ),
 };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import test from 'node:test';
+import sharp from 'sharp';
 import { repoPath, type DeadLetter, type DetectorScore, type FrameCaptured } from '@proctoflex/core';
 import { killStage, testKafka, uniqueName, waitUntil } from '@proctoflex/core/testing';
 import { TestPipeline } from '@proctoflex/pipeline/testing';
@@ -73,13 +74,18 @@ test('identity: after an enrolment of person A, frames of B are mismatches and f
     fixtureFrame(records, 'identity/franck_01829.jpg', 0, true),
     ...[...sameFiles, ...otherFiles].map((file, index) => fixtureFrame(records, `identity/${file}`, index + 1)),
   ];
-  // A screen capture is evidence only, and a corrupt JPEG cannot be read: neither stops the others.
+  // A screen capture is evidence only, a corrupt JPEG cannot be read and a 1x1 one shows nothing
+  // to judge: none of them stops the others.
   const screen: FrameCaptured = {
     ...records.frame(frames[1]!.jpeg, { width: 640, height: 480 }).record,
     source: 'SCREEN',
   };
   const corrupt = records.frame(randomBytes(2000), { width: 640, height: 480 }).record;
-  await pipeline.produce('FRAMES_TOPIC', [...frames, screen, corrupt]);
+  const dot = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } })
+    .jpeg()
+    .toBuffer();
+  const tiny = records.frame(dot, { width: 1, height: 1 }).record;
+  await pipeline.produce('FRAMES_TOPIC', [...frames, screen, corrupt, tiny]);
   // Every frame (a second apart) is compared with the enrolment.
   await pipeline.processAll('face', { FACE_IDENTITY_INTERVAL_MS: '1000' });
 
@@ -87,7 +93,7 @@ test('identity: after an enrolment of person A, frames of B are mismatches and f
   assert.deepEqual(
     scores.map((score) => score.sourceSeq),
     frames.map((frame) => frame.seq),
-    'the screen and corrupt frames are not scored',
+    'the screen, corrupt and tiny frames are not scored',
   );
   const mismatchOf = (seq: number) =>
     scoreOf(
@@ -101,10 +107,47 @@ test('identity: after an enrolment of person A, frames of B are mismatches and f
     assert.ok(mismatchOf(frame.seq)! > 0.5, `B, seq ${frame.seq}`);
 
   const deadLetters = await pipeline.read<DeadLetter>('DLQ_TOPIC');
-  assert.equal(deadLetters.length, 1);
-  assert.equal(deadLetters[0]!.sourceOffset, frames.length + 1);
-  assert.equal(deadLetters[0]!.errorType, 'InvalidRecordError');
+  assert.deepEqual(
+    deadLetters.map(({ sourceOffset, errorType }) => [sourceOffset, errorType]),
+    [
+      [frames.length + 1, 'InvalidRecordError'],
+      [frames.length + 2, 'InvalidRecordError'],
+    ],
+  );
   assert.match(deadLetters[0]!.error, /is not a decodable JPEG/);
+  assert.match(deadLetters[1]!.error, /1x1 is smaller than the smallest webcam mode, 160x120/);
+});
+
+test('a camera on its side: faces are found and compared upright, an impostor is still one', async (t) => {
+  const pipeline = await TestPipeline.create(kafka, 'it.face.rotated');
+  t.after(() => pipeline.close());
+  const claims = { sessionId: uniqueName('session'), examId: 'exam-face', candidateId: 'franck' };
+  const records = new SessionRecords(claims);
+  const files = ['franck_01829.jpg', 'franck_02045.jpg', 'franck_02159.jpg', 'franck_02221.jpg', 'obama.jpg'];
+  const start = Date.now() - 60_000;
+  const frames = await Promise.all(
+    files.map(async (file, second) => {
+      // Turned a quarter clockwise: 480x640, as a webcam mounted sideways delivers it.
+      const jpeg = await sharp(readFileSync(repoPath(`models/fixtures/identity/${file}`)))
+        .resize(640, 480, { fit: 'fill' })
+        .rotate(90)
+        .jpeg()
+        .toBuffer();
+      return records.frame(jpeg, { width: 480, height: 640 }, start + second * 1000, second === 0).record;
+    }),
+  );
+  await pipeline.produce('FRAMES_TOPIC', frames);
+  await pipeline.processAll('face', { FACE_IDENTITY_INTERVAL_MS: '1000' });
+
+  const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
+  assert.equal(scores.length, files.length);
+  for (const score of scores) {
+    assert.equal(scoreOf(score, 'no_face'), 0, `seq ${score.sourceSeq}: a face`);
+    const rotation = score.signals.find(({ name }) => name === 'no_face')!.measurements.cameraRotationDegrees;
+    assert.equal(rotation, 270, `seq ${score.sourceSeq}: read turned back a quarter`);
+  }
+  const mismatch = scores.slice(1).map((score) => scoreOf(score, 'identity_mismatch')! >= 0.5);
+  assert.deepEqual(mismatch, [false, false, false, true], 'the same man three times, then another');
 });
 
 test('two face instances share the partitions; killing one loses no frame score', async (t) => {

@@ -1,4 +1,4 @@
-import { InvalidRecordError, type FrameCaptured, type InputRecord } from '@proctoflex/core';
+import { frameSizeProblem, InvalidRecordError, type FrameCaptured, type InputRecord } from '@proctoflex/core';
 import { decodeJpeg, type DecodedImage } from './image.ts';
 
 export interface DecodedFrame {
@@ -8,8 +8,9 @@ export interface DecodedFrame {
 }
 
 /**
- * Decodes each frame's JPEG once, for every model that reads it. A frame that does not decode is
- * handed to `reject` (the dead-letter topic) and left out; the others go on.
+ * Decodes each frame's JPEG once, for every model that reads it. A frame that does not decode,
+ * or is smaller than any webcam gives (a 1x1 image would otherwise score as "no face"), is handed
+ * to `reject` (the dead-letter topic) with the reason and left out; the others go on.
  */
 export async function decodeFrames(
   records: readonly InputRecord[],
@@ -18,17 +19,20 @@ export async function decodeFrames(
   const decoded = await Promise.all(
     records.map(async (record) => {
       const frame = record.value as FrameCaptured;
+      let image: DecodedImage;
       try {
-        return { record, frame, image: await decodeJpeg(frame.jpeg) };
+        image = await decodeJpeg(frame.jpeg);
       } catch (error) {
-        reject(
-          record,
-          new InvalidRecordError(
-            `frame ${frame.seq} is not a decodable JPEG: ${error instanceof Error ? error.message : String(error)}`,
-          ),
-        );
+        const reason = error instanceof Error ? error.message : String(error);
+        reject(record, new InvalidRecordError(`frame ${frame.seq} is not a decodable JPEG: ${reason}`));
         return null;
       }
+      const tooSmall = frameSizeProblem(image.width, image.height);
+      if (tooSmall) {
+        reject(record, new InvalidRecordError(`frame ${frame.seq} cannot be scored: ${tooSmall}`));
+        return null;
+      }
+      return { record, frame, image };
     }),
   );
   return decoded.filter((frame) => frame !== null);

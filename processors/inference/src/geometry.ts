@@ -37,3 +37,15 @@ export function clampBox(box: Box): Box {
     height: Math.min(Math.max(box.y + box.height, 0), 1) - y,
   };
 }
+
+/**
+ * The same region after the image is turned clockwise by `quarterTurns` quarter turns: a point
+ * (x, y) goes to (1 - y, x) per turn.
+ */
+export function rotateBox(box: Box, quarterTurns: number): Box {
+  let rotated = box;
+  for (let turn = 0; turn < ((quarterTurns % 4) + 4) % 4; turn += 1) {
+    rotated = { x: 1 - rotated.y - rotated.height, y: rotated.x, width: rotated.height, height: rotated.width };
+  }
+  return rotated;
+}

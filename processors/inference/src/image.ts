@@ -13,6 +13,17 @@ export async function decodeJpeg(jpeg: Buffer): Promise<DecodedImage> {
   return { width: info.width, height: info.height, rgb: data };
 }
 
+/** The image turned clockwise by `quarterTurns` quarter turns (a webcam mounted sideways or upside down). */
+export async function rotateImage(image: DecodedImage, quarterTurns: number): Promise<DecodedImage> {
+  const turns = ((quarterTurns % 4) + 4) % 4;
+  if (turns === 0) return image;
+  const { data, info } = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .rotate(turns * 90)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, rgb: data };
+}
+
 /**
  * The region `box` (normalised; the whole image by default) resized to size x size, as float
  * RGB values `pixel * scale + offset`, written into `target` at `offset` floats.

@@ -1,8 +1,8 @@
 export { inferenceSpec, loadInferenceConfig, type InferenceConfig } from './config.ts';
 export { ModelSessions, manifestEntry, modelVersion, readModel, type ModelName } from './models.ts';
-export { decodeJpeg, type DecodedImage } from './image.ts';
+export { decodeJpeg, rotateImage, type DecodedImage } from './image.ts';
 export { decodeFrames, type DecodedFrame } from './frames.ts';
-export { iou, nonMaxSuppression, type Box } from './geometry.ts';
+export { iou, nonMaxSuppression, rotateBox, type Box } from './geometry.ts';
 export {
   detectFaces,
   headPose,
