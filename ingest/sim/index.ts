@@ -2,3 +2,5 @@ export { behaviourOf, behaviours, misbehaving, misconductWindows, type Behaviour
 export { scriptedExam, scriptedSession } from './candidate.ts';
 export { frameSize, sceneFrames, simulatedMedia, soundChunks, type Scene, type SimulatedMedia } from './media.ts';
 export { mintSessions, runSimulation, type SimulatedSession } from './run.ts';
+export * from './cast.ts';
+export { Webcam, plainLook, type Footage, type Look, type Placement, type Prop, type Region } from './webcam.ts';

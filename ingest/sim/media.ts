@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { repoPath } from '@proctoflex/core';
+import { frameSize } from './webcam.ts';
+
+export { frameSize };
 
 /** What the webcam shows in a scripted moment of a simulated exam. */
 export type Scene = 'candidate' | 'candidate-alt' | 'empty' | 'two-people' | 'looking-away' | 'phone';
@@ -18,8 +21,6 @@ const scenes: Record<Scene, { file: string; region?: { left: number; top: number
   'looking-away': { file: 'group-2.jpg', region: { left: 120, top: 40, width: 680, height: 510 } },
   phone: { file: 'group-2.jpg', region: { left: 0, top: 860, width: 640, height: 480 } },
 };
-
-export const frameSize = { width: 640, height: 480 };
 
 export async function sceneFrames(): Promise<Record<Scene, Buffer>> {
   const entries = await Promise.all(

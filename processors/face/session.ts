@@ -2,6 +2,7 @@ import { float32State, type Logger, type SessionState, type Signal } from '@proc
 import { similarity, type DecodedFrame, type ModelSessions } from '@proctoflex/inference';
 import {
   describeFaces,
+  faceSignals,
   findFaces,
   identitySignal,
   turnedAway,
@@ -82,7 +83,7 @@ export async function findSessionFaces(
  * a single face turned within the limits is compared (a profile describes a person poorly).
  * Updates each session's state; returns the identity signal of every frame compared.
  */
-export async function checkIdentities(
+async function checkIdentities(
   models: ModelSessions,
   frames: readonly DecodedFrame[],
   faces: readonly FoundFaces[],
@@ -90,6 +91,7 @@ export async function checkIdentities(
   limitsOfExam: (examId: string) => LookingAwayLimits,
   intervalMs: number,
   logger: Logger,
+  describe: typeof describeFaces,
 ): Promise<Map<number, Signal>> {
   const framesOf = new Map<string, number[]>();
   frames.forEach(({ frame }, index) => {
@@ -119,7 +121,7 @@ export async function checkIdentities(
       return indices.length > 0 ? [indices.shift()!] : [];
     });
     if (round.length === 0) return signals;
-    const descriptors = await describeFaces(
+    const descriptors = await describe(
       models,
       round.map((index) => faces[index]!.upright),
     );
@@ -152,4 +154,28 @@ export async function checkIdentities(
       }
     });
   }
+}
+
+/**
+ * Every frame's face signals: no_face, several_faces and looking_away (limits from the exam's
+ * surveillance level), and identity_mismatch on the frames compared with the enrolment.
+ * `describe` computes the identity descriptors (the detection evaluation, scoring the same frames
+ * at every surveillance level, describes each frame once).
+ */
+export async function scoreFaces(
+  models: ModelSessions,
+  frames: readonly DecodedFrame[],
+  faces: readonly FoundFaces[],
+  state: SessionState<FaceState>,
+  limitsOfExam: (examId: string) => LookingAwayLimits,
+  intervalMs: number,
+  logger: Logger,
+  describe: typeof describeFaces = describeFaces,
+): Promise<Signal[][]> {
+  const identities = await checkIdentities(models, frames, faces, state, limitsOfExam, intervalMs, logger, describe);
+  return frames.map(({ frame }, index) => {
+    const signals = faceSignals(faces[index]!, limitsOfExam(frame.examId));
+    const identity = identities.get(index);
+    return identity ? [...signals, identity] : signals;
+  });
 }

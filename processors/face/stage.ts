@@ -9,8 +9,8 @@ import {
 } from '@proctoflex/core';
 import { decodeFrames, ModelSessions, modelVersion } from '@proctoflex/inference';
 import { faceSpec } from './config.ts';
-import { faceSignals, limitsOf } from './detect.ts';
-import { checkIdentities, findSessionFaces, type FaceState } from './session.ts';
+import { limitsOf } from './detect.ts';
+import { findSessionFaces, scoreFaces, type FaceState } from './session.ts';
 
 /**
  * Scores every webcam frame for no face, several faces and looking away (limits from the
@@ -47,7 +47,7 @@ export const faceStage = pipelineStage<typeof faceSpec, FaceState>({
             const faces = await findSessionFaces(models, frames, state, config.FACE_IDENTITY_INTERVAL_MS);
             const limitsOfExam = (examId: string) =>
               limitsOf(tables.get(config.POLICIES_TOPIC, examId) as ExamPolicy | undefined);
-            const identities = await checkIdentities(
+            const signals = await scoreFaces(
               models,
               frames,
               faces,
@@ -56,16 +56,11 @@ export const faceStage = pipelineStage<typeof faceSpec, FaceState>({
               config.FACE_IDENTITY_INTERVAL_MS,
               logger,
             );
-            return frames.map(({ frame }, index): OutputRecord => {
-              const signals = faceSignals(faces[index]!, limitsOfExam(frame.examId));
-              const identity = identities.get(index);
-              if (identity) signals.push(identity);
-              return {
-                topic: config.SCORES_TOPIC,
-                key: frame.sessionId,
-                value: detectorScore(frame, config.FRAMES_TOPIC, 'FACE', scoredBy, signals),
-              };
-            });
+            return frames.map(({ frame }, index): OutputRecord => ({
+              topic: config.SCORES_TOPIC,
+              key: frame.sessionId,
+              value: detectorScore(frame, config.FRAMES_TOPIC, 'FACE', scoredBy, signals[index]!),
+            }));
           },
           close: () => models.close(),
         });

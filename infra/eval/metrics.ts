@@ -1,0 +1,157 @@
+import type { SurveillanceLevel } from '@proctoflex/core';
+import { behaviours, rulesCatching, type Behaviour, type Episode } from './sequences.ts';
+import type { SequenceResult } from './evaluate.ts';
+
+/**
+ * After an episode ends, its alert may still open on the frames of its last seconds (rules run on
+ * capture time, a frame every 2 s): an alert this soon after the end still belongs to it, and the
+ * seconds after an episode are not counted as honest time.
+ */
+export const afterEpisodeSeconds = 10;
+
+export interface BehaviourFigures {
+  readonly episodes: number;
+  readonly caught: number;
+  /** caught / episodes; null when the level has every rule that catches it switched off. */
+  readonly recall: number | null;
+  /** Alerts of the behaviour's rules that fell in one of its episodes, over all alerts of those rules. */
+  readonly precision: number | null;
+  /** Seconds from the episode's start to its first alert: median and worst of the caught ones. */
+  readonly secondsToAlert: { readonly median: number; readonly max: number } | null;
+  /** Episodes missed, by sequence id and variant: where to look. */
+  readonly missed: readonly string[];
+}
+
+export interface LevelFigures {
+  readonly behaviours: Record<Behaviour, BehaviourFigures>;
+  readonly honestHours: number;
+  /** Alerts opened in honest time, by rule. */
+  readonly falseAlerts: Record<string, number>;
+  readonly falseAlertsPerHour: number;
+  /** Where the false alerts were: sequence id, rule and second. */
+  readonly falseAlertsAt: readonly string[];
+}
+
+export interface IdentityFigures {
+  readonly threshold: number;
+  readonly genuineComparisons: number;
+  readonly impostorComparisons: number;
+  /** Comparisons of the enrolled person that scored below the threshold. */
+  readonly falseMismatchRate: number;
+  /** Comparisons of someone else that scored at or above it. */
+  readonly falseMatchRate: number;
+  readonly lowestGenuine: number;
+  readonly highestImpostor: number;
+}
+
+export interface Figures {
+  readonly sequences: number;
+  readonly frames: number;
+  readonly levels: Record<SurveillanceLevel, LevelFigures>;
+  readonly identity: IdentityFigures;
+  readonly deadLetters: readonly string[];
+}
+
+const inEpisode = (episode: Episode, second: number) =>
+  second >= episode.from && second <= episode.to + afterEpisodeSeconds;
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+};
+
+/** The figures of one surveillance level; `rulesOn` says which rules the level has at all. */
+function levelFigures(
+  results: readonly SequenceResult[],
+  level: SurveillanceLevel,
+  rulesOn: ReadonlySet<string>,
+): LevelFigures {
+  const perBehaviour = {} as Record<Behaviour, BehaviourFigures>;
+  for (const behaviour of behaviours) {
+    const rules = rulesCatching[behaviour].filter((rule) => rulesOn.has(rule));
+    let episodes = 0;
+    const delays: number[] = [];
+    const missed: string[] = [];
+    let inside = 0;
+    let all = 0;
+    for (const { sequence, alerts } of results) {
+      const own = alerts[level].filter((alert) => rules.includes(alert.rule));
+      all += own.length;
+      inside += own.filter((alert) =>
+        sequence.episodes.some(
+          (episode) => rulesCatching[episode.behaviour].includes(alert.rule) && inEpisode(episode, alert.second),
+        ),
+      ).length;
+      for (const episode of sequence.episodes.filter((candidate) => candidate.behaviour === behaviour)) {
+        episodes += 1;
+        const first = own.find((alert) => inEpisode(episode, alert.second));
+        if (first) delays.push(first.second - episode.from);
+        else missed.push(`${sequence.id} (${episode.variant})`);
+      }
+    }
+    perBehaviour[behaviour] = {
+      episodes,
+      caught: delays.length,
+      recall: rules.length === 0 || episodes === 0 ? null : delays.length / episodes,
+      precision: rules.length === 0 || all === 0 ? null : inside / all,
+      secondsToAlert: delays.length === 0 ? null : { median: median(delays), max: Math.max(...delays) },
+      missed: rules.length === 0 ? [] : missed,
+    };
+  }
+  let honestSeconds = 0;
+  const falseAlerts: Record<string, number> = {};
+  const falseAlertsAt: string[] = [];
+  for (const { sequence, alerts } of results) {
+    const misconductSeconds = sequence.episodes.reduce(
+      (sum, episode) => sum + Math.min(sequence.seconds, episode.to + afterEpisodeSeconds) - episode.from,
+      0,
+    );
+    honestSeconds += sequence.seconds - misconductSeconds;
+    for (const alert of alerts[level]) {
+      if (sequence.episodes.some((episode) => inEpisode(episode, alert.second))) continue;
+      falseAlerts[alert.rule] = (falseAlerts[alert.rule] ?? 0) + 1;
+      falseAlertsAt.push(`${sequence.id}: ${alert.rule} at ${alert.second} s`);
+    }
+  }
+  const honestHours = honestSeconds / 3600;
+  return {
+    behaviours: perBehaviour,
+    honestHours,
+    falseAlerts,
+    falseAlertsPerHour: falseAlertsAt.length / honestHours,
+    falseAlertsAt,
+  };
+}
+
+function identityFigures(results: readonly SequenceResult[], threshold: number): IdentityFigures {
+  const comparisons = results.flatMap((result) => result.comparisons);
+  const genuine = comparisons.filter((comparison) => comparison.samePerson).map(({ similarity }) => similarity);
+  const impostor = comparisons.filter((comparison) => !comparison.samePerson).map(({ similarity }) => similarity);
+  return {
+    threshold,
+    genuineComparisons: genuine.length,
+    impostorComparisons: impostor.length,
+    falseMismatchRate: genuine.filter((similarity) => similarity < threshold).length / genuine.length,
+    falseMatchRate: impostor.filter((similarity) => similarity >= threshold).length / impostor.length,
+    lowestGenuine: Math.min(...genuine),
+    highestImpostor: Math.max(...impostor),
+  };
+}
+
+export function figuresOf(
+  results: readonly SequenceResult[],
+  rulesOn: Record<SurveillanceLevel, ReadonlySet<string>>,
+  identityThreshold: number,
+): Figures {
+  return {
+    sequences: results.length,
+    frames: results.reduce((sum, result) => sum + result.frames, 0),
+    levels: {
+      LOW: levelFigures(results, 'LOW', rulesOn.LOW),
+      STANDARD: levelFigures(results, 'STANDARD', rulesOn.STANDARD),
+      STRICT: levelFigures(results, 'STRICT', rulesOn.STRICT),
+    },
+    identity: identityFigures(results, identityThreshold),
+    deadLetters: results.flatMap((result) => result.deadLetters),
+  };
+}
