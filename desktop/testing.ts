@@ -18,7 +18,7 @@ import type { UploadStatus } from './src/uploader.ts';
 export async function launchCandidateChromium(dir: string) {
   const photo = path.join(dir, 'candidate.jpg');
   const video = path.join(dir, 'candidate.y4m');
-  await writeFile(photo, (await sceneFrames()).candidate);
+  await writeFile(photo, (await sceneFrames()).candidate[0]!);
   await promisify(execFile)('ffmpeg', [
     '-v',
     'error',

@@ -7,6 +7,7 @@ import { ingestSpec } from '@proctoflex/ingest';
 import { pipelineStages } from '@proctoflex/pipeline';
 import { desktopSpec } from '../desktop/src/config.ts';
 import { infraSpec } from './config.ts';
+import { evaluationSpec } from './eval/config.ts';
 
 /**
  * docs/configuration.md, rendered from the config specs every process validates at start (one
@@ -82,6 +83,9 @@ ${stageSections.join('\n')}
 ## Desktop (\`npm run desktop\`)
 
 ${table(desktopSpec)}
+## Detection evaluation (\`npm run eval:detection\`)
+
+${table(evaluationSpec)}
 ## Local services (\`npm start\`, \`npm test\`)
 
 ${table(infraSpec)}`;

@@ -19,7 +19,7 @@ import { Uploader } from '../src/uploader.ts';
  */
 const outageMinutes = Number(process.argv[2] ?? '10');
 
-const frame = (await sceneFrames()).candidate;
+const frame = (await sceneFrames()).candidate[0]!;
 const pcm = soundChunks().speech[0]!;
 const mib = (bytes: number) => bytes / 1024 / 1024;
 

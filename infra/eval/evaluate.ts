@@ -6,6 +6,7 @@ import {
   loadConfig,
   repoPath,
   servicesSpec,
+  stageRunnerSpec,
   topicsSpec,
   type AlertEvent,
   type AudioChunk,
@@ -13,7 +14,7 @@ import {
   type ExamPolicy,
   type FrameCaptured,
   type InputRecord,
-  type OutputRecord,
+  type BatchContext,
   type PipelineStage,
   type SessionState,
   type StageHandler,
@@ -24,16 +25,17 @@ import { describeFaces, limitsOf } from '@proctoflex/face/detect';
 import { findSessionFaces, scoreFaces } from '@proctoflex/face/session';
 import {
   decodeFrames,
-  loadInferenceConfig,
   ModelSessions,
   modelVersion,
   type DecodedImage,
+  type InferenceConfig,
 } from '@proctoflex/inference';
 import { SessionRecords } from '@proctoflex/ingest';
 import { frameSize, plainLook, Webcam, type Look } from '@proctoflex/ingest/sim';
 import { objectStage } from '@proctoflex/object';
 import { riskStage } from '@proctoflex/risk';
 import { voiceStage } from '@proctoflex/voice';
+import { loadEvaluationConfig } from './config.ts';
 import { episodeAt, type Sequence } from './sequences.ts';
 
 /** What the evaluation keeps of one sequence: its alerts and identity comparisons, per level. */
@@ -168,29 +170,32 @@ export class DetectionEvaluation {
   private readonly speech: Map<string, Buffer>;
 
   private constructor(
-    private readonly handlers: {
-      object: StageHandler<unknown>;
-      voice: StageHandler<unknown>;
-      risk: StageHandler<unknown>;
-    },
+    private readonly handlers: { object: Handler; voice: Handler; risk: Handler },
     private readonly topics: { frames: string; audio: string; scores: string; policies: string },
     private readonly identityIntervalMs: number,
     speechFiles: readonly string[],
+    inference: InferenceConfig,
   ) {
-    this.models = new ModelSessions(loadInferenceConfig());
+    this.models = new ModelSessions(inference);
     this.speech = new Map(speechFiles.map((file) => [file, pcmOf(file)]));
   }
 
   static async open(speechFiles: readonly string[]): Promise<DetectionEvaluation> {
     const context = { services: loadConfig(servicesSpec, {}), logger, metrics: new Registry() };
-    // The stages run their models as INFERENCE_* in the environment says, like the face models here.
-    const inference = loadInferenceConfig();
+    const inference = loadEvaluationConfig();
     const stageEnv = {
       INFERENCE_THREADS: String(inference.INFERENCE_THREADS),
       INFERENCE_EXECUTION_PROVIDER: inference.INFERENCE_EXECUTION_PROVIDER,
     };
-    const open = async (stage: PipelineStage) =>
-      (await stage.create(loadConfig(stage.spec, stageEnv)).open(context)) as StageHandler<unknown>;
+    // Each handler is handed at most its stage's batch (STAGE_BATCH_MAX_RECORDS), as the runner would.
+    const open = async (stage: PipelineStage): Promise<Handler> => {
+      const config = loadConfig(
+        { STAGE_BATCH_MAX_RECORDS: stageRunnerSpec.STAGE_BATCH_MAX_RECORDS, ...stage.spec },
+        stageEnv,
+      );
+      const handler = (await stage.create(config).open(context)) as StageHandler<unknown>;
+      return { handler, batch: config.STAGE_BATCH_MAX_RECORDS as number };
+    };
     const face = loadConfig(faceSpec, {});
     const topics = loadConfig(topicsSpec, {});
     return new DetectionEvaluation(
@@ -203,11 +208,16 @@ export class DetectionEvaluation {
       },
       face.FACE_IDENTITY_INTERVAL_MS,
       speechFiles,
+      inference,
     );
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.models.close(), this.handlers.object.close?.(), this.handlers.voice.close?.()]);
+    await Promise.all([
+      this.models.close(),
+      this.handlers.object.handler.close?.(),
+      this.handlers.voice.handler.close?.(),
+    ]);
   }
 
   /**
@@ -270,22 +280,22 @@ export class DetectionEvaluation {
         );
       }
     }
-    const scoreValues = (outputs: OutputRecord[]) => outputs.map(({ value }) => value as DetectorScore);
     const scores = [
-      ...scoreValues(await this.handlers.object.processBatch(frameInputs, contextOf())),
-      ...scoreValues(await this.handlers.voice.processBatch(audioInputs, contextOf())),
+      ...(await inBatches(this.handlers.object, frameInputs, contextOf())),
+      ...(await inBatches(this.handlers.voice, audioInputs, contextOf())),
     ];
 
     const alertsAt = {} as Record<SurveillanceLevel, AlertEvent[]>;
     for (const level of surveillanceLevels) {
       const all = inCaptureOrder([...levelScores[level], ...scores.map((score) => atLevelOf(score, level))]);
       const tables = { get: (topic: string) => (topic === this.topics.policies ? policyAt(level) : undefined) };
-      const outputs = await this.handlers.risk.processBatch(
+      const outputs = await inBatches(
+        this.handlers.risk,
         all.map((score, index) => inputOf(this.topics.scores, score, index)),
         { state: new MemoryState<never>(), tables, logger, reject },
       );
-      alertsAt[level] = outputs
-        .map(({ value }) => value as AlertEvent)
+      alertsAt[level] = (outputs as unknown as AlertEvent[])
+        .filter((alert) => 'action' in alert)
         .filter((alert) => alert.action === 'OPENED' && alert.rule !== undefined);
     }
     return sequences.map((sequence) => {
@@ -315,6 +325,26 @@ export class DetectionEvaluation {
       };
     });
   }
+}
+
+/** A stage's handler, and the most records its runner hands it at once. */
+interface Handler {
+  readonly handler: StageHandler<unknown>;
+  readonly batch: number;
+}
+
+/** Hands `inputs` to the handler batch by batch, with one context (its state lives on between batches); the values it emits. */
+async function inBatches(
+  { handler, batch }: Handler,
+  inputs: readonly InputRecord[],
+  context: BatchContext<unknown>,
+): Promise<DetectorScore[]> {
+  const values: DetectorScore[] = [];
+  for (let start = 0; start < inputs.length; start += batch) {
+    const outputs = await handler.processBatch(inputs.slice(start, start + batch), context);
+    values.push(...outputs.map(({ value }) => value as DetectorScore));
+  }
+  return values;
 }
 
 const faceVersion = modelVersion(['face-detector-short-range', 'face-detector', 'face-landmarks', 'face-embedding']);

@@ -44,11 +44,26 @@ export interface IdentityFigures {
   readonly highestImpostor: number;
 }
 
+/** Figures over the sequences of one skin-tone group's sitters (Monk scale, judged by eye), at STANDARD. */
+export interface ToneGroupFigures {
+  readonly group: string;
+  readonly sitters: readonly string[];
+  readonly episodes: number;
+  readonly caught: number;
+  readonly honestHours: number;
+  readonly falseAlerts: number;
+  readonly genuineComparisons: number;
+  readonly falseMismatchRate: number | null;
+  readonly impostorComparisons: number;
+  readonly falseMatchRate: number | null;
+}
+
 export interface Figures {
   readonly sequences: number;
   readonly frames: number;
   readonly levels: Record<SurveillanceLevel, LevelFigures>;
   readonly identity: IdentityFigures;
+  readonly byToneGroup: readonly ToneGroupFigures[];
   readonly deadLetters: readonly string[];
 }
 
@@ -152,6 +167,48 @@ export function figuresOf(
       STRICT: levelFigures(results, 'STRICT', rulesOn.STRICT),
     },
     identity: identityFigures(results, identityThreshold),
+    byToneGroup: toneGroups.map((group) =>
+      toneGroupFigures(
+        group.name,
+        results.filter(({ sequence }) => sequence.sitter && group.tones.includes(sequence.sitter.monkSkinTone)),
+        rulesOn.STANDARD,
+        identityThreshold,
+      ),
+    ),
     deadLetters: results.flatMap((result) => result.deadLetters),
+  };
+}
+
+/** Monk skin-tone scale, in three groups. */
+const toneGroups = [
+  { name: 'Monk 1-3 (light)', tones: [1, 2, 3] },
+  { name: 'Monk 4-6 (medium)', tones: [4, 5, 6] },
+  { name: 'Monk 7-10 (dark)', tones: [7, 8, 9, 10] },
+];
+
+function toneGroupFigures(
+  group: string,
+  results: readonly SequenceResult[],
+  rulesOn: ReadonlySet<string>,
+  identityThreshold: number,
+): ToneGroupFigures {
+  const standard = levelFigures(results, 'STANDARD', rulesOn);
+  const counted = behaviours.filter((behaviour) => standard.behaviours[behaviour].recall !== null);
+  const comparisons = results.flatMap((result) => result.comparisons);
+  const genuine = comparisons.filter((comparison) => comparison.samePerson);
+  const impostor = comparisons.filter((comparison) => !comparison.samePerson);
+  const rate = (values: readonly { similarity: number }[], wrong: (similarity: number) => boolean) =>
+    values.length === 0 ? null : values.filter(({ similarity }) => wrong(similarity)).length / values.length;
+  return {
+    group,
+    sitters: [...new Set(results.map(({ sequence }) => sequence.sitter!.name))],
+    episodes: counted.reduce((sum, behaviour) => sum + standard.behaviours[behaviour].episodes, 0),
+    caught: counted.reduce((sum, behaviour) => sum + standard.behaviours[behaviour].caught, 0),
+    honestHours: standard.honestHours,
+    falseAlerts: standard.falseAlertsAt.length,
+    genuineComparisons: genuine.length,
+    falseMismatchRate: rate(genuine, (similarity) => similarity < identityThreshold),
+    impostorComparisons: impostor.length,
+    falseMatchRate: rate(impostor, (similarity) => similarity >= identityThreshold),
   };
 }

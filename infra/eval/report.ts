@@ -44,6 +44,17 @@ export function reportOf(figures: Figures, levels: readonly SurveillanceLevel[])
       `${identity.impostorComparisons} of an impostor, false match rate ${share(identity.falseMatchRate)} ` +
       `(highest similarity ${identity.highestImpostor.toFixed(3)}).`,
   );
+  lines.push(
+    '',
+    '| skin tone (Monk, by eye) | sitters | episodes caught (STANDARD) | false alerts / honest hours | identity: false mismatches | false matches |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...figures.byToneGroup.map(
+      (group) =>
+        `| ${group.group} | ${group.sitters.join(', ') || 'none'} | ${group.caught} of ${group.episodes} | ` +
+        `${group.falseAlerts} / ${group.honestHours.toFixed(2)} | ${share(group.falseMismatchRate)} of ${group.genuineComparisons} | ` +
+        `${share(group.falseMatchRate)} of ${group.impostorComparisons} |`,
+    ),
+  );
   for (const level of levels) {
     const missed = behaviours.flatMap((behaviour) =>
       figures.levels[level].behaviours[behaviour].missed.map((where) => `${behaviour}: ${where}`),

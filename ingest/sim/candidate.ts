@@ -20,8 +20,10 @@ export function recordsOfSecond(
 ): { kind: RecordKind; record: unknown }[] {
   const sounds = media.sounds[soundAt(behaviour, secondsIntoExam)];
   const batch: { kind: RecordKind; record: unknown }[] = [records.audio(sounds[tick % sounds.length]!, captureTime)];
-  if (tick % 2 === 0)
-    batch.push(records.frame(media.frames[sceneAt(behaviour, secondsIntoExam)], frameSize, captureTime));
+  if (tick % 2 === 0) {
+    const frames = media.frames[sceneAt(behaviour, secondsIntoExam)];
+    batch.push(records.frame(frames[(tick / 2) % frames.length]!, frameSize, captureTime));
+  }
   if (tick % 5 === 0) {
     const { processes, browserDomains } = processesAt(behaviour, secondsIntoExam);
     batch.push(records.processes(processes, browserDomains, captureTime), records.event('HEARTBEAT', captureTime));
@@ -44,7 +46,7 @@ export function scriptedSession(
   const records = new SessionRecords(claims);
   const session: { kind: RecordKind; record: unknown }[] = [
     records.event('STARTED', startTime),
-    records.frame(media.frames.candidate, frameSize, startTime, true),
+    records.frame(media.frames.candidate[0]!, frameSize, startTime, true),
   ];
   for (let tick = 1; tick <= durationSeconds; tick += 1) {
     session.push(...recordsOfSecond(records, behaviour, media, tick, tick, startTime + tick * 1000));
@@ -106,7 +108,7 @@ export class SimulatedCandidate {
     this.startedAt = Date.now();
     this.send([
       this.records.event('STARTED'),
-      this.records.frame(this.media.frames.candidate, frameSize, Date.now(), true),
+      this.records.frame(this.media.frames.candidate[0]!, frameSize, Date.now(), true),
     ]);
     this.timer = setInterval(() => this.everySecond(), 1000);
   }

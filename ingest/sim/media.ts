@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import sharp from 'sharp';
 import { repoPath } from '@proctoflex/core';
-import { frameSize } from './webcam.ts';
+import { averted, sitterNamed } from './cast.ts';
+import { frameSize, plainLook, Webcam, type Footage } from './webcam.ts';
 
 export { frameSize };
 
@@ -9,32 +9,57 @@ export { frameSize };
 export type Scene = 'candidate' | 'candidate-alt' | 'empty' | 'two-people' | 'looking-away' | 'phone';
 
 /**
- * Each scene is a region of a real fixture photo (models/fixtures, provenance in its README),
- * scaled to a 640x480 webcam frame. What each shows is checked by media.it.test.ts with the models.
+ * Each scene is real footage (models/fixtures, provenance in its README) as a webcam shows it:
+ * the candidate is a real webcam recording (moving, talking), the others real photos moved as a
+ * head moves. What each shows is checked by media.it.test.ts with the models; the detection
+ * evaluation (npm run eval:detection) is where how well the models see is measured.
  */
-const scenes: Record<Scene, { file: string; region?: { left: number; top: number; width: number; height: number } }> = {
-  candidate: { file: 'group-6.jpg', region: { left: 880, top: 230, width: 560, height: 420 } },
-  'candidate-alt': { file: 'identity/franck_01829.jpg' },
-  empty: { file: 'fruits.jpg' },
-  'two-people': { file: 'group-3.jpg', region: { left: 440, top: 160, width: 1000, height: 750 } },
-  // A woman in profile: the short-range face detector finds no face (as with a real turned head).
-  'looking-away': { file: 'group-2.jpg', region: { left: 120, top: 40, width: 680, height: 510 } },
-  phone: { file: 'group-2.jpg', region: { left: 0, top: 860, width: 640, height: 480 } },
+const scenes: Record<Scene, { footage: Footage; leaving?: number; still?: boolean }> = {
+  candidate: { footage: sitterNamed('presenter').footage },
+  'candidate-alt': { footage: sitterNamed('astronaut').footage },
+  // The candidate's room once they have left it.
+  empty: { footage: sitterNamed('presenter').footage, leaving: 1 },
+  'two-people': { footage: { photo: 'group-3.jpg', region: { left: 440, top: 160, width: 1000, height: 750 } } },
+  // A woman in profile, held still and clean: moved, or with a webcam's noise, the head pose
+  // estimated for a profile crosses the 30° limit back and forth (28-39°; the evaluation's
+  // looking-away figures show it), and the scripted tests need a frame that is looking away.
+  'looking-away': { footage: averted['profile']!.footage, still: true },
+  // A phone on a lap, held still and clean too: the object model sees this phone only so (the
+  // evaluation measures phones as webcams show them, and finds the model missing them).
+  phone: { footage: { photo: 'group-2.jpg', region: { left: 0, top: 860, width: 640, height: 480 } }, still: true },
 };
 
-export async function sceneFrames(): Promise<Record<Scene, Buffer>> {
-  const entries = await Promise.all(
-    Object.entries(scenes).map(async ([scene, { file, region }]) => {
-      let image = sharp(readFileSync(repoPath(`models/fixtures/${file}`)));
-      if (region) image = image.extract(region);
-      const jpeg = await image
-        .resize(frameSize.width, frameSize.height, { fit: 'fill' })
-        .jpeg({ quality: 80 })
-        .toBuffer();
-      return [scene, jpeg] as const;
-    }),
-  );
-  return Object.fromEntries(entries) as Record<Scene, Buffer>;
+/** Frames per scene: a candidate is shown moving through them, a frame every 2 s, then again. */
+const framesPerScene = 12;
+
+/**
+ * Every scene's frames, 2 s apart, with the light drifting a little and a webcam's noise and
+ * compression: moving candidates for the simulator, rendered once (as a desktop would send them).
+ */
+export async function sceneFrames(): Promise<Record<Scene, Buffer[]>> {
+  const webcam = new Webcam();
+  const entries: [Scene, Buffer[]][] = [];
+  for (const [scene, { footage, leaving = 0, still = false }] of Object.entries(scenes) as [
+    Scene,
+    (typeof scenes)[Scene],
+  ][]) {
+    const frames: Buffer[] = [];
+    for (let index = 0; index < framesPerScene; index += 1) {
+      const seconds = still ? 0 : index * 2;
+      const look = still
+        ? plainLook
+        : {
+            ...plainLook,
+            brightness: 1 + 0.08 * Math.sin(index / 2),
+            noise: 3,
+            jpegQuality: 75 + (index % 3) * 5,
+            leaving,
+          };
+      frames.push(await webcam.frame(await webcam.person(footage, seconds), [], look, index + 1));
+    }
+    entries.push([scene, frames]);
+  }
+  return Object.fromEntries(entries) as Record<Scene, Buffer[]>;
 }
 
 /** What the microphone hears: 1 s chunks of 16 kHz mono s16le. */
@@ -55,7 +80,7 @@ export function soundChunks(): Record<Sound, Buffer[]> {
 
 /** Everything a simulated desktop shows and plays. */
 export interface SimulatedMedia {
-  readonly frames: Record<Scene, Buffer>;
+  readonly frames: Record<Scene, Buffer[]>;
   readonly sounds: Record<Sound, Buffer[]>;
 }
 

@@ -37,8 +37,20 @@ export interface OrientationHint {
  * faces read any other way up at most 0.75.
  */
 const uprightness = (faces: readonly Face[]) => Math.max(0, ...faces.map((face) => face.score * face.meshScore));
-/** A reading the other way up must be this much more upright to change the orientation. */
-const orientationMargin = 0.1;
+/**
+ * The webcam detector keeps faces from 0.5: a second person behind the candidate's shoulder,
+ * smaller and further away, scores 0.5-0.6 on a fifth of the frames that show one (the
+ * evaluation's second-person frames), while no frame of an honest candidate has any second face
+ * even from 0.3 (200 frames of every sitter, lighting, noise, blur and compression varied).
+ */
+const webcamFaceOptions: FaceOptions = { ...defaultFaceOptions, minConfidence: 0.5 };
+
+/**
+ * A reading the other way up changes the orientation only when it is upright with some
+ * certainty and clearly more so than the current one: a face in profile, which the landmark
+ * model doubts (0.2), must not be turned into a garbled face on its side (0.3).
+ */
+const orientation = { minUprightness: 0.5, margin: 0.1 };
 
 /** Reads each attempt's frame turned clockwise by its quarter turns, with one detector call for all. */
 async function readTurned(
@@ -73,7 +85,7 @@ export async function findFaces(
   images: readonly DecodedImage[],
   hints: readonly OrientationHint[] = images.map(() => ({ quarterTurns: 0, check: true })),
 ): Promise<FoundFaces[]> {
-  const short = defaultFaceOptions;
+  const short = webcamFaceOptions;
   const found = await readTurned(
     models,
     images,
@@ -88,13 +100,14 @@ export async function findFaces(
   (await readTurned(models, images, toCheck, short)).forEach((other, attempt) => {
     const { index } = toCheck[attempt]!;
     const current = found[index]!;
-    const margin = current.faces.length === 0 ? 0 : orientationMargin;
-    if (other.faces.length > 0 && uprightness(other.faces) >= uprightness(current.faces) + margin) found[index] = other;
+    const margin = current.faces.length === 0 ? 0 : orientation.margin;
+    const upright = uprightness(other.faces);
+    if (upright >= orientation.minUprightness && upright >= uprightness(current.faces) + margin) found[index] = other;
   });
   const faceless = found.flatMap(({ faces, quarterTurns }, index) =>
     faces.length === 0 ? [{ index, quarterTurns }] : [],
   );
-  (await readTurned(models, images, faceless, { ...short, range: 'long' })).forEach((far, attempt) => {
+  (await readTurned(models, images, faceless, { ...defaultFaceOptions, range: 'long' })).forEach((far, attempt) => {
     found[faceless[attempt]!.index] = far;
   });
   return found;

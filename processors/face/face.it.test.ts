@@ -164,11 +164,10 @@ test('two face instances share the partitions; killing one loses no frame score'
       }),
   );
   const values = sessions.flatMap((records) =>
-    Array.from(
-      { length: 25 },
-      (_, index) =>
-        records.frame(index % 5 === 4 ? frames['two-people'] : frames.candidate, { width: 640, height: 480 }).record,
-    ),
+    Array.from({ length: 25 }, (_, index) => {
+      const scene = index % 5 === 4 ? frames['two-people'] : frames.candidate;
+      return records.frame(scene[index % scene.length]!, { width: 640, height: 480 }).record;
+    }),
   );
   await pipeline.produce('FRAMES_TOPIC', values);
 
