@@ -194,7 +194,7 @@ export class DetectionEvaluation {
         stageEnv,
       );
       const handler = (await stage.create(config).open(context)) as StageHandler<unknown>;
-      return { handler, batch: config.STAGE_BATCH_MAX_RECORDS as number };
+      return { handler, batch: config.STAGE_BATCH_MAX_RECORDS };
     };
     const face = loadConfig(faceSpec, {});
     const topics = loadConfig(topicsSpec, {});
