@@ -3,6 +3,8 @@ import { behaviours } from './sequences.ts';
 import type { Figures } from './metrics.ts';
 
 const share = (value: number | null) => (value === null ? 'off' : value.toFixed(2));
+/** A rate over `count` cases: "0.01 of 639"; "-" when there were none. */
+const rateOf = (value: number | null, count: number) => (value === null ? '-' : `${value.toFixed(2)} of ${count}`);
 
 /** The figures as Markdown tables: per behaviour and level, honest time, identity. */
 export function reportOf(figures: Figures, levels: readonly SurveillanceLevel[]): string {
@@ -51,8 +53,8 @@ export function reportOf(figures: Figures, levels: readonly SurveillanceLevel[])
     ...figures.byToneGroup.map(
       (group) =>
         `| ${group.group} | ${group.sitters.join(', ') || 'none'} | ${group.caught} of ${group.episodes} | ` +
-        `${group.falseAlerts} / ${group.honestHours.toFixed(2)} | ${share(group.falseMismatchRate)} of ${group.genuineComparisons} | ` +
-        `${share(group.falseMatchRate)} of ${group.impostorComparisons} |`,
+        `${group.falseAlerts} / ${group.honestHours.toFixed(2)} | ${rateOf(group.falseMismatchRate, group.genuineComparisons)} | ` +
+        `${rateOf(group.falseMatchRate, group.impostorComparisons)} |`,
     ),
   );
   for (const level of levels) {

@@ -75,19 +75,19 @@ export interface Sequence {
   readonly seed: number;
 }
 
-const misconduct = { from: 40, to: 80 };
+const misconduct = { from: 30, to: 70 };
 
 /**
- * The labelled sequences. Every sitter sits an honest exam (4 minutes), one with the camera
- * turned on its side (2 minutes), and one exam per misbehaviour, 40 s of it in the middle of two
- * honest minutes; the variants (which phone, where; who stands where) rotate over the sitters so
- * each is seen. The real photos of several people close together, and of people looking away or
+ * The labelled sequences. Every sitter sits an honest exam (150 s), one with the camera turned
+ * on its side (80 s), and one exam per misbehaviour, 40 s of it between an honest 30 s before
+ * and 30 s after (the impostor stays 60 s); the variants (which phone, where; who stands where;
+ * which recording is heard) rotate over the sitters so each is seen. The real photos of several people close together, and of people looking away or
  * down, are sessions of their own: the behaviour lasts the whole session.
  */
 export function labelledSequences(): Sequence[] {
   const sequences: Sequence[] = [];
-  const phoneVariants = Object.keys(phones).flatMap((phone) =>
-    Object.keys(phonePlacements).map((placement) => ({ phone, placement })),
+  const phoneVariants = Object.keys(phonePlacements).flatMap((phoneAt) =>
+    Object.keys(phones).map((phone) => ({ phone, phoneAt })),
   );
   sitters.forEach((sitter, index) => {
     const other = sitters[(index + 1) % sitters.length]!;
@@ -108,26 +108,22 @@ export function labelledSequences(): Sequence[] {
       ...misconduct,
       ...details,
     });
-    session('honest', 240, []);
-    session('camera-on-its-side', 120, [], index % 2 === 0 ? 1 : 3);
-    session('leaving', 120, [during('leaving', 'walks out of the frame')]);
-    for (const [where, placement] of Object.entries(secondPersonPlacements))
-      session(`second-person-${where}`, 120, [
-        during('second-person', `${other.name} ${where}`, { layer: { person: other.footage, placement } }),
-      ]);
-    for (const { phone, placement } of [0, 1, 2].map(
-      (turn) => phoneVariants[(index * 3 + turn) % phoneVariants.length]!,
-    ))
-      session(`phone-${phone}-${placement}`, 120, [
-        during('phone', `${phone} ${placement}`, {
-          layer: { prop: phones[phone]!, placement: phonePlacements[placement]! },
-        }),
-      ]);
-    const [where, placement] = Object.entries(bookPlacements)[index % Object.keys(bookPlacements).length]!;
-    session(`book-${where}`, 120, [during('book', where, { layer: { prop: book, placement } })]);
+    session('honest', 150, []);
+    session('camera-on-its-side', 80, [], index % 2 === 0 ? 1 : 3);
+    session('leaving', 100, [during('leaving', 'walks out of the frame')]);
+    const [where, placement] = Object.entries(secondPersonPlacements)[index % 2]!;
+    session(`second-person-${where}`, 100, [
+      during('second-person', `${other.name} ${where}`, { layer: { person: other.footage, placement } }),
+    ]);
+    const { phone, phoneAt } = phoneVariants[index % phoneVariants.length]!;
+    session(`phone-${phone}-${phoneAt}`, 100, [
+      during('phone', `${phone} ${phoneAt}`, { layer: { prop: phones[phone]!, placement: phonePlacements[phoneAt]! } }),
+    ]);
+    const [bookAt, bookPlacement] = Object.entries(bookPlacements)[index % 2]!;
+    session(`book-${bookAt}`, 100, [during('book', bookAt, { layer: { prop: book, placement: bookPlacement } })]);
     const recording = speechRecordings[index % speechRecordings.length]!;
-    session('speech', 120, [during('speech', recording, { recording })]);
-    session('impostor', 140, [{ ...during('impostor', other.name, { footage: other.footage }), to: 110 }]);
+    session('speech', 100, [during('speech', recording, { recording })]);
+    session('impostor', 110, [{ ...during('impostor', other.name, { footage: other.footage }), to: 90 }]);
   });
   const wholeSession = (id: string, behaviour: Behaviour, footage: Footage) =>
     sequences.push({

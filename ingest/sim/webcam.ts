@@ -18,7 +18,17 @@ export interface Region {
 }
 
 /** Someone in front of the camera: real recordings played back and forth, or a real photo moved as a head moves. */
-export type Footage = { readonly recordings: readonly string[] } | { readonly photo: string; readonly region: Region };
+export type Footage =
+  | { readonly recordings: readonly string[] }
+  | {
+      readonly photo: string;
+      readonly region: Region;
+      /**
+       * The person stands among others in the photo: their head and shoulders are cut out as an
+       * oval and put into this room (its footage once its own person has left).
+       */
+      readonly intoRoom?: Footage;
+    };
 
 /** A real photo of an object (with the hand holding it, where there is one), cut out of a fixture. */
 export interface Prop {
@@ -53,6 +63,9 @@ export interface Look {
   /** The person's position: 0 in view, 1 out of the frame to the right (leaving), in between on the way. */
   readonly leaving: number;
 }
+
+/** A person cut out of a crowded photo stands in the middle of their room, filling its height. */
+const alonePlacement: Placement = { x: 0.5, y: 0.56, size: 1.05, degrees: 0 };
 
 export const plainLook: Look = {
   brightness: 1,
@@ -146,6 +159,11 @@ export class Webcam {
       const index = step < frames.length ? step : 2 * frames.length - 2 - step;
       return toRaw(sharp(frames[index]));
     }
+    if (footage.intoRoom) {
+      const room = await this.emptyRoom(await this.person(footage.intoRoom, seconds));
+      const person = await this.personLayer({ ...footage, intoRoom: undefined }, seconds, alonePlacement);
+      return toRaw(rawOf(room).composite([person]));
+    }
     const photo = await this.photo(footage.photo);
     const { region } = footage;
     // Slow, incommensurate drifts: never the same framing twice.
@@ -191,6 +209,16 @@ export class Webcam {
     return layerAt(image, placement);
   }
 
+  /** The room in `frame` once its person has left: the frame's left edge (a wall, a window) stretched. */
+  private emptyRoom(frame: Raw): Promise<Raw> {
+    return toRaw(
+      rawOf(frame)
+        .extract({ left: 0, top: 0, width: Math.round(frame.width * 0.2), height: frame.height })
+        .resize(frame.width, frame.height, { fit: 'fill' })
+        .blur(3),
+    );
+  }
+
   /**
    * One frame as the camera encodes it: the person, the layers on top, the look applied. A
    * person leaving slides out to the right over the empty room, which is the left edge of the
@@ -199,12 +227,7 @@ export class Webcam {
   async frame(person: Raw, layers: readonly OverlayOptions[], look: Look, noiseSeed: number): Promise<Buffer> {
     let scene = person;
     if (look.leaving > 0) {
-      const room = await toRaw(
-        rawOf(person)
-          .extract({ left: 0, top: 0, width: Math.round(person.width * 0.2), height: person.height })
-          .resize(person.width, person.height, { fit: 'fill' })
-          .blur(3),
-      );
+      const room = await this.emptyRoom(person);
       const shift = Math.round(person.width * Math.min(1, look.leaving));
       scene =
         shift >= person.width
