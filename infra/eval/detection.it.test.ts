@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { behaviours, type Behaviour } from './sequences.ts';
+import { reportOf } from './report.ts';
 import { evaluateDetection } from './run.ts';
 
 /**
@@ -18,6 +19,8 @@ const standardRecallFloor: Partial<Record<Behaviour, number>> = {
 
 test('detection on the labelled sequences stays at the goals it reaches', { timeout: 30 * 60_000 }, async () => {
   const figures = await evaluateDetection();
+  // The whole report in the test's output: what changed is there to read when a floor fails.
+  console.log(reportOf(figures, ['LOW', 'STANDARD', 'STRICT']));
   assert.deepEqual(figures.deadLetters, [], 'no realistic frame or chunk is refused');
   const standard = figures.levels.STANDARD;
   for (const behaviour of behaviours) {

@@ -52,7 +52,7 @@ export const sitters: readonly Sitter[] = [
       ['arm-raised', 'group-4.jpg', { left: 530, top: 62, width: 468, height: 351 }, 6],
       ['clown-makeup', 'group-1.jpg', { left: 655, top: 367, width: 576, height: 432 }, 5],
       ['stairs-top', 'group-5.jpg', { left: 649, top: 96, width: 442, height: 331 }, 4],
-      ['stairs-left', 'group-5.jpg', { left: 410, top: 394, width: 506, height: 380 }, 4],
+      ['stairs-right', 'group-5.jpg', { left: 934, top: 167, width: 542, height: 407 }, 4],
     ] as const
   ).map(([name, photo, region, monkSkinTone]) => ({
     name,

@@ -128,7 +128,7 @@ function splitJpegs(stream: Buffer): Buffer[] {
 export class Webcam {
   private readonly recordings = new Map<string, Promise<Buffer[]>>();
   private readonly photos = new Map<string, Promise<Raw>>();
-  private readonly cutouts = new Map<string, Promise<Buffer>>();
+  private readonly cutouts = new Map<string, Promise<Cutout>>();
 
   private recording(file: string): Promise<Buffer[]> {
     let frames = this.recordings.get(file);
@@ -179,7 +179,7 @@ export class Webcam {
     );
   }
 
-  /** A prop or another person, cut out with soft edges, scaled and tilted for `placement` (PNG with alpha). */
+  /** A prop or another person, cut out with soft edges, scaled and tilted for `placement`. */
   private async cutout(image: Raw, key: string, placement: Placement, shape: 'oval' | 'box' | 'onBlack') {
     const cacheKey = `${key}|${shape}|${placement.size}|${placement.degrees}`;
     let cutout = this.cutouts.get(cacheKey);
@@ -261,61 +261,84 @@ export class Webcam {
   }
 }
 
-async function makeCutout(image: Raw, placement: Placement, shape: 'oval' | 'box' | 'onBlack'): Promise<Buffer> {
-  const longer = placement.size * frameSize.height;
-  const scale = longer / Math.max(image.width, image.height);
-  const width = Math.max(8, Math.round(image.width * scale));
-  const height = Math.max(8, Math.round(image.height * scale));
-  const scaled = await toRaw(rawOf(image).resize(width, height, { fit: 'fill' }));
-  const alpha = Buffer.alloc(width * height);
+/** A cut-out: RGBA pixels. */
+interface Cutout {
+  readonly data: Buffer;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Opacity masks of the shapes that do not depend on the pixels, by shape and size: made once. */
+const masks = new Map<string, Buffer>();
+
+function shapeMask(shape: 'oval' | 'box', width: number, height: number): Buffer {
+  const key = `${shape}:${width}x${height}`;
+  let mask = masks.get(key);
+  if (mask) return mask;
+  mask = Buffer.alloc(width * height);
   for (let y = 0; y < height; y += 1) {
     for (let x = 0; x < width; x += 1) {
       let opacity: number;
-      if (shape === 'onBlack') {
-        const at = (y * width + x) * 3;
-        const level = Math.max(scaled.data[at]!, scaled.data[at + 1]!, scaled.data[at + 2]!);
-        opacity = Math.min(1, level / 24);
-      } else if (shape === 'oval') {
+      if (shape === 'oval') {
         // Head and shoulders: an ellipse filling the frame, its edge feathered over 15 %.
         const dx = (x - width / 2) / (width / 2);
         const dy = (y - height / 2) / (height / 2);
         opacity = Math.min(1, Math.max(0, (1 - Math.hypot(dx, dy)) / 0.15));
       } else {
         // A rectangle with a 12 % feathered border: the object and a little of what surrounded it.
-        const edge = Math.min(x, y, width - 1 - x, height - 1 - y) / (0.12 * Math.min(width, height));
-        opacity = Math.min(1, edge);
+        opacity = Math.min(1, Math.min(x, y, width - 1 - x, height - 1 - y) / (0.12 * Math.min(width, height)));
       }
-      alpha[y * width + x] = Math.round(opacity * 255);
+      mask[y * width + x] = Math.round(opacity * 255);
     }
   }
-  return sharp(scaled.data, { raw: { width, height, channels: 3 } })
-    .joinChannel(alpha, { raw: { width, height, channels: 1 } })
-    .rotate(placement.degrees, { background: { r: 0, g: 0, b: 0, alpha: 0 } })
-    .png()
-    .toBuffer();
+  masks.set(key, mask);
+  return mask;
 }
 
-async function layerAt(image: Buffer, placement: Placement): Promise<OverlayOptions> {
-  const { width = 0, height = 0 } = await sharp(image).metadata();
-  const left = Math.round(placement.x * frameSize.width - width / 2);
-  const top = Math.round(placement.y * frameSize.height - height / 2);
-  // sharp refuses overlays reaching past the frame: crop what lies outside it.
+async function makeCutout(image: Raw, placement: Placement, shape: 'oval' | 'box' | 'onBlack'): Promise<Cutout> {
+  const longer = placement.size * frameSize.height;
+  const scale = longer / Math.max(image.width, image.height);
+  const width = Math.max(8, Math.round(image.width * scale));
+  const height = Math.max(8, Math.round(image.height * scale));
+  const scaled = await toRaw(rawOf(image).resize(width, height, { fit: 'fill' }));
+  let alpha: Buffer;
+  if (shape === 'onBlack') {
+    alpha = Buffer.alloc(width * height);
+    for (let pixel = 0; pixel < width * height; pixel += 1) {
+      const level = Math.max(scaled.data[pixel * 3]!, scaled.data[pixel * 3 + 1]!, scaled.data[pixel * 3 + 2]!);
+      alpha[pixel] = Math.round(Math.min(1, level / 24) * 255);
+    }
+  } else {
+    alpha = shapeMask(shape, width, height);
+  }
+  let rgba = sharp(scaled.data, { raw: { width, height, channels: 3 } }).joinChannel(alpha, {
+    raw: { width, height, channels: 1 },
+  });
+  if (placement.degrees !== 0) rgba = rgba.rotate(placement.degrees, { background: { r: 0, g: 0, b: 0, alpha: 0 } });
+  const { data, info } = await rgba.raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+/** The cut-out placed in the frame, cropped where it reaches past the frame (sharp refuses overlays that do). */
+async function layerAt(cutout: Cutout, placement: Placement): Promise<OverlayOptions> {
+  const left = Math.round(placement.x * frameSize.width - cutout.width / 2);
+  const top = Math.round(placement.y * frameSize.height - cutout.height / 2);
   const visible = {
     left: Math.max(0, -left),
     top: Math.max(0, -top),
-    right: Math.min(width, frameSize.width - left),
-    bottom: Math.min(height, frameSize.height - top),
+    width: Math.max(1, Math.min(cutout.width, frameSize.width - left) - Math.max(0, -left)),
+    height: Math.max(1, Math.min(cutout.height, frameSize.height - top) - Math.max(0, -top)),
   };
-  const cropped = await sharp(image)
-    .extract({
-      left: visible.left,
-      top: visible.top,
-      width: Math.max(1, visible.right - visible.left),
-      height: Math.max(1, visible.bottom - visible.top),
-    })
-    .png()
-    .toBuffer();
-  return { input: cropped, left: Math.max(0, left), top: Math.max(0, top) };
+  const whole =
+    visible.left === 0 && visible.top === 0 && visible.width === cutout.width && visible.height === cutout.height;
+  const raw = { width: cutout.width, height: cutout.height, channels: 4 as const };
+  const input = whole ? cutout.data : await sharp(cutout.data, { raw }).extract(visible).raw().toBuffer();
+  return {
+    input,
+    raw: { width: visible.width, height: visible.height, channels: 4 },
+    left: Math.max(0, left),
+    top: Math.max(0, top),
+  };
 }
 
 /** Standard normal samples, drawn once (Box-Muller over a fixed xorshift sequence): noise is read from it. */

@@ -54,7 +54,9 @@ export async function findSessionFaces(
   const hints = frames.map(({ frame }) => {
     const session = sessionOf(state, frame.sessionId);
     const last = checkedAt.get(frame.sessionId) ?? session.orientationCheckedAt;
-    const check = frame.enrolment || last === 0 || frame.captureTime - last >= intervalMs;
+    // After a check in this batch, the session's orientation here is stale: check its later frames too.
+    const check =
+      frame.enrolment || last === 0 || checkedAt.has(frame.sessionId) || frame.captureTime - last >= intervalMs;
     if (check) checkedAt.set(frame.sessionId, frame.captureTime);
     return { quarterTurns: session.cameraQuarterTurns, check };
   });
