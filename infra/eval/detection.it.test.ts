@@ -17,7 +17,7 @@ const standardRecallFloor: Partial<Record<Behaviour, number>> = {
   impostor: 0.9,
 };
 
-test('detection on the labelled sequences stays at the goals it reaches', { timeout: 30 * 60_000 }, async () => {
+test('detection on the labelled sequences stays at the goals it reaches', async () => {
   const figures = await evaluateDetection();
   // The whole report in the test's output: what changed is there to read when a floor fails.
   console.log(reportOf(figures, ['LOW', 'STANDARD', 'STRICT']));
