@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import {
   createLogger,
   detectorScore,
   loadConfig,
-  repoPath,
   servicesSpec,
   stageRunnerSpec,
   topicsSpec,
@@ -16,6 +14,7 @@ import {
   type InputRecord,
   type BatchContext,
   type PipelineStage,
+  type RiskUpdate,
   type SessionState,
   type StageHandler,
   type SurveillanceLevel,
@@ -31,7 +30,7 @@ import {
   type InferenceConfig,
 } from '@proctoflex/inference';
 import { SessionRecords } from '@proctoflex/ingest';
-import { frameSize, plainLook, Webcam, type Look } from '@proctoflex/ingest/sim';
+import { fixtureSeconds, frameSize, plainLook, seededRandom, Webcam, type Look } from '@proctoflex/ingest/sim';
 import { objectStage } from '@proctoflex/object';
 import { riskStage } from '@proctoflex/risk';
 import { voiceStage } from '@proctoflex/voice';
@@ -64,24 +63,13 @@ class MemoryState<State> implements SessionState<State> {
   delete = (sessionId: string) => void this.values.delete(sessionId);
 }
 
-/** A small generator of repeatable numbers in [0, 1) for one sequence's look. */
-function randomFrom(seed: number) {
-  let state = seed * 2654435761 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
-}
-
 /**
  * How the sequence's camera renders second `seconds`: a base lighting and colour of its own,
  * lighting drifting over minutes, its own sensor noise, motion blur on one frame in eight,
  * compression varying frame to frame; a leaving candidate slides out in 4 s and back in 4 s.
  */
 function lookAt(sequence: Sequence, seconds: number, random: () => number): Look {
-  const base = randomFrom(sequence.seed);
+  const base = seededRandom(sequence.seed);
   const brightness = 0.7 + 0.4 * base();
   const tint: [number, number, number] = [0.9 + 0.2 * base(), 0.95 + 0.1 * base(), 0.85 + 0.25 * base()];
   const noise = 2 + 8 * base();
@@ -113,20 +101,24 @@ async function renderFrame(webcam: Webcam, sequence: Sequence, seconds: number, 
   return webcam.frame(person, layers, lookAt(sequence, seconds, random), sequence.seed * 7919 + seconds);
 }
 
-const pcmOf = (file: string) => readFileSync(repoPath(`models/fixtures/${file}`)).subarray(44);
-const second = 32_000;
+/** A fixture WAV's 1 s chunks, read once. */
+const secondsOf = new Map<string, Buffer[]>();
+const fixtureChunks = (file: string) => {
+  if (!secondsOf.has(file)) secondsOf.set(file, fixtureSeconds(file));
+  return secondsOf.get(file)!;
+};
 
 /** One second of the room (its noise at the sequence's level), with the episode's speech when there is one. */
-function audioAt(sequence: Sequence, seconds: number, roomNoise: Buffer, speech: Map<string, Buffer>): Buffer {
-  const gain = 0.5 + 2.5 * randomFrom(sequence.seed + 1)();
-  const noiseSeconds = roomNoise.length / second;
-  const noise = roomNoise.subarray((seconds % noiseSeconds) * second, (seconds % noiseSeconds) * second + second);
+function audioAt(sequence: Sequence, seconds: number): Buffer {
+  const gain = 0.5 + 2.5 * seededRandom(sequence.seed + 1)();
+  const noise = fixtureChunks('room-noise.wav');
+  const room = noise[seconds % noise.length]!;
   const episode = episodeAt(sequence, seconds);
-  const voice = episode?.recording ? speech.get(episode.recording)! : null;
-  const chunk = Buffer.alloc(second);
-  for (let index = 0; index < second; index += 2) {
-    let sample = noise.readInt16LE(index) * gain;
-    if (voice) sample += voice.readInt16LE((((seconds - episode!.from) * second) % voice.length) + index);
+  const speech = episode?.recording ? fixtureChunks(episode.recording) : null;
+  const voice = speech?.[(seconds - episode!.from) % speech.length];
+  const chunk = Buffer.alloc(room.length);
+  for (let index = 0; index < room.length; index += 2) {
+    const sample = room.readInt16LE(index) * gain + (voice?.readInt16LE(index) ?? 0);
     chunk.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(sample))), index);
   }
   return chunk;
@@ -166,21 +158,17 @@ export const policyAt = (level: SurveillanceLevel): ExamPolicy => ({
 export class DetectionEvaluation {
   private readonly webcam = new Webcam();
   private readonly models: ModelSessions;
-  private readonly roomNoise = pcmOf('room-noise.wav');
-  private readonly speech: Map<string, Buffer>;
 
   private constructor(
     private readonly handlers: { object: Handler; voice: Handler; risk: Handler },
     private readonly topics: { frames: string; audio: string; scores: string; policies: string },
     private readonly identityIntervalMs: number,
-    speechFiles: readonly string[],
     inference: InferenceConfig,
   ) {
     this.models = new ModelSessions(inference);
-    this.speech = new Map(speechFiles.map((file) => [file, pcmOf(file)]));
   }
 
-  static async open(speechFiles: readonly string[]): Promise<DetectionEvaluation> {
+  static async open(): Promise<DetectionEvaluation> {
     const context = { services: loadConfig(servicesSpec, {}), logger, metrics: new Registry() };
     const inference = loadEvaluationConfig();
     const stageEnv = {
@@ -207,7 +195,6 @@ export class DetectionEvaluation {
         policies: topics.POLICIES_TOPIC,
       },
       face.FACE_IDENTITY_INTERVAL_MS,
-      speechFiles,
       inference,
     );
   }
@@ -230,7 +217,7 @@ export class DetectionEvaluation {
     for (const sequence of sequences) {
       const claims = { sessionId: sequence.id, examId: 'eval', candidateId: sequence.sitter?.name ?? sequence.id };
       const records = new SessionRecords(claims);
-      const random = randomFrom(sequence.seed + 2);
+      const random = seededRandom(sequence.seed + 2);
       const size = sequence.quarterTurns % 2 === 0 ? frameSize : { width: frameSize.height, height: frameSize.width };
       for (let seconds = 0; seconds < sequence.seconds; seconds += 1) {
         const captureTime = startTime + seconds * 1000;
@@ -238,7 +225,7 @@ export class DetectionEvaluation {
           const jpeg = await renderFrame(this.webcam, sequence, seconds, random);
           frames.push(records.frame(jpeg, size, captureTime, seconds === 0).record);
         }
-        audio.push(records.audio(audioAt(sequence, seconds, this.roomNoise, this.speech), captureTime).record);
+        audio.push(records.audio(audioAt(sequence, seconds), captureTime).record);
       }
     }
     // The pipeline delivers each session's records in order, sessions interleaved.
@@ -283,7 +270,7 @@ export class DetectionEvaluation {
     const scores = [
       ...(await inBatches(this.handlers.object, frameInputs, contextOf())),
       ...(await inBatches(this.handlers.voice, audioInputs, contextOf())),
-    ];
+    ] as DetectorScore[];
 
     const alertsAt = {} as Record<SurveillanceLevel, AlertEvent[]>;
     for (const level of surveillanceLevels) {
@@ -294,9 +281,10 @@ export class DetectionEvaluation {
         all.map((score, index) => inputOf(this.topics.scores, score, index)),
         { state: new MemoryState<never>(), tables, logger, reject },
       );
-      alertsAt[level] = (outputs as unknown as AlertEvent[])
-        .filter((alert) => 'action' in alert)
-        .filter((alert) => alert.action === 'OPENED' && alert.rule !== undefined);
+      // The risk stage emits risk updates and alert events; an alert counts when it opens.
+      alertsAt[level] = (outputs as (AlertEvent | RiskUpdate)[]).filter(
+        (output): output is AlertEvent => 'action' in output && output.action === 'OPENED',
+      );
     }
     return sequences.map((sequence) => {
       const sessionAt = (level: SurveillanceLevel) => `${sequence.id}@${level}`;
@@ -338,11 +326,11 @@ async function inBatches(
   { handler, batch }: Handler,
   inputs: readonly InputRecord[],
   context: BatchContext<unknown>,
-): Promise<DetectorScore[]> {
-  const values: DetectorScore[] = [];
+): Promise<unknown[]> {
+  const values: unknown[] = [];
   for (let start = 0; start < inputs.length; start += batch) {
     const outputs = await handler.processBatch(inputs.slice(start, start + batch), context);
-    values.push(...outputs.map(({ value }) => value as DetectorScore));
+    values.push(...outputs.map(({ value }) => value));
   }
   return values;
 }

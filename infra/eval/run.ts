@@ -2,7 +2,7 @@ import { rulesFor, type SurveillanceLevel } from '@proctoflex/core';
 import { identityThreshold } from '@proctoflex/inference';
 import { DetectionEvaluation, policyAt, type SequenceResult } from './evaluate.ts';
 import { figuresOf, type Figures } from './metrics.ts';
-import { labelledSequences, speechRecordings } from './sequences.ts';
+import { labelledSequences } from './sequences.ts';
 
 /** Sequences evaluated side by side, their frames sharing model calls as many sessions' do in a stage. */
 const sequencesTogether = 8;
@@ -15,7 +15,7 @@ export async function evaluateDetection(
   only: readonly string[] = [],
   progress: (results: readonly SequenceResult[], seconds: number) => void = () => undefined,
 ): Promise<Figures> {
-  const evaluation = await DetectionEvaluation.open(speechRecordings);
+  const evaluation = await DetectionEvaluation.open();
   try {
     const results: SequenceResult[] = [];
     const sequences = labelledSequences().filter(

@@ -14,7 +14,7 @@ import {
 } from '@proctoflex/ingest/sim';
 
 /** Real speech (models/fixtures, 60 s each), heard over the room's noise in speech episodes. */
-export const speechRecordings = ['speech-recording-1.wav', 'speech-recording-2.wav'];
+const speechRecordings = ['speech-recording-1.wav', 'speech-recording-2.wav'];
 
 /** What a candidate does wrong in an episode; each is what one or more rules exist to catch. */
 export const behaviours = [

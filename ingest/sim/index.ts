@@ -1,6 +1,23 @@
 export { behaviourOf, behaviours, misbehaving, misconductWindows, type Behaviour } from './behaviours.ts';
 export { scriptedExam, scriptedSession } from './candidate.ts';
-export { frameSize, sceneFrames, simulatedMedia, soundChunks, type Scene, type SimulatedMedia } from './media.ts';
+export {
+  fixtureSeconds,
+  frameSize,
+  sceneFrames,
+  simulatedMedia,
+  soundChunks,
+  type Scene,
+  type SimulatedMedia,
+} from './media.ts';
 export { mintSessions, runSimulation, type SimulatedSession } from './run.ts';
 export * from './cast.ts';
-export { Webcam, plainLook, type Footage, type Look, type Placement, type Prop, type Region } from './webcam.ts';
+export {
+  Webcam,
+  plainLook,
+  seededRandom,
+  type Footage,
+  type Look,
+  type Placement,
+  type Prop,
+  type Region,
+} from './webcam.ts';

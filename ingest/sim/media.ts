@@ -65,17 +65,17 @@ export async function sceneFrames(): Promise<Record<Scene, Buffer[]>> {
 /** What the microphone hears: 1 s chunks of 16 kHz mono s16le. */
 export type Sound = 'speech' | 'quiet';
 
+/** A WAV of models/fixtures as 1 s chunks of its PCM (the fixtures are plain 44-byte-header WAVs). */
+export function fixtureSeconds(file: string): Buffer[] {
+  const pcm = readFileSync(repoPath(`models/fixtures/${file}`)).subarray(44);
+  const second = 32_000;
+  return Array.from({ length: Math.floor(pcm.length / second) }, (_, index) =>
+    pcm.subarray(index * second, (index + 1) * second),
+  );
+}
+
 export function soundChunks(): Record<Sound, Buffer[]> {
-  const pcmOf = (file: string) => {
-    const wav = readFileSync(repoPath(`models/fixtures/${file}`));
-    // The fixtures are plain 44-byte-header PCM WAVs (sox).
-    const pcm = wav.subarray(44);
-    const second = 32_000;
-    return Array.from({ length: Math.floor(pcm.length / second) }, (_, index) =>
-      pcm.subarray(index * second, (index + 1) * second),
-    );
-  };
-  return { speech: pcmOf('speech.wav'), quiet: pcmOf('room-noise.wav') };
+  return { speech: fixtureSeconds('speech.wav'), quiet: fixtureSeconds('room-noise.wav') };
 }
 
 /** Everything a simulated desktop shows and plays. */

@@ -126,15 +126,17 @@ function splitJpegs(stream: Buffer): Buffer[] {
 
 /** Plays recordings and photos as a webcam would show them; decoded sources are kept for the next frame. */
 export class Webcam {
+  /** The frames of each list of recordings, one after the other. */
   private readonly recordings = new Map<string, Promise<Buffer[]>>();
   private readonly photos = new Map<string, Promise<Raw>>();
   private readonly cutouts = new Map<string, Promise<Cutout>>();
 
-  private recording(file: string): Promise<Buffer[]> {
-    let frames = this.recordings.get(file);
+  private recording(files: readonly string[]): Promise<Buffer[]> {
+    const key = files.join('+');
+    let frames = this.recordings.get(key);
     if (!frames) {
-      frames = readRecording(file);
-      this.recordings.set(file, frames);
+      frames = Promise.all(files.map(readRecording)).then((each) => each.flat());
+      this.recordings.set(key, frames);
     }
     return frames;
   }
@@ -154,7 +156,7 @@ export class Webcam {
    */
   async person(footage: Footage, seconds: number): Promise<Raw> {
     if ('recordings' in footage) {
-      const frames = (await Promise.all(footage.recordings.map((file) => this.recording(file)))).flat();
+      const frames = await this.recording(footage.recordings);
       const step = Math.floor(seconds * recordingFps) % (2 * frames.length - 2);
       const index = step < frames.length ? step : 2 * frames.length - 2 - step;
       return toRaw(sharp(frames[index]));
@@ -179,34 +181,22 @@ export class Webcam {
     );
   }
 
-  /** A prop or another person, cut out with soft edges, scaled and tilted for `placement`. */
-  private async cutout(image: Raw, key: string, placement: Placement, shape: 'oval' | 'box' | 'onBlack') {
-    const cacheKey = `${key}|${shape}|${placement.size}|${placement.degrees}`;
-    let cutout = this.cutouts.get(cacheKey);
-    if (!cutout) {
-      cutout = makeCutout(image, placement, shape);
-      if (!key.startsWith('person:')) this.cutouts.set(cacheKey, cutout);
-    }
-    return cutout;
-  }
-
+  /** A prop cut out with soft edges, scaled and tilted for `placement`; the same for every frame, so made once. */
   async propLayer(prop: Prop, placement: Placement): Promise<OverlayOptions> {
-    const photo = await this.photo(prop.file);
-    const region = await toRaw(rawOf(photo).extract(prop.region));
-    const image = await this.cutout(
-      region,
-      `prop:${prop.file}:${JSON.stringify(prop.region)}`,
-      placement,
-      prop.onBlack ? 'onBlack' : 'box',
-    );
-    return layerAt(image, placement);
+    const key = JSON.stringify([prop, placement]);
+    let cutout = this.cutouts.get(key);
+    if (!cutout) {
+      cutout = this.photo(prop.file).then(async (photo) =>
+        makeCutout(await toRaw(rawOf(photo).extract(prop.region)), placement, prop.onBlack ? 'onBlack' : 'box'),
+      );
+      this.cutouts.set(key, cutout);
+    }
+    return layerAt(await cutout, placement);
   }
 
   /** Another person (their footage at `seconds`) cut out as an oval of head and shoulders. */
   async personLayer(footage: Footage, seconds: number, placement: Placement): Promise<OverlayOptions> {
-    const person = await this.person(footage, seconds);
-    const image = await this.cutout(person, `person:${seconds}`, placement, 'oval');
-    return layerAt(image, placement);
+    return layerAt(await makeCutout(await this.person(footage, seconds), placement, 'oval'), placement);
   }
 
   /** The room in `frame` once its person has left: the frame's left edge (a wall, a window) stretched. */
@@ -237,8 +227,9 @@ export class Webcam {
                 {
                   input: await rawOf(person)
                     .extract({ left: 0, top: 0, width: person.width - shift, height: person.height })
-                    .png()
+                    .raw()
                     .toBuffer(),
+                  raw: { width: person.width - shift, height: person.height, channels: 3 },
                   left: shift,
                   top: 0,
                 },
@@ -341,16 +332,22 @@ async function layerAt(cutout: Cutout, placement: Placement): Promise<OverlayOpt
   };
 }
 
-/** Standard normal samples, drawn once (Box-Muller over a fixed xorshift sequence): noise is read from it. */
-const normalSamples = (() => {
-  const samples = new Float32Array(1 << 16);
-  let state = 2463534242;
-  const uniform = () => {
+/** Repeatable numbers in (0, 1) from `seed` (xorshift32): the same look and noise on every run. */
+export function seededRandom(seed: number): () => number {
+  let state = Math.imul(seed, 2654435761) || 1;
+  return () => {
     state ^= state << 13;
     state ^= state >>> 17;
     state ^= state << 5;
     return ((state >>> 0) + 0.5) / 4294967296;
   };
+}
+
+/** Standard normal samples, drawn once (Box-Muller): noise is read from them. */
+const normalSamples = (() => {
+  const samples = new Float32Array(1 << 16);
+  // The seed whose first state is xorshift32's customary 2463534242.
+  const uniform = seededRandom(296369474);
   for (let index = 0; index < samples.length; index += 2) {
     const radius = Math.sqrt(-2 * Math.log(uniform()));
     const angle = 2 * Math.PI * uniform();

@@ -25,7 +25,7 @@ export interface FoundFaces {
 export interface OrientationHint {
   /** Clockwise quarter turns that stood the session's last faces upright. */
   readonly quarterTurns: number;
-  /** Read the frame the other three ways too, and keep the way its face is most certain. */
+  /** Read the frame the other three ways too, and keep the way its face is clearly most upright. */
   readonly check: boolean;
 }
 
@@ -85,19 +85,18 @@ export async function findFaces(
   images: readonly DecodedImage[],
   hints: readonly OrientationHint[] = images.map(() => ({ quarterTurns: 0, check: true })),
 ): Promise<FoundFaces[]> {
-  const short = webcamFaceOptions;
   const found = await readTurned(
     models,
     images,
     images.map((_, index) => ({ index, quarterTurns: hints[index]!.quarterTurns })),
-    short,
+    webcamFaceOptions,
   );
   const toCheck = found.flatMap(({ faces, quarterTurns }, index) =>
     hints[index]!.check || faces.length === 0
       ? [1, 2, 3].map((turn) => ({ index, quarterTurns: (quarterTurns + turn) % 4 }))
       : [],
   );
-  (await readTurned(models, images, toCheck, short)).forEach((other, attempt) => {
+  (await readTurned(models, images, toCheck, webcamFaceOptions)).forEach((other, attempt) => {
     const { index } = toCheck[attempt]!;
     const current = found[index]!;
     const margin = current.faces.length === 0 ? 0 : orientation.margin;

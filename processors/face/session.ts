@@ -53,10 +53,10 @@ export async function findSessionFaces(
   const checkedAt = new Map<string, number>();
   const hints = frames.map(({ frame }) => {
     const session = sessionOf(state, frame.sessionId);
-    const last = checkedAt.get(frame.sessionId) ?? session.orientationCheckedAt;
-    // After a check in this batch, the session's orientation here is stale: check its later frames too.
+    const last = session.orientationCheckedAt;
+    // After a check in this batch, the session's orientation here is stale: its later frames are checked too.
     const check =
-      frame.enrolment || last === 0 || checkedAt.has(frame.sessionId) || frame.captureTime - last >= intervalMs;
+      frame.enrolment || checkedAt.has(frame.sessionId) || last === 0 || frame.captureTime - last >= intervalMs;
     if (check) checkedAt.set(frame.sessionId, frame.captureTime);
     return { quarterTurns: session.cameraQuarterTurns, check };
   });
