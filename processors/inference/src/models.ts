@@ -4,7 +4,7 @@ import ort from 'onnxruntime-node';
 import { repoPath } from '@proctoflex/core';
 import type { InferenceConfig } from './config.ts';
 import type { Box } from './geometry.ts';
-import { resizeInto, type DecodedImage } from './image.ts';
+import { resizeInto, type DecodedImage, type ImageSize } from './image.ts';
 
 export type ModelName =
   | 'face-detector'
@@ -77,23 +77,24 @@ export interface ImageRegion {
 }
 
 /**
- * Runs an NHWC image model once for a batch of regions, each resized to size x size and its
- * pixels mapped to `pixel * scale + offset`. Returns the model's outputs by name.
+ * Runs an NHWC image model once for a batch of regions, each resized to `size` and its pixels
+ * mapped to `pixel * scale + offset`. Returns the model's outputs by name.
  */
 export async function runImageModel(
   models: ModelSessions,
   name: ModelName,
-  size: number,
+  size: ImageSize,
   regions: readonly ImageRegion[],
   normalise: { scale: number; offset: number },
 ): Promise<Record<string, ort.Tensor>> {
   const session = await models.get(name);
-  const pixels = size * size * 3;
+  const pixels = size.width * size.height * 3;
   const input = new Float32Array(regions.length * pixels);
   await Promise.all(
     regions.map(({ image, box }, index) => resizeInto(image, size, input, index * pixels, normalise, box)),
   );
-  return session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, [regions.length, size, size, 3]) });
+  const shape = [regions.length, size.height, size.width, 3];
+  return session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, shape) });
 }
 
 export { ort };

@@ -1,5 +1,5 @@
-import { nonMaxSuppression, type Box } from './geometry.ts';
-import type { DecodedImage } from './image.ts';
+import { clampBox, nonMaxSuppression, sigmoid, type Box } from './geometry.ts';
+import type { DecodedImage, ImageSize } from './image.ts';
 import { runImageModel, type ModelSessions } from './models.ts';
 
 /** COCO classes a proctor cares about, by their index in the detector's 80 outputs. */
@@ -17,18 +17,32 @@ export interface ObjectOptions {
   readonly iouThreshold: number;
 }
 
-export const defaultObjectOptions: ObjectOptions = { minConfidence: 0.2, iouThreshold: 0.4 };
+/** YOLOv5's own defaults (detect.py: conf 0.25, IoU 0.45). */
+export const defaultObjectOptions: ObjectOptions = { minConfidence: 0.25, iouThreshold: 0.45 };
 
-const inputSize = 512;
-const gridSize = 128;
-const stride = inputSize / gridSize;
-const classCount = 80;
+/**
+ * The whole frame, stretched to the input: a 4:3 webcam frame fills it. The model takes any
+ * multiple of 32; at 416x320 a person near the camera scores higher than at 640x480 and phones
+ * are found as often (docs/detection.md), for a third of the work.
+ */
+export const objectInputSize: ImageSize = { width: 416, height: 320 };
+
+/** YOLOv5s's three heads: their stride and anchors (width, height in input pixels), as trained. */
+const heads = [
+  { output: 'stride8', stride: 8, anchors: [10, 13, 16, 30, 33, 23] },
+  { output: 'stride16', stride: 16, anchors: [30, 61, 62, 45, 59, 119] },
+  { output: 'stride32', stride: 32, anchors: [116, 90, 156, 198, 373, 326] },
+] as const;
+const anchorsPerCell = 3;
+/** Per anchor: centre x, y, width, height, objectness, then the 80 class scores (all logits). */
+const valuesPerAnchor = 85;
 
 /** Watched objects in each frame, one model invocation for the whole batch. */
 export async function detectObjects(
   models: ModelSessions,
   images: readonly DecodedImage[],
   options: ObjectOptions = defaultObjectOptions,
+  inputSize: ImageSize = objectInputSize,
 ): Promise<DetectedObject[][]> {
   if (images.length === 0) return [];
   const outputs = await runImageModel(
@@ -36,66 +50,43 @@ export async function detectObjects(
     'object-detector',
     inputSize,
     images.map((image) => ({ image })),
-    { scale: 1, offset: 0 },
+    { scale: 1 / 255, offset: 0 },
   );
-  const heatmaps = outputs['tower_0/keypoints:0']!.data as Float32Array;
-  const edges = outputs['tower_0/wh:0']!.data as Float32Array;
-  return images.map((_, imageIndex) => decode(heatmaps, edges, imageIndex, options));
-}
-
-/** A detection is a heatmap cell that is the maximum of its 3x3 neighbourhood for its class. */
-function decode(
-  heatmaps: Float32Array,
-  edges: Float32Array,
-  imageIndex: number,
-  options: ObjectOptions,
-): DetectedObject[] {
-  const heatmapBase = imageIndex * gridSize * gridSize * classCount;
-  const at = (row: number, column: number, classIndex: number) =>
-    heatmaps[heatmapBase + (row * gridSize + column) * classCount + classIndex]!;
-  const found: DetectedObject[] = [];
-  for (const [classKey, label] of Object.entries(watchedClasses)) {
-    const classIndex = Number(classKey);
-    const candidates: DetectedObject[] = [];
-    for (let row = 0; row < gridSize; row += 1) {
-      for (let column = 0; column < gridSize; column += 1) {
-        const score = at(row, column, classIndex);
-        if (score < options.minConfidence || !isLocalMaximum(at, row, column, classIndex, score)) continue;
-        const edgeBase = (imageIndex * gridSize * gridSize + row * gridSize + column) * 4;
-        const left = column * stride - edges[edgeBase]!;
-        const top = row * stride - edges[edgeBase + 1]!;
-        const right = column * stride + edges[edgeBase + 2]!;
-        const bottom = row * stride + edges[edgeBase + 3]!;
-        candidates.push({
-          label,
-          score,
-          box: {
-            x: left / inputSize,
-            y: top / inputSize,
-            width: (right - left) / inputSize,
-            height: (bottom - top) / inputSize,
-          },
-        });
+  return images.map((_, imageIndex) => {
+    const candidates = new Map<ObjectLabel, DetectedObject[]>();
+    for (const { output, stride, anchors } of heads) {
+      const tensor = outputs[output]!;
+      const [, rows, columns] = tensor.dims as [number, number, number, number];
+      const values = tensor.data as Float32Array;
+      const imageBase = imageIndex * rows * columns * anchorsPerCell * valuesPerAnchor;
+      for (let cell = 0; cell < rows * columns; cell += 1) {
+        for (let anchor = 0; anchor < anchorsPerCell; anchor += 1) {
+          const base = imageBase + (cell * anchorsPerCell + anchor) * valuesPerAnchor;
+          const objectness = sigmoid(values[base + 4]!);
+          // A class's score is objectness times the class's probability: never above objectness.
+          if (objectness < options.minConfidence) continue;
+          for (const [classKey, label] of Object.entries(watchedClasses)) {
+            const score = objectness * sigmoid(values[base + 5 + Number(classKey)]!);
+            if (score < options.minConfidence) continue;
+            const centreX = (sigmoid(values[base]!) * 2 - 0.5 + (cell % columns)) * stride;
+            const centreY = (sigmoid(values[base + 1]!) * 2 - 0.5 + Math.floor(cell / columns)) * stride;
+            const width = (sigmoid(values[base + 2]!) * 2) ** 2 * anchors[anchor * 2]!;
+            const height = (sigmoid(values[base + 3]!) * 2) ** 2 * anchors[anchor * 2 + 1]!;
+            const box = clampBox({
+              x: (centreX - width / 2) / inputSize.width,
+              y: (centreY - height / 2) / inputSize.height,
+              width: width / inputSize.width,
+              height: height / inputSize.height,
+            });
+            const ofClass = candidates.get(label) ?? [];
+            candidates.set(label, ofClass);
+            ofClass.push({ label, score, box });
+          }
+        }
       }
     }
-    found.push(...nonMaxSuppression(candidates, options.iouThreshold));
-  }
-  return found.sort((a, b) => b.score - a.score);
-}
-
-function isLocalMaximum(
-  at: (row: number, column: number, classIndex: number) => number,
-  row: number,
-  column: number,
-  classIndex: number,
-  score: number,
-): boolean {
-  for (let dy = -1; dy <= 1; dy += 1) {
-    for (let dx = -1; dx <= 1; dx += 1) {
-      const r = row + dy;
-      const c = column + dx;
-      if ((dy || dx) && r >= 0 && r < gridSize && c >= 0 && c < gridSize && at(r, c, classIndex) > score) return false;
-    }
-  }
-  return true;
+    return [...candidates.values()]
+      .flatMap((ofClass) => nonMaxSuppression(ofClass, options.iouThreshold))
+      .sort((a, b) => b.score - a.score);
+  });
 }
