@@ -6,13 +6,16 @@ import { evaluateDetection } from './run.ts';
 
 /**
  * The goals the evaluation reaches today (docs/detection.md): a change that makes detection worse
- * on any of them fails here. Phones and books are not caught yet (the object model misses them),
- * and looking down is judged within the pitch limit; they have no floor until they are.
+ * on any of them fails here. Phones (6 of 10) and books (3 of 10) fall short of the goal (0.9):
+ * their floors are one episode below today's figures. Looking down is judged within the pitch
+ * limit (0 of 2): no floor until it is caught.
  */
 const standardRecallFloor: Partial<Record<Behaviour, number>> = {
   leaving: 0.9,
   'second-person': 0.9,
   'looking-away': 0.9,
+  phone: 0.5,
+  book: 0.2,
   speech: 0.9,
   impostor: 0.9,
 };

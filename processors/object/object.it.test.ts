@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import test from 'node:test';
-import type { DeadLetter, DetectorScore, FrameCaptured } from '@proctoflex/core';
+import { ruleDefaults, type DeadLetter, type DetectorScore, type FrameCaptured } from '@proctoflex/core';
 import { testKafka, uniqueName } from '@proctoflex/core/testing';
 import { TestPipeline } from '@proctoflex/pipeline/testing';
 import { SessionRecords } from '@proctoflex/ingest';
@@ -10,6 +10,8 @@ import { misbehaving, scriptedExam, type Behaviour } from '@proctoflex/ingest/si
 const kafka = testKafka();
 const examSeconds = 50;
 const scoreOf = (score: DetectorScore, signal: string) => score.signals.find(({ name }) => name === signal)!.score;
+/** A signal is seen where its rule would count it. */
+const thresholdOf = (signal: string) => ruleDefaults.find((rule) => rule.signal === signal)!.threshold;
 
 test('phones and second people are seen while the script shows them, every 2nd frame, and never for an honest candidate', async (t) => {
   const pipeline = await TestPipeline.create(kafka, 'it.object');
@@ -41,12 +43,12 @@ test('phones and second people are seen while the script shows them, every 2nd f
     assert.equal(own.length, Math.ceil(webcamFrames.length / 2), behaviour);
     const inWindow = (score: DetectorScore) => misbehaving(behaviour, (score.captureTime - startTime) / 1000);
     for (const signal of signals) {
-      const seen = own.filter((score) => scoreOf(score, signal) >= 0.5);
+      const seen = own.filter((score) => scoreOf(score, signal) >= thresholdOf(signal));
       if (signal === expected[behaviour]) {
         const inside = own.filter(inWindow);
         assert.ok(inside.length >= 3, `${behaviour}: frames scored in its window`);
         assert.ok(
-          inside.every((score) => scoreOf(score, signal) >= 0.5),
+          inside.every((score) => scoreOf(score, signal) >= thresholdOf(signal)),
           `${behaviour}: ${signal} in its window`,
         );
         assert.ok(seen.every(inWindow), `${behaviour}: ${signal} only while misbehaving`);
