@@ -8,7 +8,7 @@ export const objectSpec = {
   ...inferenceSpec,
   OBJECT_EVERY_NTH_FRAME: variable(
     parsers.positiveInt,
-    'Score every n-th webcam frame of a session (1: all); the object model costs about six face detections.',
+    'Score every n-th webcam frame of a session (1: all); the object model costs about four face frames (detection, landmarks, pose).',
     '3',
   ),
 };
