@@ -44,6 +44,8 @@ export default tseslint.config(
       'dashboard/dist/',
       'desktop/dist/',
       'desktop/release/',
+      // models/convert/convert.sh's Python venv (TensorFlow ships JavaScript of its own).
+      'models/convert/.venv/',
     ],
   },
   js.configs.recommended,
