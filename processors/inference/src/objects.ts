@@ -23,7 +23,7 @@ export const defaultObjectOptions: ObjectOptions = { minConfidence: 0.25, iouThr
 /**
  * The whole frame, stretched to the input: a 4:3 webcam frame fills it. The model takes any
  * multiple of 32; at 416x320 a person near the camera scores higher than at 640x480 and phones
- * are found as often (docs/detection.md), for a third of the work.
+ * are found as often (docs/detection.md), for under half the work.
  */
 export const objectInputSize: ImageSize = { width: 416, height: 320 };
 
