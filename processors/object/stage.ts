@@ -14,7 +14,7 @@ export interface ObjectState {
 /**
  * A session's first scored frames teach the stage its room: what the person detector takes for
  * people there besides the candidate is scenery from then on. A person who is there from the
- * start is left to the face stage (several faces) and to the system check before the exam.
+ * start is left to the face stage (several faces).
  */
 const sceneryFrames = 3;
 
