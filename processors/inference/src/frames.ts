@@ -17,23 +17,23 @@ export async function decodeFrames(
   reject: (record: InputRecord, error: Error) => void,
 ): Promise<DecodedFrame[]> {
   const decoded = await Promise.all(
-    records.map(async (record) => {
+    records.map(async (record): Promise<DecodedFrame | InvalidRecordError> => {
       const frame = record.value as FrameCaptured;
       let image: DecodedImage;
       try {
         image = await decodeJpeg(frame.jpeg);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        reject(record, new InvalidRecordError(`frame ${frame.seq} is not a decodable JPEG: ${reason}`));
-        return null;
+        return new InvalidRecordError(`frame ${frame.seq} is not a decodable JPEG: ${reason}`);
       }
       const tooSmall = frameSizeProblem(image.width, image.height);
-      if (tooSmall) {
-        reject(record, new InvalidRecordError(`frame ${frame.seq} cannot be scored: ${tooSmall}`));
-        return null;
-      }
+      if (tooSmall) return new InvalidRecordError(`frame ${frame.seq} cannot be scored: ${tooSmall}`);
       return { record, frame, image };
     }),
   );
-  return decoded.filter((frame) => frame !== null);
+  // Refused in the records' order (the decodes finish in any order): the dead letters follow the input.
+  decoded.forEach((result, index) => {
+    if (result instanceof InvalidRecordError) reject(records[index]!, result);
+  });
+  return decoded.filter((result): result is DecodedFrame => !(result instanceof InvalidRecordError));
 }
