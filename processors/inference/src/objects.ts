@@ -5,6 +5,8 @@ import { runImageModel, type ModelSessions } from './models.ts';
 /** COCO classes a proctor cares about, by their index in the detector's 80 outputs. */
 export const watchedClasses = { 0: 'person', 63: 'laptop', 67: 'cell phone', 73: 'book' } as const;
 export type ObjectLabel = (typeof watchedClasses)[keyof typeof watchedClasses];
+/** The same as [index, label] pairs, made once: the decode loop visits them for every confident anchor. */
+const watched = Object.entries(watchedClasses).map(([index, label]) => [Number(index), label] as const);
 
 export interface DetectedObject {
   readonly label: ObjectLabel;
@@ -65,8 +67,8 @@ export async function detectObjects(
           const objectness = sigmoid(values[base + 4]!);
           // A class's score is objectness times the class's probability: never above objectness.
           if (objectness < options.minConfidence) continue;
-          for (const [classKey, label] of Object.entries(watchedClasses)) {
-            const score = objectness * sigmoid(values[base + 5 + Number(classKey)]!);
+          for (const [classIndex, label] of watched) {
+            const score = objectness * sigmoid(values[base + 5 + classIndex]!);
             if (score < options.minConfidence) continue;
             const centreX = (sigmoid(values[base]!) * 2 - 0.5 + (cell % columns)) * stride;
             const centreY = (sigmoid(values[base + 1]!) * 2 - 0.5 + Math.floor(cell / columns)) * stride;

@@ -123,25 +123,29 @@ export async function createReference(
     const output = objectDetector.execute(input);
     const rows = await output.data();
     tf.dispose([input, output]);
+    // Boxes as TF.js's NMS takes them (top, left, bottom, right), once for every class.
+    const anchors = rows.length / 85;
+    const boxes = new Float32Array(anchors * 4);
+    for (let row = 0; row < anchors; row += 1) {
+      const [x, y, w, h] = rows.subarray(row * 85, row * 85 + 4);
+      boxes.set([y! - h! / 2, x! - w! / 2, y! + h! / 2, x! + w! / 2], row * 4);
+    }
+    const boxTensor = tf.tensor(boxes, [anchors, 4]);
     const found: ReferenceResult['objects'] = [];
     for (const [classKey, label] of Object.entries(watchedClasses)) {
-      const boxes: number[] = [];
-      const scores: number[] = [];
-      for (let row = 0; row < rows.length / 85; row += 1) {
-        const [x, y, w, h, objectness] = rows.subarray(row * 85, row * 85 + 5);
-        boxes.push(y! - h! / 2, x! - w! / 2, y! + h! / 2, x! + w! / 2);
-        scores.push(objectness! * rows[row * 85 + 5 + Number(classKey)]!);
-      }
-      const boxTensor = tf.tensor(new Float32Array(boxes), [scores.length, 4]);
-      const scoreTensor = tf.tensor(new Float32Array(scores), [scores.length]);
+      const scores = new Float32Array(anchors);
+      for (let row = 0; row < anchors; row += 1)
+        scores[row] = rows[row * 85 + 4]! * rows[row * 85 + 5 + Number(classKey)]!;
+      const scoreTensor = tf.tensor(scores, [anchors]);
       const { iouThreshold, minConfidence } = defaultObjectOptions;
       const kept = await tf.image.nonMaxSuppressionAsync(boxTensor, scoreTensor, 100, iouThreshold, minConfidence);
       for (const index of await kept.data()) {
-        const [top, left, bottom, right] = boxes.slice(index * 4, index * 4 + 4);
+        const [top, left, bottom, right] = boxes.subarray(index * 4, index * 4 + 4);
         found.push({ label, score: scores[index]!, box: [left!, top!, right! - left!, bottom! - top!] });
       }
-      tf.dispose([boxTensor, scoreTensor, kept]);
+      tf.dispose([scoreTensor, kept]);
     }
+    tf.dispose([boxTensor]);
     return found;
   }
 
