@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test, { type TestContext } from 'node:test';
@@ -166,4 +166,43 @@ test('an alert that comes after its frames left memory gets them read back from 
   assert.ok(clip, 'a clip sealed');
   assert.equal(clip.frame_count, framesAround(candidates[0]!.records, alert.eventTime));
   assert.ok(clip.audio_ms >= 8000, `audio of the window (${clip.audio_ms} ms)`);
+});
+
+test('an erased session: the sink deletes what it sealed of it and seals nothing more, others keep theirs', async (t) => {
+  const { pipeline, directory, env, rows, rowsWhen } = await evidenceSetUp(t);
+  const { startTime, candidates } = await scriptedExam(uniqueName('exam'), ['phone', 'honest'], 40);
+  for (const { records } of candidates) await pipeline.produceSession(records);
+  const [phone, honest] = candidates.map(({ claims }) => claims);
+  await pipeline.produce('ALERTS_TOPIC', [
+    opened(phone!, 'phone_visible', startTime + 30_000, pipeline.topics.FRAMES_TOPIC),
+    opened(honest!, 'forbidden_app', startTime + 20_000, pipeline.topics.PROCESS_TOPIC),
+  ]);
+  const sink = await pipeline.processAll('evidence-sink', env);
+  assert.equal((await rowsWhen(6)).length, 6);
+
+  // An alert whose window outlasts the session waits to be sealed once due; the erasure comes first.
+  await pipeline.produce('ALERTS_TOPIC', [
+    opened(phone!, 'phone_visible', startTime + 38_000, pipeline.topics.FRAMES_TOPIC),
+  ]);
+  await pipeline.produce('SESSION_STATUS_TOPIC', [
+    { sessionId: phone!.sessionId, status: 'ERASED', endedTime: Date.now() },
+  ]);
+  await pipeline.caughtUp(sink, 'SESSION_STATUS_TOPIC');
+  await new Promise((resolve) => setTimeout(resolve, 2 * Number(env.EVIDENCE_BUFFER_MS)));
+
+  const left = await rows();
+  assert.deepEqual(
+    left.map(({ storage_key }) => storage_key.split('/')[1]),
+    Array(3).fill(honest!.sessionId),
+    "only the other candidate's rows",
+  );
+  const files = await readdir(directory, { recursive: true, withFileTypes: true });
+  assert.deepEqual(
+    files
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.relative(directory, path.join(entry.parentPath, entry.name)))
+      .sort(),
+    left.map(({ storage_key }) => storage_key).sort(),
+    'no file of the erased session',
+  );
 });

@@ -14,6 +14,7 @@ import {
   type FrameCaptured,
   type Logger,
   type SessionState,
+  type SessionStatus,
   pipelineStage,
 } from '@proctoflex/core';
 import { SessionMedia } from './buffer.ts';
@@ -73,7 +74,10 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
   create(config) {
     const screenTopics = new Set([config.PROCESS_TOPIC]);
     return {
-      inputs: [config.FRAMES_TOPIC, config.AUDIO_TOPIC, config.ALERTS_TOPIC],
+      // Session statuses come in beside the media (co-partitioned), after any seal begun before
+      // them has finished: an erased session's files are deleted here, so that none is written
+      // after the API's own deletion (a clip takes seconds to encode).
+      inputs: [config.FRAMES_TOPIC, config.AUDIO_TOPIC, config.ALERTS_TOPIC, config.SESSION_STATUS_TOPIC],
       outputs: [],
       delivery: 'exactly-once',
       stateful: true,
@@ -210,11 +214,32 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
           return { captures: stored.captures.filter((capture) => !isDone(capture)) };
         };
 
+        /** Deletes what was sealed of an erased session: its files first, so a retry still finds their rows. */
+        const erase = async (sessionId: string, state: SessionState<EvidenceState>, log: Logger) => {
+          state.delete(sessionId);
+          media.delete(sessionId);
+          const { rows } = await pool.query<{ storage_key: string }>(
+            'SELECT storage_key FROM alert_evidence WHERE session_id = $1',
+            [sessionId],
+          );
+          for (const { storage_key } of rows) await store.delete(storage_key);
+          await pool.query('DELETE FROM alert_evidence WHERE session_id = $1', [sessionId]);
+          log.info({ sessionId, files: rows.length }, 'evidence of an erased session deleted');
+        };
+
         const save = (state: SessionState<EvidenceState>, id: string, value: EvidenceState) =>
           value.captures.length > 0 ? state.set(id, value) : state.delete(id);
 
         return Promise.resolve({
           async processBatch(records, { state, logger: log }) {
+            const erased = new Set(
+              records
+                .filter(
+                  ({ topic, value }) =>
+                    topic === config.SESSION_STATUS_TOPIC && (value as SessionStatus).status === 'ERASED',
+                )
+                .map(({ value }) => (value as SessionStatus).sessionId),
+            );
             const sessions = new Map<string, EvidenceState>();
             const sessionOf = (sessionId: string) => {
               let session = sessions.get(sessionId);
@@ -225,6 +250,8 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
               return session;
             };
             for (const { topic, partition, value } of records) {
+              if (topic === config.SESSION_STATUS_TOPIC || erased.has((value as { sessionId: string }).sessionId))
+                continue;
               if (topic === config.FRAMES_TOPIC) {
                 const frame = value as FrameCaptured;
                 mediaOf(frame.sessionId).addFrame(frame);
@@ -255,6 +282,7 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
               const complete = mediaOf(sessionId).complete;
               save(state, sessionId, await sealDone(sessionId, session, (capture) => capture.to <= complete, log));
             }
+            for (const sessionId of erased) await erase(sessionId, state, log);
             forgetQuietSessions();
             return [];
           },
