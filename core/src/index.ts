@@ -20,4 +20,5 @@ export { isRetriable, retryWhile } from './retry.ts';
 export * from './evidence.ts';
 export { batchMaxRecordsDefault, stageRunnerSpec } from './stage/config.ts';
 export { runStageProcess } from './stage/main.ts';
+export { timed } from './stage/work.ts';
 export { readPartitionSince } from './read-to-end.ts';

@@ -1,4 +1,4 @@
-import { policyInForce, signal, type ExamPolicy, type Signal, type SurveillanceLevel } from '@proctoflex/core';
+import { policyInForce, signal, timed, type ExamPolicy, type Signal, type SurveillanceLevel } from '@proctoflex/core';
 import {
   defaultFaceOptions,
   detectFaces,
@@ -59,8 +59,8 @@ async function readTurned(
   attempts: readonly { index: number; quarterTurns: number }[],
   options: FaceOptions,
 ): Promise<FoundFaces[]> {
-  const turned = await Promise.all(
-    attempts.map(({ index, quarterTurns }) => rotateImage(images[index]!, quarterTurns)),
+  const turned = await timed('image-prep', () =>
+    Promise.all(attempts.map(({ index, quarterTurns }) => rotateImage(images[index]!, quarterTurns))),
   );
   const faces = await detectFaces(models, turned, options);
   return attempts.map(({ quarterTurns }, attempt) => ({

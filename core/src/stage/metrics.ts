@@ -1,10 +1,12 @@
 import type { Message } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { InputRecord } from './definition.ts';
+import { workSeconds } from './work.ts';
 
 /** The metrics every stage exposes on /metrics; names are shared by the monitoring rules. */
 export function createStageMetrics(registry: Registry) {
   const registers = [registry];
+  if (!registry.getSingleMetric('stage_work_seconds_total')) registry.registerMetric(workSeconds);
   return {
     recordsIn: new Counter({
       name: 'stage_records_in_total',

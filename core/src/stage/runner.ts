@@ -23,6 +23,7 @@ import {
 } from './process-batch.ts';
 import { ensureChangelog, StagedState, StateStore } from './state.ts';
 import { TableReader } from './table.ts';
+import { timed } from './work.ts';
 
 /** One partition's fetched batch, waiting to be processed and committed with others. */
 interface PendingBatch {
@@ -270,7 +271,9 @@ export class StageRunner<State = never> {
       const last = start + sliceSize >= batch.messages.length;
       // The last slice also passes transaction markers and aborted records after its messages.
       const lastOffset = last ? batch.lastOffset() : slice.at(-1)!.offset;
-      const { envelopes, deadLetters } = await this.decode(batch.topic, batch.partition, slice);
+      const { envelopes, deadLetters } = await timed('avro-decode', () =>
+        this.decode(batch.topic, batch.partition, slice),
+      );
       this.metrics.recordsIn.inc({ topic: batch.topic }, slice.length);
       await new Promise<void>((resolve, reject) => {
         this.pending.push({

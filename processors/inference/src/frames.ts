@@ -1,4 +1,4 @@
-import { frameSizeProblem, InvalidRecordError, type FrameCaptured, type InputRecord } from '@proctoflex/core';
+import { frameSizeProblem, InvalidRecordError, timed, type FrameCaptured, type InputRecord } from '@proctoflex/core';
 import { decodeJpeg, type DecodedImage } from './image.ts';
 
 export interface DecodedFrame {
@@ -16,20 +16,22 @@ export async function decodeFrames(
   records: readonly InputRecord[],
   reject: (record: InputRecord, error: Error) => void,
 ): Promise<DecodedFrame[]> {
-  const decoded = await Promise.all(
-    records.map(async (record): Promise<DecodedFrame | InvalidRecordError> => {
-      const frame = record.value as FrameCaptured;
-      let image: DecodedImage;
-      try {
-        image = await decodeJpeg(frame.jpeg);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        return new InvalidRecordError(`frame ${frame.seq} is not a decodable JPEG: ${reason}`);
-      }
-      const tooSmall = frameSizeProblem(image.width, image.height);
-      if (tooSmall) return new InvalidRecordError(`frame ${frame.seq} cannot be scored: ${tooSmall}`);
-      return { record, frame, image };
-    }),
+  const decoded = await timed('jpeg-decode', () =>
+    Promise.all(
+      records.map(async (record): Promise<DecodedFrame | InvalidRecordError> => {
+        const frame = record.value as FrameCaptured;
+        let image: DecodedImage;
+        try {
+          image = await decodeJpeg(frame.jpeg);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          return new InvalidRecordError(`frame ${frame.seq} is not a decodable JPEG: ${reason}`);
+        }
+        const tooSmall = frameSizeProblem(image.width, image.height);
+        if (tooSmall) return new InvalidRecordError(`frame ${frame.seq} cannot be scored: ${tooSmall}`);
+        return { record, frame, image };
+      }),
+    ),
   );
   // Refused in the records' order (the decodes finish in any order): the dead letters follow the input.
   decoded.forEach((result, index) => {

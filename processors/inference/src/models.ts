@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import ort from 'onnxruntime-node';
-import { repoPath } from '@proctoflex/core';
+import { repoPath, timed } from '@proctoflex/core';
 import type { InferenceConfig } from './config.ts';
 import type { Box } from './geometry.ts';
 import { resizeInto, type DecodedImage, type ImageSize } from './image.ts';
@@ -90,11 +90,13 @@ export async function runImageModel(
   const session = await models.get(name);
   const pixels = size.width * size.height * 3;
   const input = new Float32Array(regions.length * pixels);
-  await Promise.all(
-    regions.map(({ image, box }, index) => resizeInto(image, size, input, index * pixels, normalise, box)),
+  await timed('image-prep', () =>
+    Promise.all(regions.map(({ image, box }, index) => resizeInto(image, size, input, index * pixels, normalise, box))),
   );
   const shape = [regions.length, size.height, size.width, 3];
-  return session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, shape) });
+  return timed(`model:${name}`, () =>
+    session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, shape) }),
+  );
 }
 
 export { ort };

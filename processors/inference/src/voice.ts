@@ -1,3 +1,4 @@
+import { timed } from '@proctoflex/core';
 import { ort, type ModelSessions } from './models.ts';
 
 export const sampleRate = 16_000;
@@ -73,11 +74,13 @@ export async function voiceActivity(
       }
       stream.context = window.slice(windowSamples - contextSamples);
     });
-    const outputs = await session.run({
-      input: new ort.Tensor('float32', input, [active.length, contextSamples + windowSamples]),
-      state: new ort.Tensor('float32', state, [2, active.length, 128]),
-      sr,
-    });
+    const outputs = await timed('model:voice-activity', () =>
+      session.run({
+        input: new ort.Tensor('float32', input, [active.length, contextSamples + windowSamples]),
+        state: new ort.Tensor('float32', state, [2, active.length, 128]),
+        sr,
+      }),
+    );
     const output = outputs['output']!.data as Float32Array;
     const nextState = outputs['stateN']!.data as Float32Array;
     active.forEach((chunkIndex, row) => {
