@@ -1,4 +1,4 @@
-import { policyInForce, signal, timed, type ExamPolicy, type Signal, type SurveillanceLevel } from '@proctoflex/core';
+import { policyInForce, signal, type ExamPolicy, type Signal, type SurveillanceLevel } from '@proctoflex/core';
 import {
   defaultFaceOptions,
   detectFaces,
@@ -59,9 +59,7 @@ async function readTurned(
   attempts: readonly { index: number; quarterTurns: number }[],
   options: FaceOptions,
 ): Promise<FoundFaces[]> {
-  const turned = await timed('image-prep', () =>
-    Promise.all(attempts.map(({ index, quarterTurns }) => rotateImage(images[index]!, quarterTurns))),
-  );
+  const turned = attempts.map(({ index, quarterTurns }) => rotateImage(images[index]!, quarterTurns));
   const faces = await detectFaces(models, turned, options);
   return attempts.map(({ quarterTurns }, attempt) => ({
     faces: faces[attempt]!,

@@ -15,7 +15,7 @@ export const workSeconds = new Counter({
 });
 
 /** Runs `work`, adding its wall time to `phase`. */
-export async function timed<T>(phase: string, work: () => Promise<T>): Promise<T> {
+export async function timed<T>(phase: string, work: () => T | Promise<T>): Promise<T> {
   const started = performance.now();
   try {
     return await work();
