@@ -7,7 +7,9 @@ import { ConfigError, percentile, repoPath, runMain, type AlertEvent } from '@pr
 import { endOffsetTotal, readTopicToEnd, testKafka, withAdmin } from '@proctoflex/core/testing';
 import { mintSessions, runSimulation } from '@proctoflex/ingest/sim';
 import { IsolatedStack } from '../stack.ts';
+import { loadInfraConfig, type InfraConfig } from '../config.ts';
 import { nextStep } from './search.ts';
+import { serviceCpuSeconds } from './service-cpu.ts';
 
 const usage = `usage: npm run bench:e2e -- [--candidates N[,N...] | --candidates search[:FIRST]] [--minutes M]
 Runs the whole pipeline on this machine (gateway, the eight stages, PostgreSQL, ClickHouse) on
@@ -27,7 +29,14 @@ interface Sample {
   readonly lag: Record<string, number>;
   readonly cpuSeconds: Record<string, number>;
   readonly rssBytes: Record<string, number>;
+  /** Seconds each stage spent by phase: stage_work_seconds_total's phases, `handler` and `commit`. */
+  readonly phaseSeconds: Record<string, Record<string, number>>;
+  /** CPU seconds of the broker, registry, PostgreSQL and ClickHouse (those infra/up started). */
+  readonly serviceCpuSeconds: Record<string, number>;
 }
+
+/** The phases of a stage's time per record, in the order the report shows them. */
+const phases = ['avro-decode', 'jpeg-decode', 'image-prep', 'model', 'handler, other', 'commit'] as const;
 
 /** Sums of a Prometheus text exposition's samples, by metric name. */
 function sums(text: string): Map<string, number> {
@@ -39,20 +48,59 @@ function sums(text: string): Map<string, number> {
   return totals;
 }
 
-async function sample(ports: Record<string, number>): Promise<Sample> {
-  const entry: Sample = { at: Date.now(), recordsIn: {}, lag: {}, cpuSeconds: {}, rssBytes: {} };
+/** stage_work_seconds_total by phase, models summed as `model`, with the handler's and the commit's totals. */
+function phaseSecondsOf(text: string, metrics: Map<string, number>): Record<string, number> {
+  const seconds: Record<string, number> = {
+    handler: metrics.get('stage_handler_seconds_sum') ?? 0,
+    commit: metrics.get('stage_commit_seconds_sum') ?? 0,
+  };
+  for (const match of text.matchAll(/^stage_work_seconds_total\{phase="([^"]+)"[^}]*\} ([-+\d.eE]+)$/gm)) {
+    const phase = match[1]!.startsWith('model:') ? 'model' : match[1]!;
+    seconds[phase] = (seconds[phase] ?? 0) + Number(match[2]);
+  }
+  return seconds;
+}
+
+async function sample(ports: Record<string, number>, config: InfraConfig): Promise<Sample> {
+  const entry: Sample = {
+    at: Date.now(),
+    recordsIn: {},
+    lag: {},
+    cpuSeconds: {},
+    rssBytes: {},
+    phaseSeconds: {},
+    serviceCpuSeconds: serviceCpuSeconds(config),
+  };
   await Promise.all(
     Object.entries(ports).map(async ([name, port]) => {
-      const metrics = sums(
-        await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(4000) })).text(),
-      );
+      const text = await (
+        await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(4000) })
+      ).text();
+      const metrics = sums(text);
       entry.recordsIn[name] = metrics.get('stage_records_in_total') ?? metrics.get('ingest_records_total') ?? 0;
       entry.lag[name] = metrics.get('stage_consumer_lag') ?? 0;
       entry.cpuSeconds[name] = metrics.get('process_cpu_seconds_total') ?? 0;
       entry.rssBytes[name] = metrics.get('process_resident_memory_bytes') ?? 0;
+      entry.phaseSeconds[name] = phaseSecondsOf(text, metrics);
     }),
   );
   return entry;
+}
+
+/** Milliseconds per input record in each phase between two samples; `handler, other` is the handler less what is counted inside it. */
+function perRecordMs(first: Sample, final: Sample, name: string): Record<(typeof phases)[number], number> {
+  const records = Math.max(1, final.recordsIn[name]! - first.recordsIn[name]!);
+  const spent = (phase: string) =>
+    (((final.phaseSeconds[name]?.[phase] ?? 0) - (first.phaseSeconds[name]?.[phase] ?? 0)) * 1000) / records;
+  const inHandler = spent('jpeg-decode') + spent('image-prep') + spent('model');
+  return {
+    'avro-decode': spent('avro-decode'),
+    'jpeg-decode': spent('jpeg-decode'),
+    'image-prep': spent('image-prep'),
+    model: spent('model'),
+    'handler, other': Math.max(0, spent('handler') - inHandler),
+    commit: spent('commit'),
+  };
 }
 
 /** Latency p99 per 10 s window and total lag over time, as one PNG (an SVG drawn here, rasterised by sharp). */
@@ -122,7 +170,7 @@ ${line(
 }
 
 /** One load step: the whole pipeline, fresh, with `candidates` for `minutes`. */
-async function step(candidates: number, minutes: number, outDir: string, stamp: string) {
+async function step(candidates: number, minutes: number, outDir: string, stamp: string, config: InfraConfig) {
   const stack = await IsolatedStack.start({ prefix: 'bench.e2e', partitions: 12 });
   const { gateway, kafkaPipeline: pipeline } = stack;
   const kafka = testKafka();
@@ -134,7 +182,7 @@ async function step(candidates: number, minutes: number, outDir: string, stamp: 
     console.log(`  ${stack.stageNames.length} stages and the gateway running; load for ${minutes} min`);
     sampler = setInterval(
       () =>
-        void sample(ports).then(
+        void sample(ports, config).then(
           (entry) => samples.push(entry),
           (error: unknown) => console.error(error),
         ),
@@ -153,7 +201,7 @@ async function step(candidates: number, minutes: number, outDir: string, stamp: 
       () => Date.now(),
       () => null,
     );
-    samples.push(await sample(ports));
+    samples.push(await sample(ports, config));
     console.log(
       `  load done; caught up ${caughtUpAt === null ? 'not within 2 min' : `after ${(caughtUpAt - loadEnd) / 1000} s`}`,
     );
@@ -193,6 +241,11 @@ async function step(candidates: number, minutes: number, outDir: string, stamp: 
         records: final.recordsIn[name]!,
         cores: (final.cpuSeconds[name]! - first.cpuSeconds[name]!) / ((final.at - first.at) / 1000),
         rssMiB: Math.max(...samples.map((entry) => entry.rssBytes[name] ?? 0)) / 1024 / 1024,
+        msPerRecord: perRecordMs(first, final, name),
+      })),
+      services: Object.keys(final.serviceCpuSeconds).map((name) => ({
+        name,
+        cores: (final.serviceCpuSeconds[name]! - (first.serviceCpuSeconds[name] ?? 0)) / ((final.at - first.at) / 1000),
       })),
     };
     const png = `e2e-${stamp}-${candidates}.png`;
@@ -226,6 +279,7 @@ runMain('bench:e2e', async () => {
     if (!searching) return yield* steps;
     for (let next = nextStep(tried, steps[0]!); next !== null; next = nextStep(tried, steps[0]!)) yield next;
   };
+  const config = loadInfraConfig();
   const outDir = repoPath('bench-results');
   await mkdir(outDir, { recursive: true });
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
@@ -240,7 +294,7 @@ runMain('bench:e2e', async () => {
   const details: string[] = [];
   for (const candidates of stepsToRun()) {
     console.log(`step: ${candidates} candidates for ${minutes} min`);
-    const result = await step(candidates, minutes, outDir, stamp);
+    const result = await step(candidates, minutes, outDir, stamp, config);
     lines.push(
       `| ${candidates} | ${result.alerts} | ${result.p50} / ${result.p95} / ${result.p99} ms | ${result.maxLag} | ${result.catchUpSeconds === null ? 'not within 2 min' : `${result.catchUpSeconds.toFixed(0)} s`} | ${result.acked} / ${result.inKafka} | ${result.lost} | ${result.passed ? 'yes' : 'no'} |`,
     );
@@ -251,12 +305,18 @@ runMain('bench:e2e', async () => {
       '',
       `![latency and lag](${result.png})`,
       '',
-      '| process | records in/s | records in | CPU (cores) | memory max (MiB) |',
-      '|---|---|---|---|---|',
+      `| process | records in/s | records in | CPU (cores) | CPU ms per record | memory max (MiB) | ${phases.join(' | ')} (ms per record, wall) |`,
+      `|---|---|---|---|---|---|${phases.map(() => '---|').join('')}`,
       ...result.processes.map(
         (process) =>
-          `| ${process.name} | ${process.perSecond.toFixed(1)} | ${process.records} | ${process.cores.toFixed(2)} | ${process.rssMiB.toFixed(0)} |`,
+          `| ${process.name} | ${process.perSecond.toFixed(1)} | ${process.records} | ${process.cores.toFixed(2)} | ${process.perSecond > 0 ? ((process.cores * 1000) / process.perSecond).toFixed(1) : '-'} | ${process.rssMiB.toFixed(0)} | ${phases.map((phase) => process.msPerRecord[phase].toFixed(1)).join(' | ')} |`,
       ),
+      ...result.services.map(
+        (service) =>
+          `| ${service.name} (service) | | | ${service.cores.toFixed(2)} | | | ${phases.map(() => '').join(' | ')} |`,
+      ),
+      '',
+      `Per candidate: ${(result.processes.reduce((sum, process) => sum + process.cores, 0) / candidates).toFixed(3)} cores in the pipeline's processes, ${(result.services.reduce((sum, service) => sum + service.cores, 0) / candidates).toFixed(3)} in the services.`,
     );
     tried.push({ candidates, passed: result.passed });
   }

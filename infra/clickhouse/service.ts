@@ -31,6 +31,11 @@ export class ClickHouseService {
     return isLocalHost(this.url.hostname);
   }
 
+  /** The pid of the process infra/up started, or null (not running, or an external service). */
+  pid(): number | null {
+    return this.process.runningPid();
+  }
+
   async up(): Promise<void> {
     if (!this.isLocal) return progress('clickhouse', `external server ${this.url.host}, not started`);
     // Ours runs when its process lives, however slowly a busy machine lets it answer: wait for

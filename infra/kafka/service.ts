@@ -48,6 +48,11 @@ export class KafkaService {
     return this.brokers.length === 1 && isLocalHost(this.host);
   }
 
+  /** The pid of the process infra/up started, or null (not running, or an external service). */
+  pid(): number | null {
+    return this.process.runningPid();
+  }
+
   async up(): Promise<void> {
     if (!this.isLocal) return progress('kafka', `external cluster ${this.brokers.join(',')}, not started`);
     // Ours runs when its process lives, however slowly a busy machine lets it answer: wait for

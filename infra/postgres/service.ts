@@ -50,7 +50,7 @@ export class PostgresService {
     if (!this.isLocal) return progress('postgres', `external server ${this.url.host}, not started`);
     // Ours runs when its postmaster lives, however slowly a busy machine lets it answer: wait
     // for it, never start a second one on the same data directory.
-    if (this.postmasterRuns() || (await this.canConnect())) {
+    if (this.pid() !== null || (await this.canConnect())) {
       await waitFor(`PostgreSQL on ${this.url.host}`, () => this.canConnect(), {
         timeoutMs: 180_000,
         logFile: path.join(this.directory, 'postgres.log'),
@@ -91,11 +91,12 @@ export class PostgresService {
     return true;
   }
 
-  /** Whether the postmaster of our data directory lives (its pid is the first line of postmaster.pid). */
-  private postmasterRuns(): boolean {
+  /** The pid of our data directory's postmaster (the first line of postmaster.pid), or null when it does not live. */
+  pid(): number | null {
     const pidFile = path.join(this.dataDir, 'postmaster.pid');
-    if (!existsSync(pidFile)) return false;
-    return processLives(Number(readFileSync(pidFile, 'utf8').split('\n')[0]));
+    if (!existsSync(pidFile)) return null;
+    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    return processLives(pid) ? pid : null;
   }
 
   private async canConnect(): Promise<boolean> {

@@ -29,6 +29,11 @@ export class RegistryService {
     return isLocalHost(this.url.hostname);
   }
 
+  /** The pid of the process infra/up started, or null (not running, or an external service). */
+  pid(): number | null {
+    return this.process.runningPid();
+  }
+
   async up(): Promise<void> {
     if (!this.isLocal) return progress('registry', `external registry ${this.url.origin}, not started`);
     // Ours runs when its process lives, however slowly a busy machine lets it answer: wait for

@@ -52,15 +52,23 @@ const webcamFaceOptions: FaceOptions = { ...defaultFaceOptions, minConfidence: 0
  */
 const orientation = { minUprightness: 0.5, margin: 0.1 };
 
-/** Reads each attempt's frame turned clockwise by its quarter turns, with one detector call for all. */
+/**
+ * Reads each attempt's frame turned clockwise by its quarter turns, with one detector call for
+ * all; an attempt whose detections are all below its `worthFrom` comes back without faces.
+ */
 async function readTurned(
   models: ModelSessions,
   images: readonly DecodedImage[],
-  attempts: readonly { index: number; quarterTurns: number }[],
+  attempts: readonly { index: number; quarterTurns: number; worthFrom?: number }[],
   options: FaceOptions,
 ): Promise<FoundFaces[]> {
   const turned = attempts.map(({ index, quarterTurns }) => rotateImage(images[index]!, quarterTurns));
-  const faces = await detectFaces(models, turned, options);
+  const faces = await detectFaces(
+    models,
+    turned,
+    options,
+    attempts.map(({ worthFrom }) => worthFrom ?? 0),
+  );
   return attempts.map(({ quarterTurns }, attempt) => ({
     faces: faces[attempt]!,
     upright: turned[attempt]!,
@@ -89,17 +97,21 @@ export async function findFaces(
     images.map((_, index) => ({ index, quarterTurns: hints[index]!.quarterTurns })),
     webcamFaceOptions,
   );
-  const toCheck = found.flatMap(({ faces, quarterTurns }, index) =>
-    hints[index]!.check || faces.length === 0
-      ? [1, 2, 3].map((turn) => ({ index, quarterTurns: (quarterTurns + turn) % 4 }))
+  /** How upright another reading must be to turn the frame; its detector's certainty bounds it from above. */
+  const toBeat = ({ faces }: FoundFaces) =>
+    Math.max(orientation.minUprightness, uprightness(faces) + (faces.length === 0 ? 0 : orientation.margin));
+  const toCheck = found.flatMap((current, index) =>
+    hints[index]!.check || current.faces.length === 0
+      ? [1, 2, 3].map((turn) => ({
+          index,
+          quarterTurns: (current.quarterTurns + turn) % 4,
+          worthFrom: toBeat(current),
+        }))
       : [],
   );
   (await readTurned(models, images, toCheck, webcamFaceOptions)).forEach((other, attempt) => {
     const { index } = toCheck[attempt]!;
-    const current = found[index]!;
-    const margin = current.faces.length === 0 ? 0 : orientation.margin;
-    const upright = uprightness(other.faces);
-    if (upright >= orientation.minUprightness && upright >= uprightness(current.faces) + margin) found[index] = other;
+    if (uprightness(other.faces) >= toBeat(found[index]!)) found[index] = other;
   });
   const faceless = found.flatMap(({ faces, quarterTurns }, index) =>
     faces.length === 0 ? [{ index, quarterTurns }] : [],

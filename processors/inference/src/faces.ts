@@ -71,17 +71,22 @@ function anchorGrid(cells: number, perCell: number): [number, number][] {
 
 /**
  * Faces in each frame: one detector invocation for the whole batch, then one landmark
- * invocation for every face of every frame.
+ * invocation for every face of every frame. An image whose most certain detection is below its
+ * `worthFrom` (a reading the caller will throw away unless it beats another) gets no landmarks
+ * and no faces: the landmark model costs several detector runs.
  */
 export async function detectFaces(
   models: ModelSessions,
   images: readonly DecodedImage[],
   options: FaceOptions = defaultFaceOptions,
+  worthFrom?: readonly number[],
 ): Promise<Face[][]> {
   if (images.length === 0) return [];
   const detections = await runDetector(models, images, options);
   const crops = detections.flatMap((faces, imageIndex) =>
-    faces.map((face) => ({ imageIndex, ...face, crop: squareCrop(face.box, images[imageIndex]!) })),
+    Math.max(0, ...faces.map((face) => face.score)) < (worthFrom?.[imageIndex] ?? 0)
+      ? []
+      : faces.map((face) => ({ imageIndex, ...face, crop: squareCrop(face.box, images[imageIndex]!) })),
   );
   if (crops.length === 0) return images.map(() => []);
   const meshes = await runLandmarks(models, images, crops);

@@ -71,11 +71,7 @@ function halved({ width, height, rgb }: Pixels): Pixels {
   return { ...half, rgb: out };
 }
 
-/**
- * The frame as captured, halved `level` times. Bilinear sampling alone would skip most pixels of
- * a large shrink (a 1920 px photo read at 256 px loses faces to aliasing): a shrink reads the
- * level that leaves it at most a little more than halving.
- */
+/** The frame as captured, halved `level` times (made once per frame, when first read). */
 function levelOf(image: DecodedImage, level: number): Pixels {
   const sideways = (image.quarterTurns ?? 0) % 2 === 1;
   const captured = {
@@ -140,6 +136,9 @@ export function resizeInto(
 ): void {
   const shrink = Math.min((box.width * image.width) / size.width, (box.height * image.height) / size.height);
   const maxLevel = Math.floor(Math.log2(Math.max(1, Math.min(image.width, image.height) / 2)));
+  // Up to a 2.8x shrink (a webcam frame read by a detector) straight from the frame, bilinear, as
+  // MediaPipe and Human read these models' inputs; beyond (a 1920 px photo read at 256, whose
+  // faces bilinear sampling alone loses to aliasing) from a halved copy.
   const level = Math.min(maxLevel, Math.max(0, Math.floor(Math.log2(shrink) - 1.5)));
   const pixels = levelOf(image, level);
   const { origin, stepX, stepY } = layoutOf(pixels, image.quarterTurns ?? 0);
