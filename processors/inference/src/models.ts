@@ -91,7 +91,7 @@ export async function runImageModel(
   const pixels = size.width * size.height * 3;
   const input = new Float32Array(regions.length * pixels);
   await timed('image-prep', () =>
-    regions.forEach(({ image, box }, index) => resizeInto(image, size, input, index * pixels, normalise, box)),
+    Promise.all(regions.map(({ image, box }, index) => resizeInto(image, size, input, index * pixels, normalise, box))),
   );
   const shape = [regions.length, size.height, size.width, 3];
   return timed(`model:${name}`, () =>

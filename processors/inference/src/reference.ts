@@ -118,7 +118,7 @@ export async function createReference(
     if (!objectDetector) return [];
     const { width, height } = originalInputSize;
     const pixels = new Float32Array(width * height * 3);
-    resizeInto(image, originalInputSize, pixels, 0, { scale: 1 / 255, offset: 0 });
+    await resizeInto(image, originalInputSize, pixels, 0, { scale: 1 / 255, offset: 0 });
     const input = tf.tensor(pixels, [1, height, width, 3]);
     const output = objectDetector.execute(input);
     const rows = await output.data();
