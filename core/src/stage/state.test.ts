@@ -57,3 +57,22 @@ test('revoked partitions are forgotten', () => {
   store.retainPartitions(new Set([1]));
   assert.deepEqual([store.get('s1'), store.get('s2')], [undefined, 2]);
 });
+
+test('a change that changes nothing writes nothing: the same value again, or a delete of no state', () => {
+  const store = new StateStore<{ faces: number }>();
+  store.apply(new Map([['s1', { partition: 0, value: { faces: 1 } }]]));
+  const staged = new StagedState<{ faces: number }>(
+    store,
+    new Map([
+      ['s1', 0],
+      ['s2', 1],
+      ['s3', 2],
+    ]),
+  );
+  staged.set('s1', { faces: 1 });
+  staged.delete('s2');
+  staged.set('s3', { faces: 0 });
+  assert.deepEqual(staged.changelogRecords(), [{ key: 's3', partition: 2, value: Buffer.from('{"faces":0}') }]);
+  staged.set('s1', { faces: 2 });
+  assert.equal(staged.changelogRecords().length, 2, 'a real change is written');
+});

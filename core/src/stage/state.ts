@@ -91,12 +91,18 @@ export class StagedState<State> implements SessionState<State> {
     for (const [sessionId, change] of this.changes) target.changes.set(sessionId, change);
   }
 
+  /**
+   * The changes as changelog records, less those that change nothing: stages set the state of
+   * every session they see (the face stage's holds a 5 KB descriptor) and delete state that was
+   * never there; the changelog already holds the value, the broker need not take it again.
+   */
   changelogRecords(): ChangelogRecord[] {
-    return [...this.changes].map(([key, { partition, value }]) => ({
-      key,
-      partition,
-      value: value === null ? null : Buffer.from(JSON.stringify(value)),
-    }));
+    return [...this.changes].flatMap(([key, { partition, value }]) => {
+      const json = value === null ? null : JSON.stringify(value);
+      const before = this.parent.get(key);
+      if (json === (before === undefined ? null : JSON.stringify(before))) return [];
+      return [{ key, partition, value: json === null ? null : Buffer.from(json) }];
+    });
   }
 
   private partitionFor(sessionId: string): number {
