@@ -29,10 +29,12 @@ interface Sample {
   readonly lag: Record<string, number>;
   readonly cpuSeconds: Record<string, number>;
   readonly rssBytes: Record<string, number>;
-  /** Seconds each stage spent by phase: stage_work_seconds_total's phases, `handler` and `commit`. */
+  /** Seconds each stage spent by phase: stage_work_seconds_total's phases, `handler` and `commit` (and `commits`, a count). */
   readonly phaseSeconds: Record<string, Record<string, number>>;
   /** CPU seconds of the broker, registry, PostgreSQL and ClickHouse (those infra/up started). */
   readonly serviceCpuSeconds: Record<string, number>;
+  /** CPU seconds of this process: the simulated candidates (and the sampling). */
+  readonly simulatorCpuSeconds: number;
 }
 
 /** The phases of a stage's time per record, in the order the report shows them. */
@@ -53,12 +55,19 @@ function phaseSecondsOf(text: string, metrics: Map<string, number>): Record<stri
   const seconds: Record<string, number> = {
     handler: metrics.get('stage_handler_seconds_sum') ?? 0,
     commit: metrics.get('stage_commit_seconds_sum') ?? 0,
+    commits: metrics.get('stage_commit_seconds_count') ?? 0,
   };
   for (const match of text.matchAll(/^stage_work_seconds_total\{phase="([^"]+)"[^}]*\} ([-+\d.eE]+)$/gm)) {
     const phase = match[1]!.startsWith('model:') ? 'model' : match[1]!;
     seconds[phase] = (seconds[phase] ?? 0) + Number(match[2]);
   }
   return seconds;
+}
+
+/** CPU seconds this process has used: the simulated candidates, and the sampling. */
+function cpuSecondsOfThisProcess(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }
 
 async function sample(ports: Record<string, number>, config: InfraConfig): Promise<Sample> {
@@ -70,6 +79,7 @@ async function sample(ports: Record<string, number>, config: InfraConfig): Promi
     rssBytes: {},
     phaseSeconds: {},
     serviceCpuSeconds: serviceCpuSeconds(config),
+    simulatorCpuSeconds: cpuSecondsOfThisProcess(),
   };
   await Promise.all(
     Object.entries(ports).map(async ([name, port]) => {
@@ -242,7 +252,11 @@ async function step(candidates: number, minutes: number, outDir: string, stamp: 
         cores: (final.cpuSeconds[name]! - first.cpuSeconds[name]!) / ((final.at - first.at) / 1000),
         rssMiB: Math.max(...samples.map((entry) => entry.rssBytes[name] ?? 0)) / 1024 / 1024,
         msPerRecord: perRecordMs(first, final, name),
+        commitsPerSecond:
+          ((final.phaseSeconds[name]?.['commits'] ?? 0) - (first.phaseSeconds[name]?.['commits'] ?? 0)) /
+          ((final.at - first.at) / 1000),
       })),
+      simulatorCores: (final.simulatorCpuSeconds - first.simulatorCpuSeconds) / ((final.at - first.at) / 1000),
       services: Object.keys(final.serviceCpuSeconds).map((name) => ({
         name,
         cores: (final.serviceCpuSeconds[name]! - (first.serviceCpuSeconds[name] ?? 0)) / ((final.at - first.at) / 1000),
@@ -305,16 +319,17 @@ runMain('bench:e2e', async () => {
       '',
       `![latency and lag](${result.png})`,
       '',
-      `| process | records in/s | records in | CPU (cores) | CPU ms per record | memory max (MiB) | ${phases.join(' | ')} (ms per record, wall) |`,
-      `|---|---|---|---|---|---|${phases.map(() => '---|').join('')}`,
+      `| process | records in/s | records in | commits/s | CPU (cores) | CPU ms per record | memory max (MiB) | ${phases.join(' | ')} (ms per record, wall) |`,
+      `|---|---|---|---|---|---|---|${phases.map(() => '---|').join('')}`,
       ...result.processes.map(
         (process) =>
-          `| ${process.name} | ${process.perSecond.toFixed(1)} | ${process.records} | ${process.cores.toFixed(2)} | ${process.perSecond > 0 ? ((process.cores * 1000) / process.perSecond).toFixed(1) : '-'} | ${process.rssMiB.toFixed(0)} | ${phases.map((phase) => process.msPerRecord[phase].toFixed(1)).join(' | ')} |`,
+          `| ${process.name} | ${process.perSecond.toFixed(1)} | ${process.records} | ${process.commitsPerSecond.toFixed(1)} | ${process.cores.toFixed(2)} | ${process.perSecond > 0 ? ((process.cores * 1000) / process.perSecond).toFixed(1) : '-'} | ${process.rssMiB.toFixed(0)} | ${phases.map((phase) => process.msPerRecord[phase].toFixed(1)).join(' | ')} |`,
       ),
       ...result.services.map(
         (service) =>
-          `| ${service.name} (service) | | | ${service.cores.toFixed(2)} | | | ${phases.map(() => '').join(' | ')} |`,
+          `| ${service.name} (service) | | | | ${service.cores.toFixed(2)} | | | ${phases.map(() => '').join(' | ')} |`,
       ),
+      `| simulator (bench:e2e itself) | | | | ${result.simulatorCores.toFixed(2)} | | | ${phases.map(() => '').join(' | ')} |`,
       '',
       `Per candidate: ${(result.processes.reduce((sum, process) => sum + process.cores, 0) / candidates).toFixed(3)} cores in the pipeline's processes, ${(result.services.reduce((sum, service) => sum + service.cores, 0) / candidates).toFixed(3)} in the services.`,
     );
