@@ -42,7 +42,9 @@ const sessionOf = (state: SessionState<FaceState>, sessionId: string): FaceState
  * Faces in each frame, read the way up the session's camera is. The orientation is checked (the
  * frame read all four ways) on the enrolment, then at most every `intervalMs` per session and on
  * every frame without a face; the way the faces were found stands for the session's next frames.
- * Frames are taken in each session's order, as if they came one at a time.
+ * Frames are taken in rounds, one frame of each session per round, so that each is read with
+ * what its session's earlier frames found, exactly as if they came one at a time (a lagging
+ * stage's batch holds several frames of a session: none of them needs a check of its own).
  */
 export async function findSessionFaces(
   models: ModelSessions,
@@ -50,31 +52,45 @@ export async function findSessionFaces(
   state: SessionState<FaceState>,
   intervalMs: number,
 ): Promise<FoundFaces[]> {
-  const checkedAt = new Map<string, number>();
-  const hints = frames.map(({ frame }) => {
-    const session = sessionOf(state, frame.sessionId);
-    const last = session.orientationCheckedAt;
-    // After a check in this batch, the session's orientation here is stale: its later frames are checked too.
-    const check =
-      frame.enrolment || checkedAt.has(frame.sessionId) || last === 0 || frame.captureTime - last >= intervalMs;
-    if (check) checkedAt.set(frame.sessionId, frame.captureTime);
-    return { quarterTurns: session.cameraQuarterTurns, check };
-  });
-  const found = await findFaces(
-    models,
-    frames.map(({ image }) => image),
-    hints,
-  );
-  frames.forEach(({ frame }, index) => {
-    const session = sessionOf(state, frame.sessionId);
-    const { faces, quarterTurns } = found[index]!;
-    state.set(frame.sessionId, {
-      ...session,
-      cameraQuarterTurns: faces.length > 0 ? quarterTurns : session.cameraQuarterTurns,
-      orientationCheckedAt: checkedAt.get(frame.sessionId) ?? session.orientationCheckedAt,
+  const found: FoundFaces[] = [];
+  for (const round of roundsBySession(frames)) {
+    const hints = round.map((index) => {
+      const { frame } = frames[index]!;
+      const session = sessionOf(state, frame.sessionId);
+      const last = session.orientationCheckedAt;
+      const check = frame.enrolment || last === 0 || frame.captureTime - last >= intervalMs;
+      return { quarterTurns: session.cameraQuarterTurns, check };
     });
-  });
+    const read = await findFaces(
+      models,
+      round.map((index) => frames[index]!.image),
+      hints,
+    );
+    round.forEach((index, position) => {
+      const { frame } = frames[index]!;
+      const session = sessionOf(state, frame.sessionId);
+      const { faces, quarterTurns } = read[position]!;
+      found[index] = read[position]!;
+      state.set(frame.sessionId, {
+        ...session,
+        cameraQuarterTurns: faces.length > 0 ? quarterTurns : session.cameraQuarterTurns,
+        orientationCheckedAt: hints[position]!.check ? frame.captureTime : session.orientationCheckedAt,
+      });
+    });
+  }
   return found;
+}
+
+/** The frames' indices in rounds: each session's first frame, then each one's second, and so on. */
+function roundsBySession(frames: readonly DecodedFrame[]): number[][] {
+  const rounds: number[][] = [];
+  const seen = new Map<string, number>();
+  frames.forEach(({ frame }, index) => {
+    const round = seen.get(frame.sessionId) ?? 0;
+    seen.set(frame.sessionId, round + 1);
+    (rounds[round] ??= []).push(index);
+  });
+  return rounds;
 }
 
 /**
