@@ -30,6 +30,28 @@ export interface EvidenceStore {
   delete(key: string): Promise<void>;
 }
 
+/** Runs a query: a pg Pool, or a client inside a transaction. */
+interface Queryable {
+  query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Deletes the evidence of sessions (an erasure): the files their alert_evidence rows list, then
+ * the rows, so that a file that cannot be deleted leaves its row for the retry to find.
+ */
+export async function deleteSessionEvidence(
+  database: Queryable,
+  store: EvidenceStore,
+  sessionIds: readonly string[],
+): Promise<number> {
+  const { rows } = await database.query('SELECT storage_key FROM alert_evidence WHERE session_id = ANY($1)', [
+    sessionIds,
+  ]);
+  for (const { storage_key } of rows as { storage_key: string }[]) await store.delete(storage_key);
+  await database.query('DELETE FROM alert_evidence WHERE session_id = ANY($1)', [sessionIds]);
+  return rows.length;
+}
+
 /** Keys are `/`-separated names of [A-Za-z0-9._-] parts, never `.` or `..`: safe as paths and object names. */
 export function isEvidenceKey(key: string): boolean {
   return key.split('/').every((part) => /^[A-Za-z0-9._-]+$/.test(part) && part !== '.' && part !== '..');

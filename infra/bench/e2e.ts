@@ -29,8 +29,10 @@ interface Sample {
   readonly lag: Record<string, number>;
   readonly cpuSeconds: Record<string, number>;
   readonly rssBytes: Record<string, number>;
-  /** Seconds each stage spent by phase: stage_work_seconds_total's phases, `handler` and `commit` (and `commits`, a count). */
+  /** Seconds each stage spent by phase: stage_work_seconds_total's phases, `handler` and `commit`. */
   readonly phaseSeconds: Record<string, Record<string, number>>;
+  /** Transactions (or offset commits) each stage has made. */
+  readonly commits: Record<string, number>;
   /** CPU seconds of the broker, registry, PostgreSQL and ClickHouse (those infra/up started). */
   readonly serviceCpuSeconds: Record<string, number>;
   /** CPU seconds of this process: the simulated candidates (and the sampling). */
@@ -55,7 +57,6 @@ function phaseSecondsOf(text: string, metrics: Map<string, number>): Record<stri
   const seconds: Record<string, number> = {
     handler: metrics.get('stage_handler_seconds_sum') ?? 0,
     commit: metrics.get('stage_commit_seconds_sum') ?? 0,
-    commits: metrics.get('stage_commit_seconds_count') ?? 0,
   };
   for (const match of text.matchAll(/^stage_work_seconds_total\{phase="([^"]+)"[^}]*\} ([-+\d.eE]+)$/gm)) {
     const phase = match[1]!.startsWith('model:') ? 'model' : match[1]!;
@@ -78,6 +79,7 @@ async function sample(ports: Record<string, number>, config: InfraConfig): Promi
     cpuSeconds: {},
     rssBytes: {},
     phaseSeconds: {},
+    commits: {},
     serviceCpuSeconds: serviceCpuSeconds(config),
     simulatorCpuSeconds: cpuSecondsOfThisProcess(),
   };
@@ -92,6 +94,7 @@ async function sample(ports: Record<string, number>, config: InfraConfig): Promi
       entry.cpuSeconds[name] = metrics.get('process_cpu_seconds_total') ?? 0;
       entry.rssBytes[name] = metrics.get('process_resident_memory_bytes') ?? 0;
       entry.phaseSeconds[name] = phaseSecondsOf(text, metrics);
+      entry.commits[name] = metrics.get('stage_commit_seconds_count') ?? 0;
     }),
   );
   return entry;
@@ -218,6 +221,8 @@ async function step(candidates: number, minutes: number, outDir: string, stamp: 
     clearInterval(sampler);
     const final = samples.at(-1)!;
     const first = samples.find((entry) => entry.at >= start) ?? samples[0]!;
+    /** Per second over the samples taken during the load (and the catch-up). */
+    const perSampledSecond = (to: number, from: number) => (to - from) / ((final.at - first.at) / 1000);
 
     const latency: { at: number; ms: number }[] = [];
     for (const message of await readTopicToEnd(kafka, pipeline.topics.ALERTS_TOPIC)) {
@@ -247,19 +252,17 @@ async function step(candidates: number, minutes: number, outDir: string, stamp: 
       maxLag: Math.max(...samples.map((entry) => Object.values(entry.lag).reduce((a, b) => a + b, 0))),
       processes: Object.keys(ports).map((name) => ({
         name,
-        perSecond: (final.recordsIn[name]! - first.recordsIn[name]!) / ((final.at - first.at) / 1000),
+        perSecond: perSampledSecond(final.recordsIn[name]!, first.recordsIn[name]!),
         records: final.recordsIn[name]!,
-        cores: (final.cpuSeconds[name]! - first.cpuSeconds[name]!) / ((final.at - first.at) / 1000),
+        cores: perSampledSecond(final.cpuSeconds[name]!, first.cpuSeconds[name]!),
         rssMiB: Math.max(...samples.map((entry) => entry.rssBytes[name] ?? 0)) / 1024 / 1024,
         msPerRecord: perRecordMs(first, final, name),
-        commitsPerSecond:
-          ((final.phaseSeconds[name]?.['commits'] ?? 0) - (first.phaseSeconds[name]?.['commits'] ?? 0)) /
-          ((final.at - first.at) / 1000),
+        commitsPerSecond: perSampledSecond(final.commits[name]!, first.commits[name]!),
       })),
-      simulatorCores: (final.simulatorCpuSeconds - first.simulatorCpuSeconds) / ((final.at - first.at) / 1000),
+      simulatorCores: perSampledSecond(final.simulatorCpuSeconds, first.simulatorCpuSeconds),
       services: Object.keys(final.serviceCpuSeconds).map((name) => ({
         name,
-        cores: (final.serviceCpuSeconds[name]! - (first.serviceCpuSeconds[name] ?? 0)) / ((final.at - first.at) / 1000),
+        cores: perSampledSecond(final.serviceCpuSeconds[name]!, first.serviceCpuSeconds[name] ?? 0),
       })),
     };
     const png = `e2e-${stamp}-${candidates}.png`;

@@ -26,26 +26,25 @@ function statOf(pid: number): { own: number; children: number; parent: number } 
  */
 export function serviceCpuSeconds(config: InfraConfig): Record<string, number> {
   const services = servicesOf(config);
-  const roots = Object.fromEntries(
-    Object.entries({
-      broker: services.kafka.pid(),
-      registry: services.registry.pid(),
-      postgres: services.postgres.pid(),
-      clickhouse: services.clickhouse.pid(),
-    }).filter((entry): entry is [string, number] => entry[1] !== null),
-  );
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = statOf(Number(name));
-    if (stat) children.set(stat.parent, [...(children.get(stat.parent) ?? []), Number(name)]);
-  }
+  const roots = {
+    broker: services.kafka.pid(),
+    registry: services.registry.pid(),
+    postgres: services.postgres.pid(),
+    clickhouse: services.clickhouse.pid(),
+  };
+  // Every process's times, read once: a service's children are found by their parent's pid.
+  const stats = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      const stat = statOf(Number(name));
+      return stat ? [{ pid: Number(name), ...stat }] : [];
+    });
   const cpu: Record<string, number> = {};
   for (const [service, pid] of Object.entries(roots)) {
-    const root = statOf(pid);
+    const root = pid === null ? undefined : stats.find((stat) => stat.pid === pid);
     if (!root) continue;
-    cpu[service] =
-      root.own + root.children + (children.get(pid) ?? []).reduce((sum, child) => sum + (statOf(child)?.own ?? 0), 0);
+    const children = stats.filter((stat) => stat.parent === pid).reduce((sum, child) => sum + child.own, 0);
+    cpu[service] = root.own + root.children + children;
   }
   return cpu;
 }

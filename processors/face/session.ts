@@ -81,16 +81,22 @@ export async function findSessionFaces(
   return found;
 }
 
+/** The frames' indices by session, each in the batch's order. */
+function framesBySession(frames: readonly DecodedFrame[]): number[][] {
+  const bySession = new Map<string, number[]>();
+  frames.forEach(({ frame }, index) => {
+    const indices = bySession.get(frame.sessionId);
+    if (indices) indices.push(index);
+    else bySession.set(frame.sessionId, [index]);
+  });
+  return [...bySession.values()];
+}
+
 /** The frames' indices in rounds: each session's first frame, then each one's second, and so on. */
 function roundsBySession(frames: readonly DecodedFrame[]): number[][] {
   const rounds: number[][] = [];
-  const seen = new Map<string, number>();
-  frames.forEach(({ frame }, index) => {
-    const round = seen.get(frame.sessionId) ?? 0;
-    seen.set(frame.sessionId, round + 1);
-    (rounds[round] ??= []).push(index);
-  });
-  return rounds;
+  for (const indices of framesBySession(frames)) indices.forEach((index, round) => (rounds[round] ??= []).push(index));
+  return rounds.map((round) => round.sort((a, b) => a - b));
 }
 
 /**
@@ -111,11 +117,7 @@ async function checkIdentities(
   logger: Logger,
   describe: typeof describeFaces,
 ): Promise<Map<number, Signal>> {
-  const framesOf = new Map<string, number[]>();
-  frames.forEach(({ frame }, index) => {
-    if (!framesOf.has(frame.sessionId)) framesOf.set(frame.sessionId, []);
-    framesOf.get(frame.sessionId)!.push(index);
-  });
+  const framesOf = framesBySession(frames);
   const comparable = (index: number) => {
     const [face, ...others] = faces[index]!.faces;
     return (
@@ -134,7 +136,7 @@ async function checkIdentities(
   const signals = new Map<number, Signal>();
   for (;;) {
     // Each session's next frame to compare; the frames before it need none.
-    const round = [...framesOf.values()].flatMap((indices) => {
+    const round = framesOf.flatMap((indices) => {
       while (indices.length > 0 && !due(indices[0]!)) indices.shift();
       return indices.length > 0 ? [indices.shift()!] : [];
     });

@@ -1,10 +1,10 @@
 import {
   detectorScore,
+  erasedSessions,
   scoredInputs,
   type ExamPolicy,
   type FrameCaptured,
   type OutputRecord,
-  type SessionStatus,
   pipelineStage,
 } from '@proctoflex/core';
 import { decodeFrames, ModelSessions, modelVersion } from '@proctoflex/inference';
@@ -36,10 +36,7 @@ export const faceStage = pipelineStage<typeof faceSpec, FaceState>({
         const models = new ModelSessions(config);
         return Promise.resolve({
           async processBatch(records, { state, tables, reject, logger }) {
-            for (const { topic, value } of records) {
-              const status = value as SessionStatus;
-              if (topic === config.SESSION_STATUS_TOPIC && status.status === 'ERASED') state.delete(status.sessionId);
-            }
+            for (const sessionId of erasedSessions(records, config.SESSION_STATUS_TOPIC)) state.delete(sessionId);
             const webcam = records.filter(
               (record) => record.topic === config.FRAMES_TOPIC && scoredInputs.face(record.value as FrameCaptured),
             );

@@ -3,6 +3,8 @@ import pg from 'pg';
 import {
   AvroSerde,
   createKafka,
+  deleteSessionEvidence,
+  erasedSessions,
   encryptEvidence,
   isEvidenceKey,
   LocalEvidenceStore,
@@ -14,7 +16,6 @@ import {
   type FrameCaptured,
   type Logger,
   type SessionState,
-  type SessionStatus,
   pipelineStage,
 } from '@proctoflex/core';
 import { SessionMedia } from './buffer.ts';
@@ -214,17 +215,12 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
           return { captures: stored.captures.filter((capture) => !isDone(capture)) };
         };
 
-        /** Deletes what was sealed of an erased session: its files first, so a retry still finds their rows. */
+        /** Forgets an erased session and deletes what was sealed of it. */
         const erase = async (sessionId: string, state: SessionState<EvidenceState>, log: Logger) => {
           state.delete(sessionId);
           media.delete(sessionId);
-          const { rows } = await pool.query<{ storage_key: string }>(
-            'SELECT storage_key FROM alert_evidence WHERE session_id = $1',
-            [sessionId],
-          );
-          for (const { storage_key } of rows) await store.delete(storage_key);
-          await pool.query('DELETE FROM alert_evidence WHERE session_id = $1', [sessionId]);
-          log.info({ sessionId, files: rows.length }, 'evidence of an erased session deleted');
+          const files = await deleteSessionEvidence(pool, store, [sessionId]);
+          log.info({ sessionId, files }, 'evidence of an erased session deleted');
         };
 
         const save = (state: SessionState<EvidenceState>, id: string, value: EvidenceState) =>
@@ -232,14 +228,7 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
 
         return Promise.resolve({
           async processBatch(records, { state, logger: log }) {
-            const erased = new Set(
-              records
-                .filter(
-                  ({ topic, value }) =>
-                    topic === config.SESSION_STATUS_TOPIC && (value as SessionStatus).status === 'ERASED',
-                )
-                .map(({ value }) => (value as SessionStatus).sessionId),
-            );
+            const erased = erasedSessions(records, config.SESSION_STATUS_TOPIC);
             const sessions = new Map<string, EvidenceState>();
             const sessionOf = (sessionId: string) => {
               let session = sessions.get(sessionId);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { createClickHouse, LocalEvidenceStore } from '@proctoflex/core';
+import { createClickHouse, deleteSessionEvidence, LocalEvidenceStore } from '@proctoflex/core';
 import { queryWithParams } from '../analytics/clickhouse.ts';
 import type { ApiDeps, Row } from '../context.ts';
 import { erasedFromPipeline } from '../sessions/status.ts';
@@ -24,12 +24,7 @@ function uuidLiteral(id: string): string {
 /** Deletes sessions with their alerts (and history), evidence rows and evidence files. */
 async function deleteSessions(deps: ApiDeps, client: pg.PoolClient, sessionIds: string[]): Promise<number> {
   if (sessionIds.length === 0) return 0;
-  const { rows: files } = await client.query<{ storage_key: string }>(
-    'DELETE FROM alert_evidence WHERE session_id = ANY($1) RETURNING storage_key',
-    [sessionIds],
-  );
-  const store = new LocalEvidenceStore(deps.config.EVIDENCE_DIR);
-  for (const { storage_key } of files) await store.delete(storage_key);
+  await deleteSessionEvidence(client, new LocalEvidenceStore(deps.config.EVIDENCE_DIR), sessionIds);
   await client.query('DELETE FROM alerts WHERE session_id = ANY($1)', [sessionIds]);
   const { rowCount } = await client.query('DELETE FROM sessions WHERE id = ANY($1)', [sessionIds]);
   return rowCount ?? 0;
