@@ -56,11 +56,16 @@ export class SessionMedia {
   }
 
   /**
-   * The capture time up to which the session's media is in: the older of the two kinds' newest,
-   * or the frames' alone while no audio came (a client without a microphone).
+   * The capture time up to which the session's media is in: the older of the two kinds' newest.
+   * Before any audio came it is 0: the audio topic may be read behind the frames (a fetch filled
+   * by frames), and a client without a microphone is told from that only by the stage's tick.
    */
   get complete(): number {
-    return this.audio.newest === 0 ? this.frames.newest : Math.min(this.frames.newest, this.audio.newest);
+    return Math.min(this.frames.newest, this.audio.newest);
+  }
+
+  get hasAudio(): boolean {
+    return this.audio.newest > 0;
   }
 
   /**

@@ -168,6 +168,26 @@ test('an alert that comes after its frames left memory gets them read back from 
   assert.ok(clip.audio_ms >= 8000, `audio of the window (${clip.audio_ms} ms)`);
 });
 
+test('audio read behind the frames waits to go into the clip', async (t) => {
+  const { pipeline, env, rows, rowsWhen } = await evidenceSetUp(t);
+  const { startTime, candidates } = await scriptedExam(uniqueName('exam'), ['phone'], 40);
+  const { claims, records } = candidates[0]!;
+  await pipeline.produceSession(records.filter(({ kind }) => kind !== 'AUDIO'));
+  await pipeline.produce('ALERTS_TOPIC', [
+    opened(claims, 'phone_visible', startTime + 30_000, pipeline.topics.FRAMES_TOPIC),
+  ]);
+  const sink = await pipeline.processAll('evidence-sink', env);
+  await pipeline.caughtUp(sink, 'FRAMES_TOPIC');
+  await pipeline.caughtUp(sink, 'ALERTS_TOPIC');
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  assert.equal((await rows()).length, 0, 'nothing sealed while no audio was read');
+
+  await pipeline.produceSession(records.filter(({ kind }) => kind === 'AUDIO'));
+  const clip = (await rowsWhen(3)).find((row) => row.kind === 'clip');
+  assert.ok(clip, 'a clip sealed');
+  assert.ok(clip.audio_ms >= 8000, `audio of the window (${clip.audio_ms} ms)`);
+});
+
 test('an erased session: the sink deletes what it sealed of it and seals nothing more, others keep theirs', async (t) => {
   const { pipeline, directory, env, rows, rowsWhen } = await evidenceSetUp(t);
   const { startTime, candidates } = await scriptedExam(uniqueName('exam'), ['phone', 'honest'], 40);

@@ -29,6 +29,7 @@ test("a session's media keeps the newest span of capture time, each record once"
   for (let second = 0; second <= 30; second += 2) media.addFrame(frame(second, second * 1000));
   media.addFrame(frame(30, 30_000)); // the same record again, as a retried batch brings it
   media.addFrame(frame(31, 29_000, 'SCREEN'));
+  assert.equal(media.complete, 0, 'no audio yet: its topic may be read behind the frames');
   for (let second = 0; second <= 20; second += 1) media.addAudio(chunk(100 + second, second * 1000));
   assert.equal(media.complete, 20_000, 'the audio is in up to 20 s only');
   for (let second = 21; second <= 30; second += 1) media.addAudio(chunk(100 + second, second * 1000));

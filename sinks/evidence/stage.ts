@@ -275,11 +275,16 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
             forgetQuietSessions();
             return [];
           },
-          /** Sessions that went quiet: their captures are sealed with what arrived, once due. */
+          /**
+           * Sessions that went quiet, or send no audio: their captures are sealed with what arrived,
+           * once due and once the session's frames, and its audio if it sent any, are read to the end.
+           */
           async tick({ state, now, sessionsCaughtUp, logger: log }) {
+            const audioCaughtUp = new Set(sessionsCaughtUp(config.AUDIO_TOPIC));
             for (const sessionId of sessionsCaughtUp(config.FRAMES_TOPIC)) {
               const stored = state.get(sessionId);
               if (!stored?.captures.some((capture) => capture.dueAt <= now)) continue;
+              if (media.get(sessionId)?.hasAudio && !audioCaughtUp.has(sessionId)) continue;
               save(state, sessionId, await sealDone(sessionId, stored, (capture) => capture.dueAt <= now, log));
             }
             return [];
