@@ -21,8 +21,9 @@ export const stageRunnerSpec = {
   STAGE_BATCH_MAX_RECORDS: variable(parsers.positiveInt, 'Most records handed to the handler at once.', '500'),
   STAGE_BATCH_LINGER_MS: variable(
     parsers.nonNegativeInt,
-    'How long a batch waits for records of other partitions before it is processed.',
-    '10',
+    'How long a batch waits for records of other partitions before it is processed: one transaction per linger ' +
+      'at most while records trickle in (each costs the broker a commit marker per partition it wrote).',
+    '250',
   ),
   STAGE_FETCH_MAX_BYTES: variable(
     parsers.positiveInt,
