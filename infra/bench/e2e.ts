@@ -52,16 +52,14 @@ function sums(text: string): Map<string, number> {
   return totals;
 }
 
-/** stage_work_seconds_total by phase, models summed as `model`, with the handler's and the commit's totals. */
+/** stage_work_seconds_total by phase (each model its own, `model:<name>`), with the handler's and the commit's totals. */
 function phaseSecondsOf(text: string, metrics: Map<string, number>): Record<string, number> {
   const seconds: Record<string, number> = {
     handler: metrics.get('stage_handler_seconds_sum') ?? 0,
     commit: metrics.get('stage_commit_seconds_sum') ?? 0,
   };
-  for (const match of text.matchAll(/^stage_work_seconds_total\{phase="([^"]+)"[^}]*\} ([-+\d.eE]+)$/gm)) {
-    const phase = match[1]!.startsWith('model:') ? 'model' : match[1]!;
-    seconds[phase] = (seconds[phase] ?? 0) + Number(match[2]);
-  }
+  for (const match of text.matchAll(/^stage_work_seconds_total\{phase="([^"]+)"[^}]*\} ([-+\d.eE]+)$/gm))
+    seconds[match[1]!] = (seconds[match[1]!] ?? 0) + Number(match[2]);
   return seconds;
 }
 
@@ -100,19 +98,35 @@ async function sample(ports: Record<string, number>, config: InfraConfig): Promi
   return entry;
 }
 
-/** Milliseconds per input record in each phase between two samples; `handler, other` is the handler less what is counted inside it. */
-function perRecordMs(first: Sample, final: Sample, name: string): Record<(typeof phases)[number], number> {
+/**
+ * Milliseconds per input record between two samples: in each phase (`model` all models together;
+ * `handler, other` the handler less what is counted inside it), and in each model.
+ */
+function perRecordMs(
+  first: Sample,
+  final: Sample,
+  name: string,
+): { phases: Record<(typeof phases)[number], number>; models: Record<string, number> } {
   const records = Math.max(1, final.recordsIn[name]! - first.recordsIn[name]!);
   const spent = (phase: string) =>
     (((final.phaseSeconds[name]?.[phase] ?? 0) - (first.phaseSeconds[name]?.[phase] ?? 0)) * 1000) / records;
-  const inHandler = spent('jpeg-decode') + spent('image-prep') + spent('model');
+  const models = Object.fromEntries(
+    Object.keys(final.phaseSeconds[name] ?? {})
+      .filter((phase) => phase.startsWith('model:'))
+      .map((phase) => [phase.slice('model:'.length), spent(phase)]),
+  );
+  const model = Object.values(models).reduce((sum, ms) => sum + ms, 0);
+  const inHandler = spent('jpeg-decode') + spent('image-prep') + model;
   return {
-    'avro-decode': spent('avro-decode'),
-    'jpeg-decode': spent('jpeg-decode'),
-    'image-prep': spent('image-prep'),
-    model: spent('model'),
-    'handler, other': Math.max(0, spent('handler') - inHandler),
-    commit: spent('commit'),
+    phases: {
+      'avro-decode': spent('avro-decode'),
+      'jpeg-decode': spent('jpeg-decode'),
+      'image-prep': spent('image-prep'),
+      model,
+      'handler, other': Math.max(0, spent('handler') - inHandler),
+      commit: spent('commit'),
+    },
+    models,
   };
 }
 
@@ -326,7 +340,7 @@ runMain('bench:e2e', async () => {
       `|---|---|---|---|---|---|---|${phases.map(() => '---|').join('')}`,
       ...result.processes.map(
         (process) =>
-          `| ${process.name} | ${process.perSecond.toFixed(1)} | ${process.records} | ${process.commitsPerSecond.toFixed(1)} | ${process.cores.toFixed(2)} | ${process.perSecond > 0 ? ((process.cores * 1000) / process.perSecond).toFixed(1) : '-'} | ${process.rssMiB.toFixed(0)} | ${phases.map((phase) => process.msPerRecord[phase].toFixed(1)).join(' | ')} |`,
+          `| ${process.name} | ${process.perSecond.toFixed(1)} | ${process.records} | ${process.commitsPerSecond.toFixed(1)} | ${process.cores.toFixed(2)} | ${process.perSecond > 0 ? ((process.cores * 1000) / process.perSecond).toFixed(1) : '-'} | ${process.rssMiB.toFixed(0)} | ${phases.map((phase) => process.msPerRecord.phases[phase].toFixed(1)).join(' | ')} |`,
       ),
       ...result.services.map(
         (service) =>
@@ -335,6 +349,16 @@ runMain('bench:e2e', async () => {
       `| simulator (bench:e2e itself) | | | | ${result.simulatorCores.toFixed(2)} | | | ${phases.map(() => '').join(' | ')} |`,
       '',
       `Per candidate: ${(result.processes.reduce((sum, process) => sum + process.cores, 0) / candidates).toFixed(3)} cores in the pipeline's processes, ${(result.services.reduce((sum, service) => sum + service.cores, 0) / candidates).toFixed(3)} in the services.`,
+      '',
+      `Models, wall ms per record: ${result.processes
+        .filter((process) => Object.keys(process.msPerRecord.models).length > 0)
+        .map(
+          (process) =>
+            `${process.name}: ${Object.entries(process.msPerRecord.models)
+              .map(([model, ms]) => `${model} ${ms.toFixed(1)}`)
+              .join(', ')}`,
+        )
+        .join('; ')}.`,
     );
     tried.push({ candidates, passed: result.passed });
   }
