@@ -165,7 +165,7 @@ export class StageRunner<State = never> {
       readUncommitted: false,
       // How long the broker holds a fetch that finds nothing: records end it at once, so this
       // bounds only idle polling (at 100 ms the consumers of nine idle processes cost the broker
-      // and themselves about 0.1 cores).
+      // and themselves about 0.2 cores).
       maxWaitTimeInMs: Math.max(config.STAGE_BATCH_LINGER_MS, 1000),
       maxBytes: config.STAGE_FETCH_MAX_BYTES,
       maxBytesPerPartition: Math.min(config.STAGE_FETCH_MAX_BYTES, 2 * 1024 * 1024),
