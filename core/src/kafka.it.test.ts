@@ -50,7 +50,7 @@ test('KafkaJS runs transactions with offset commits against the broker', async (
 // checks the queue only while requests wait in it.
 test('an idle KafkaJS connection runs no timer loop', async () => {
   const requestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as {
-    prototype: { checkPendingRequests(this: unknown): void };
+    prototype: { checkPendingRequests: (this: unknown) => void };
   };
   const check = requestQueue.prototype.checkPendingRequests;
   let checks = 0;
