@@ -280,10 +280,12 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
            * once due and once the session's frames, and its audio if it sent any, are read to the end.
            */
           async tick({ state, now, sessionsCaughtUp, logger: log }) {
-            const audioCaughtUp = new Set(sessionsCaughtUp(config.AUDIO_TOPIC));
+            // Listed only once a capture is due: most ticks have none.
+            let audioCaughtUp: Set<string> | undefined;
             for (const sessionId of sessionsCaughtUp(config.FRAMES_TOPIC)) {
               const stored = state.get(sessionId);
               if (!stored?.captures.some((capture) => capture.dueAt <= now)) continue;
+              audioCaughtUp ??= new Set(sessionsCaughtUp(config.AUDIO_TOPIC));
               if (media.get(sessionId)?.hasAudio && !audioCaughtUp.has(sessionId)) continue;
               save(state, sessionId, await sealDone(sessionId, stored, (capture) => capture.dueAt <= now, log));
             }
