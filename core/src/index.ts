@@ -8,7 +8,7 @@ export * from './topics.ts';
 export * from './serde.ts';
 export { contractLimits, decodeBounded } from './bounded-avro.ts';
 export { jpegDimensions } from './jpeg.ts';
-export { erasedSessions, takesCapture } from './session-status.ts';
+export { takesCapture } from './session-status.ts';
 export { TableReader } from './stage/table.ts';
 export * from './migrations.ts';
 export * from './databases.ts';

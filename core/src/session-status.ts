@@ -1,5 +1,4 @@
 import type { SessionStatus } from './contracts/records.ts';
-import type { InputRecord } from './stage/definition.ts';
 
 /**
  * Whether a record captured at `captureTime` may still be taken from a session with `status`
@@ -8,13 +7,4 @@ import type { InputRecord } from './stage/definition.ts';
  */
 export function takesCapture(status: SessionStatus | undefined, captureTime: number): boolean {
   return status === undefined || (status.status === 'ENDED' && captureTime <= status.endedTime);
-}
-
-/** The sessions that `records` from the status topic (a stage's input beside its own) mark as erased. */
-export function erasedSessions(records: readonly InputRecord[], statusTopic: string): Set<string> {
-  return new Set(
-    records
-      .filter(({ topic, value }) => topic === statusTopic && (value as SessionStatus).status === 'ERASED')
-      .map(({ value }) => (value as SessionStatus).sessionId),
-  );
 }

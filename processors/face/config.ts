@@ -6,7 +6,6 @@ export const faceSpec = {
   FRAMES_TOPIC: topicsSpec.FRAMES_TOPIC,
   POLICIES_TOPIC: topicsSpec.POLICIES_TOPIC,
   SCORES_TOPIC: topicsSpec.SCORES_TOPIC,
-  SESSION_STATUS_TOPIC: topicsSpec.SESSION_STATUS_TOPIC,
   ...inferenceSpec,
   FACE_IDENTITY_INTERVAL_MS: variable(
     parsers.positiveInt,

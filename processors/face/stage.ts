@@ -1,6 +1,5 @@
 import {
   detectorScore,
-  erasedSessions,
   scoredInputs,
   type ExamPolicy,
   type FrameCaptured,
@@ -25,9 +24,7 @@ export const faceStage = pipelineStage<typeof faceSpec, FaceState>({
   create(config) {
     const scoredBy = modelVersion(['face-detector-short-range', 'face-detector', 'face-landmarks', 'face-embedding']);
     return {
-      // Session statuses come in beside the frames (co-partitioned): an erased session's enrolment
-      // descriptor is deleted, which writes its tombstone to the changelog.
-      inputs: [config.FRAMES_TOPIC, config.SESSION_STATUS_TOPIC],
+      inputs: [config.FRAMES_TOPIC],
       tables: [config.POLICIES_TOPIC],
       outputs: [{ topic: config.SCORES_TOPIC, schema: 'DetectorScore' }],
       delivery: 'exactly-once',
@@ -36,7 +33,6 @@ export const faceStage = pipelineStage<typeof faceSpec, FaceState>({
         const models = new ModelSessions(config);
         return Promise.resolve({
           async processBatch(records, { state, tables, reject, logger }) {
-            for (const sessionId of erasedSessions(records, config.SESSION_STATUS_TOPIC)) state.delete(sessionId);
             const webcam = records.filter(
               (record) => record.topic === config.FRAMES_TOPIC && scoredInputs.face(record.value as FrameCaptured),
             );

@@ -5,7 +5,6 @@ export const evidenceSinkSpec = {
   AUDIO_TOPIC: topicsSpec.AUDIO_TOPIC,
   PROCESS_TOPIC: topicsSpec.PROCESS_TOPIC,
   ALERTS_TOPIC: topicsSpec.ALERTS_TOPIC,
-  SESSION_STATUS_TOPIC: topicsSpec.SESSION_STATUS_TOPIC,
   ...evidenceSpec,
   EVIDENCE_BEFORE_MS: variable(
     parsers.nonNegativeInt,

@@ -4,7 +4,6 @@ import {
   AvroSerde,
   createKafka,
   deleteSessionEvidence,
-  erasedSessions,
   encryptEvidence,
   isEvidenceKey,
   LocalEvidenceStore,
@@ -75,10 +74,7 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
   create(config) {
     const screenTopics = new Set([config.PROCESS_TOPIC]);
     return {
-      // Session statuses come in beside the media (co-partitioned), after any seal begun before
-      // them has finished: an erased session's files are deleted here, so that none is written
-      // after the API's own deletion (a clip takes seconds to encode).
-      inputs: [config.FRAMES_TOPIC, config.AUDIO_TOPIC, config.ALERTS_TOPIC, config.SESSION_STATUS_TOPIC],
+      inputs: [config.FRAMES_TOPIC, config.AUDIO_TOPIC, config.ALERTS_TOPIC],
       outputs: [],
       delivery: 'exactly-once',
       stateful: true,
@@ -215,20 +211,11 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
           return { captures: stored.captures.filter((capture) => !isDone(capture)) };
         };
 
-        /** Forgets an erased session and deletes what was sealed of it. */
-        const erase = async (sessionId: string, state: SessionState<EvidenceState>, log: Logger) => {
-          state.delete(sessionId);
-          media.delete(sessionId);
-          const files = await deleteSessionEvidence(pool, store, [sessionId]);
-          log.info({ sessionId, files }, 'evidence of an erased session deleted');
-        };
-
         const save = (state: SessionState<EvidenceState>, id: string, value: EvidenceState) =>
           value.captures.length > 0 ? state.set(id, value) : state.delete(id);
 
         return Promise.resolve({
           async processBatch(records, { state, logger: log }) {
-            const erased = erasedSessions(records, config.SESSION_STATUS_TOPIC);
             const sessions = new Map<string, EvidenceState>();
             const sessionOf = (sessionId: string) => {
               let session = sessions.get(sessionId);
@@ -239,8 +226,6 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
               return session;
             };
             for (const { topic, partition, value } of records) {
-              if (topic === config.SESSION_STATUS_TOPIC || erased.has((value as { sessionId: string }).sessionId))
-                continue;
               if (topic === config.FRAMES_TOPIC) {
                 const frame = value as FrameCaptured;
                 mediaOf(frame.sessionId).addFrame(frame);
@@ -271,7 +256,6 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
               const complete = mediaOf(sessionId).complete;
               save(state, sessionId, await sealDone(sessionId, session, (capture) => capture.to <= complete, log));
             }
-            for (const sessionId of erased) await erase(sessionId, state, log);
             forgetQuietSessions();
             return [];
           },
@@ -290,6 +274,16 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
               save(state, sessionId, await sealDone(sessionId, stored, (capture) => capture.dueAt <= now, log));
             }
             return [];
+          },
+          /**
+           * Deletes what was sealed of erased sessions once more: the runner calls this after the
+           * batch in flight, so a seal that began before the erasure (a clip takes seconds to
+           * encode) cannot leave files behind the API's own deletion.
+           */
+          async erase(sessionIds, log) {
+            for (const sessionId of sessionIds) media.delete(sessionId);
+            const files = await deleteSessionEvidence(pool, store, sessionIds);
+            log.info({ sessions: sessionIds.length, files }, 'evidence of erased sessions deleted');
           },
           close: () => pool.end(),
         });

@@ -85,6 +85,12 @@ export interface StageHandler<State = never> {
    * records shows (a silent client). Its outputs and state changes commit like a batch's.
    */
   tick?(context: TickContext<State>): Promise<OutputRecord[]>;
+  /**
+   * Called between batches with the sessions erased since the last call, on every instance, for
+   * what the stage keeps besides its state (files, caches). The runner itself deletes their state
+   * and hands none of their records to processBatch again.
+   */
+  erase?(sessionIds: readonly string[], logger: Logger): Promise<void>;
   /** Releases what open() acquired (models, database clients). */
   close?(): Promise<void>;
 }

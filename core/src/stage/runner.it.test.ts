@@ -14,6 +14,7 @@ import {
   waitForGroupCaughtUp,
   waitUntil,
   endOffsetTotal,
+  eventually,
   committedOffsetTotal,
   withAdmin,
   type StageProcess,
@@ -150,6 +151,63 @@ test('state survives: a counting stage killed mid-stream resumes on another inst
   assert.equal(counts.size, sessions);
   for (const [sessionId, count] of counts) assert.equal(count, total / sessions, sessionId);
   assert.match(second.output(), /"msg":"state restored"/);
+});
+
+test('erasure: an erased session loses its state (a changelog tombstone) and counts nothing more, also when erased while the stage was down', async (t) => {
+  const stageName = uniqueName('it-erase');
+  const { input, serde, env } = await setUp(t, stageName);
+  const statusTopic = uniqueName('it.runner.status');
+  await withAdmin(kafka, (admin) => createTopics(admin, [{ topic: statusTopic, numPartitions: partitions }]));
+  t.after(() => withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [statusTopic] })));
+  await serde.registerTopic({ name: statusTopic, schema: 'SessionStatus' });
+  const erase = (sessionId: string) =>
+    produce(kafka, statusTopic, [
+      { key: sessionId, value: serde.encode(statusTopic, { sessionId, status: 'ERASED', endedTime: Date.now() }) },
+    ]);
+  /** The latest changelog value of each session: its count, or null after a tombstone. */
+  const changelog = async () => {
+    const latest = new Map<string, number | null>();
+    for (const message of await readTopicToEnd(kafka, changelogTopicOf(stageName))) {
+      latest.set(message.key!.toString(), message.value === null ? null : Number(message.value.toString()));
+    }
+    return latest;
+  };
+  const tombstoned = (sessionId: string) =>
+    eventually(`a tombstone for ${sessionId}`, async () => (await changelog()).get(sessionId) === null, 60_000);
+  const stageEnv = { ...env, SESSION_STATUS_TOPIC: statusTopic };
+  const perRound = 10 * sessions;
+
+  await produce(kafka, input, encodeEvents(serde, input, perRound));
+  const first = spawnFixtureStage('fixture-count', { ...stageEnv, STAGE_INSTANCE_ID: 'first' });
+  t.after(() => stopAll([first]));
+  const port = await first.started;
+  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
+  assert.equal((await changelog()).get('session-7'), 10);
+
+  await erase('session-7');
+  await tombstoned('session-7');
+  await produce(kafka, input, encodeEvents(serde, input, perRound));
+  await waitForGroupCaughtUp(kafka, `proctoflex.${stageName}`, input);
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  assert.match(
+    metrics,
+    new RegExp(`^stage_erased_records_total\\{topic="${input}",component="[^"]+"\\} 10$`, 'm'),
+    "the erased session's later records dropped",
+  );
+  await stopAll([first]);
+
+  // Erased while no instance runs: the restored changelog still holds its count.
+  await erase('session-8');
+  const second = spawnFixtureStage('fixture-count', { ...stageEnv, STAGE_INSTANCE_ID: 'second' });
+  t.after(() => stopAll([second]));
+  await second.started;
+  await tombstoned('session-8');
+
+  const counts = await changelog();
+  assert.equal(counts.size, sessions);
+  for (const [sessionId, count] of counts) {
+    assert.equal(count, ['session-7', 'session-8'].includes(sessionId) ? null : 20, sessionId);
+  }
 });
 
 test('poison records: 1,000 bad records among 100,000 go to the dead-letter topic, the rest through', async (t) => {

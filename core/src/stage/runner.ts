@@ -61,6 +61,9 @@ export class StageRunner<State = never> {
   private lingerTimer?: NodeJS.Timeout;
   private tickTimer?: NodeJS.Timeout;
   private tickQueued = false;
+  /** Sessions erased since the last erasure ran, for the handler's own clean-up. */
+  private readonly erasedSinceSweep = new Set<string>();
+  private erasureQueued = false;
   /** `topic:partition` of the partitions whose last fetched batch reached the end. */
   private readonly caughtUp = new Set<string>();
   private flushing = Promise.resolve();
@@ -145,6 +148,9 @@ export class StageRunner<State = never> {
     await this.retry('load tables', () => Promise.all([...this.tables.values()].map((table) => table.load())));
     const handler = await definition.open({ services: config, logger: this.logger, metrics: this.registry });
     this.handler = handler;
+    this.tables.get(config.SESSION_STATUS_TOPIC)!.onUpdate((sessionId, status) => {
+      if ((status as SessionStatus | undefined)?.status === 'ERASED') this.queueErasure(sessionId);
+    });
     this.processor = new BatchProcessor<State>({
       handler,
       tables: this.tableView,
@@ -240,6 +246,8 @@ export class StageRunner<State = never> {
     this.caughtUp.clear();
     if (!this.definition.stateful) return;
     this.store.retainPartitions(owned);
+    // An erasure whose commit the rebalance dropped is done again.
+    this.queueErasure();
     for (const partition of this.restores.keys()) if (!owned.has(partition)) this.restores.delete(partition);
     const fresh = [...owned].filter((partition) => !this.restores.has(partition));
     if (fresh.length === 0) return;
@@ -247,7 +255,11 @@ export class StageRunner<State = never> {
     const restore = this.retry('restore state', () =>
       this.store.restore(this.kafka, changelogTopicOf(this.definition.name), fresh),
     )
-      .then((records) => this.logger.info({ partitions: fresh, records }, 'state restored'))
+      .then((records) => {
+        this.logger.info({ partitions: fresh, records }, 'state restored');
+        // The changelog may hold sessions erased while no instance owned them.
+        this.queueErasure();
+      })
       .finally(() => (this.restoring -= 1));
     // Without its state a partition must not be processed: the stage stops instead.
     restore.catch((error: unknown) => this.fail(error));
@@ -295,22 +307,12 @@ export class StageRunner<State = never> {
     }
   }
 
-  /**
-   * Decodes messages into input records; those that do not decode become dead letters. Records
-   * of erased sessions are dropped: nothing about an erased candidate is processed or kept again.
-   */
+  /** Decodes messages into input records; those that do not decode become dead letters. */
   private async decode(topic: string, partition: number, messages: KafkaMessage[]) {
     const envelopes: Envelope[] = [];
     const deadLetters: Message[] = [];
-    const statusTopic = this.config.SESSION_STATUS_TOPIC;
-    const statuses = this.tables.get(statusTopic)!;
     for (const [index, message] of messages.entries()) {
       if (index % 1000 === 999) await yieldToEventLoop();
-      const key = message.key?.toString();
-      if (topic !== statusTopic && key && (statuses.get(key) as SessionStatus | undefined)?.status === 'ERASED') {
-        this.metrics.erasedRecords.inc({ topic });
-        continue;
-      }
       try {
         const value = await this.retry('decode', () => this.serde.decode(message.value));
         envelopes.push({
@@ -359,9 +361,24 @@ export class StageRunner<State = never> {
     }
   }
 
+  private isErased(sessionId: string | null): boolean {
+    if (sessionId === null) return false;
+    const status = this.tables.get(this.config.SESSION_STATUS_TOPIC)!.get(sessionId) as SessionStatus | undefined;
+    return status?.status === 'ERASED';
+  }
+
   private async flush(batches: PendingBatch[]): Promise<void> {
     try {
-      const processed = await this.processor!.process(batches.flatMap((batch) => batch.envelopes));
+      // Checked here, not when decoded: a batch may wait behind an erasure, and must not bring
+      // back what it deleted. Nothing of an erased candidate is processed or kept again.
+      const envelopes = batches
+        .flatMap((batch) => batch.envelopes)
+        .filter(({ record }) => {
+          if (!this.isErased(record.key)) return true;
+          this.metrics.erasedRecords.inc({ topic: record.topic });
+          return false;
+        });
+      const processed = await this.processor!.process(envelopes);
       const deadLetters = [...batches.flatMap((batch) => batch.deadLetters), ...processed.deadLetters];
       const started = performance.now();
       await this.commit(batches, processed, deadLetters);
@@ -369,7 +386,7 @@ export class StageRunner<State = never> {
       this.store.apply(processed.state.changes);
       observeCommitted(
         this.metrics,
-        batches.flatMap((batch) => batch.envelopes.map(({ record }) => record)),
+        envelopes.map(({ record }) => record),
         processed.outputsByTopic,
         deadLetters,
       );
@@ -407,6 +424,44 @@ export class StageRunner<State = never> {
       for (const [topic, messages] of outputsByTopic) this.metrics.recordsOut.inc({ topic }, messages.length);
     } catch (error) {
       if (isMembershipError(error)) this.logger.warn({ err: error }, 'tick dropped: the group rebalanced');
+      else this.fail(error);
+    }
+  }
+
+  /** Runs an erasure after the batch in flight (a batch still pending is filtered when flushed). */
+  private queueErasure(sessionId?: string): void {
+    if (sessionId !== undefined) this.erasedSinceSweep.add(sessionId);
+    if (this.erasureQueued) return;
+    this.erasureQueued = true;
+    this.flushing = this.flushing.then(() => {
+      this.erasureQueued = false;
+      return this.keepingMembership(() => this.erase());
+    });
+  }
+
+  /**
+   * Hands the sessions erased since the last run to the handler (every instance hears of every
+   * erasure, for what it keeps outside its state) and deletes the state of every erased session
+   * this instance holds, committed like a tick's changes: the changelog keeps only tombstones.
+   */
+  private async erase(): Promise<void> {
+    const erased = [...this.erasedSinceSweep];
+    this.erasedSinceSweep.clear();
+    try {
+      if (erased.length > 0 && this.handler?.erase) {
+        await this.retry('erase', () => this.handler!.erase!(erased, this.logger));
+      }
+      if (!this.definition.stateful) return;
+      const partitionOf = this.store.partitions();
+      const state = new StagedState<State>(this.store, partitionOf);
+      for (const sessionId of partitionOf.keys()) if (this.isErased(sessionId)) state.delete(sessionId);
+      if (state.changes.size === 0) return;
+      await this.commit([], { outputsByTopic: new Map(), state }, []);
+      this.store.apply(state.changes);
+      this.logger.info({ sessions: state.changes.size }, 'state of erased sessions deleted');
+    } catch (error) {
+      // A deletion that did not commit stays in the store: the erasure queued on reassignment redoes it.
+      if (isMembershipError(error)) this.logger.warn({ err: error }, 'erasure dropped: the group rebalanced');
       else this.fail(error);
     }
   }

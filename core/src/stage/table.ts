@@ -14,6 +14,8 @@ import type { AvroSerde } from '../serde.ts';
 export class TableReader {
   private readonly rows = new Map<string, unknown>();
   private consumer?: Consumer;
+  private following = false;
+  private readonly listeners: ((key: string, value: unknown) => void)[] = [];
 
   constructor(
     private readonly kafka: Kafka,
@@ -26,9 +28,15 @@ export class TableReader {
     return this.rows.get(key);
   }
 
+  /** Calls `listener` with each row read once the table is loaded (undefined: the key was deleted). */
+  onUpdate(listener: (key: string, value: unknown) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Resolves once everything committed to the topic before the call has been read (as readPartitionsToEnd). */
   async load(timeoutMs = 120_000): Promise<void> {
     await this.stop(); // a retried load starts over
+    this.following = false;
     const behind = await endsToReach(this.kafka, this.topic);
     // A group of its own per reader: every instance reads every partition.
     this.consumer = this.kafka.consumer({
@@ -55,20 +63,22 @@ export class TableReader {
       eachMessage: async ({ message }) => {
         const key = message.key?.toString();
         if (key === undefined) return;
-        if (message.value === null) {
-          this.rows.delete(key);
-          return;
+        if (message.value === null) this.rows.delete(key);
+        else {
+          try {
+            this.rows.set(key, await this.serde.decode(message.value));
+          } catch (error) {
+            // A row nobody can read keeps its previous value; registry outages are retried by KafkaJS.
+            if (!(error instanceof DecodeError)) throw error;
+            this.logger.error({ err: error, topic: this.topic, key, offset: message.offset }, 'table row skipped');
+            return;
+          }
         }
-        try {
-          this.rows.set(key, await this.serde.decode(message.value));
-        } catch (error) {
-          // A row nobody can read keeps its previous value; registry outages are retried by KafkaJS.
-          if (!(error instanceof DecodeError)) throw error;
-          this.logger.error({ err: error, topic: this.topic, key, offset: message.offset }, 'table row skipped');
-        }
+        if (this.following) for (const listener of this.listeners) listener(key, this.rows.get(key));
       },
     });
     await loaded;
+    this.following = true;
   }
 
   async stop(): Promise<void> {
