@@ -9,7 +9,7 @@ import {
 } from '@proctoflex/core';
 import { uniqueName } from '@proctoflex/core/testing';
 import { openApiDocument } from './src/index.ts';
-import { liveStream, startApi, twoExams } from './src/testing.ts';
+import { liveStream, startApi, startSession, twoExams } from './src/testing.ts';
 
 test('each role gets exactly its own: exams, sessions and alerts of other exams are 403, reviews are audited and published', async (t) => {
   const api = await startApi(t);
@@ -62,8 +62,8 @@ test('each role gets exactly its own: exams, sessions and alerts of other exams 
   assert.deepEqual(policies[0]!.allowedDomains, ['exam.proctoflex.dev']);
 
   // Sessions: a student starts one in their own exam only, and gets an ingest token for it.
-  assert.equal((await call('POST', `/api/exams/${examB}/sessions`, studentA.token)).status, 403);
-  const started = await call('POST', `/api/exams/${examA}/sessions`, studentA.token);
+  assert.equal((await startSession(call, examB, studentA.token)).status, 403);
+  const started = await startSession(call, examA, studentA.token);
   assert.equal(started.status, 201);
   const sessionId = started.body.sessionId as string;
   assert.deepEqual(verifyIngestToken(api.secrets.ingest, started.body.ingestToken as string), {
@@ -71,8 +71,8 @@ test('each role gets exactly its own: exams, sessions and alerts of other exams 
     examId: examA,
     candidateId: studentA.id,
   });
-  assert.equal((await call('POST', `/api/exams/${examA}/sessions`, studentA.token)).status, 409);
-  assert.equal((await call('POST', `/api/exams/${examA}/sessions`, proctorA.token)).status, 403);
+  assert.equal((await startSession(call, examA, studentA.token)).status, 409);
+  assert.equal((await startSession(call, examA, proctorA.token)).status, 403);
   assert.equal((await call('GET', `/api/sessions/${sessionId}`, studentA.token)).status, 200);
   assert.equal((await call('GET', `/api/sessions/${sessionId}`, studentB.token)).status, 403);
   assert.equal((await call('GET', `/api/sessions/${sessionId}`, proctorB.token)).status, 403);
@@ -191,7 +191,7 @@ test("every route of the OpenAPI document against every role: outside its roles 
   const api = await startApi(t);
   const { call, pipeline, database } = api;
   const { adminToken, instructorA, instructorB, proctorA, proctorB, studentA, studentB, examA } = await twoExams(api);
-  const sessionId = (await call('POST', `/api/exams/${examA}/sessions`, studentA.token)).body.sessionId as string;
+  const sessionId = (await startSession(call, examA, studentA.token)).body.sessionId as string;
   const alertId = uniqueName('alert');
   await pipeline.produce('ALERTS_TOPIC', [
     {

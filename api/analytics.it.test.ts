@@ -3,7 +3,7 @@ import test from 'node:test';
 import type { AlertEvent } from '@proctoflex/core';
 import { detectorScore, signal } from '@proctoflex/core';
 import { createTestClickHouse, eventually, uniqueName } from '@proctoflex/core/testing';
-import { startApi, twoExams } from './src/testing.ts';
+import { startApi, startSession, twoExams } from './src/testing.ts';
 
 test("exam analytics come from ClickHouse, for the exam's instructor and admins only", async (t) => {
   const clickhouse = await createTestClickHouse('it_api_analytics');
@@ -11,7 +11,7 @@ test("exam analytics come from ClickHouse, for the exam's instructor and admins 
   const api = await startApi(t, { CLICKHOUSE_URL: clickhouse.url });
   const { call, pipeline } = api;
   const { adminToken, instructorA, instructorB, proctorA, studentA, examA } = await twoExams(api);
-  const started = await call('POST', `/api/exams/${examA}/sessions`, studentA.token);
+  const started = await startSession(call, examA, studentA.token);
   const sessionId = started.body.sessionId as string;
   const now = Date.now();
   const claims = { sessionId, examId: examA, candidateId: studentA.id };

@@ -5,7 +5,7 @@ import test from 'node:test';
 import { createTestClickHouse, eventually, freePort, readTopicToEnd, testKafka } from '@proctoflex/core/testing';
 import { SessionRecords } from '@proctoflex/ingest';
 import { IngestClient } from '@proctoflex/ingest-client';
-import { startApi, startTestStages, streamScriptedSession, twoExams } from './src/testing.ts';
+import { startApi, startSession, startTestStages, streamScriptedSession, twoExams } from './src/testing.ts';
 
 const candidateTables = ['signals', 'risk_updates', 'alert_events', 'session_events', 'process_snapshots'];
 
@@ -25,7 +25,7 @@ test('erasure is final: a candidate erased while streaming leaves no row, eviden
   await face.process.started;
   const { adminToken, examA, studentA } = await twoExams(api);
 
-  const grant = (await call('POST', `/api/exams/${examA}/sessions`, studentA.token)).body as {
+  const grant = (await startSession(call, examA, studentA.token)).body as {
     sessionId: string;
     ingestUrl: string;
     ingestToken: string;

@@ -3,7 +3,7 @@ import test from 'node:test';
 import type { RiskUpdate } from '@proctoflex/core';
 import { eventually, freePort } from '@proctoflex/core/testing';
 import type { ServerSentEvent } from '@proctoflex/core';
-import { liveStream, startApi, startTestStages, streamScriptedSession, twoExams } from './src/testing.ts';
+import { liveStream, startApi, startSession, startTestStages, streamScriptedSession, twoExams } from './src/testing.ts';
 
 test('the full path: a student starts a session, the simulator streams with its ingest token, the alert and its evidence reach the API and the live stream, a proctor confirms it, the audit log has it', async (t) => {
   const gatewayPort = await freePort();
@@ -16,7 +16,7 @@ test('the full path: a student starts a session, the simulator streams with its 
   const live = await liveStream(api, proctorA.token);
   t.after(() => live.close());
 
-  const grant = (await call('POST', `/api/exams/${examA}/sessions`, studentA.token)).body as {
+  const grant = (await startSession(call, examA, studentA.token)).body as {
     sessionId: string;
     ingestUrl: string;
     ingestToken: string;

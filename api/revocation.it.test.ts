@@ -3,7 +3,7 @@ import test from 'node:test';
 import { freePort } from '@proctoflex/core/testing';
 import { SessionRecords } from '@proctoflex/ingest';
 import { IngestClient, IngestClientError } from '@proctoflex/ingest-client';
-import { startApi, startApiGateway, twoExams } from './src/testing.ts';
+import { startApi, startApiGateway, startSession, twoExams } from './src/testing.ts';
 
 /** Sends heartbeats of `records` with `grant` until the gateway refuses one; resolves with the refusal's reason. */
 async function refusedWithin(grant: { ingestUrl: string; ingestToken: string }, records: SessionRecords) {
@@ -28,7 +28,7 @@ test('ending a session, disabling its candidate, taking them off the exam or del
   t.after(() => gateway.stop());
   const { adminToken, instructorA, examA, examB, studentA, studentB } = await twoExams(api);
   const start = async (examId: string, student: { id: string; token: string }) => {
-    const { status, body } = await api.call('POST', `/api/exams/${examId}/sessions`, student.token);
+    const { status, body } = await startSession(api.call, examId, student.token);
     assert.equal(status, 201, JSON.stringify(body));
     const grant = body as { sessionId: string; ingestUrl: string; ingestToken: string };
     return { grant, records: new SessionRecords({ sessionId: grant.sessionId, examId, candidateId: student.id }) };

@@ -5,7 +5,7 @@ import test from 'node:test';
 import type { Page } from 'playwright-core';
 import { repoPath, type ExamPolicy } from '@proctoflex/core';
 import { createTestClickHouse, eventually, freePort, uniqueName } from '@proctoflex/core/testing';
-import { startTestApi, startTestStages, streamScriptedSession } from '@proctoflex/api/testing';
+import { startSession, startTestApi, startTestStages, streamScriptedSession } from '@proctoflex/api/testing';
 import { launchChromium } from '../infra/chromium.ts';
 import { buildDashboard } from './testing.ts';
 
@@ -53,7 +53,7 @@ async function startStack() {
    */
   const streamForbiddenApp = async (examId: string, student: { id: string; email: string; password: string }) => {
     const studentToken = (await api.login(student.email, student.password)).accessToken;
-    const grant = (await call('POST', `/api/exams/${examId}/sessions`, studentToken)).body as {
+    const grant = (await startSession(call, examId, studentToken)).body as {
       sessionId: string;
       ingestUrl: string;
       ingestToken: string;

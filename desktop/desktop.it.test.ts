@@ -156,6 +156,10 @@ async function startExam(page: Page, url: string, student: { email: string; pass
   await page.getByLabel('Password').fill(student.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Start Chemistry final' }).click();
+  const notice = page.getByRole('region', { name: 'Recording notice' });
+  await notice.getByText('Microphone: all sound, while the exam runs').waitFor();
+  await page.screenshot({ path: path.join(screenshots, '0-recording-notice.png') });
+  await notice.getByRole('button', { name: 'I agree: start the exam' }).click();
 }
 
 /** Runs `steps` on a fresh page; on failure keeps a screenshot and prints what the page said. */

@@ -83,11 +83,15 @@ runMain('demo', async () => {
     candidates: students.map(({ id }) => id),
     proctors: [proctorId],
   });
-  // Each candidate signs in and starts a session as the desktop does; the simulator sends for it.
+  // Each candidate signs in, agrees to the recording notice and starts a session as the desktop does;
+  // the simulator sends for it.
   const sessions = await Promise.all(
     students.map(async (student) => {
       const token = await signIn(student.email, student.password);
-      const { body: grant } = await call('POST', `/api/exams/${examId}/sessions`, token);
+      const { body: notice } = await call('GET', `/api/exams/${examId}/notice`, token);
+      const { body: grant } = await call('POST', `/api/exams/${examId}/sessions`, token, {
+        noticeVersion: notice.version,
+      });
       return {
         token,
         session: {

@@ -33,7 +33,7 @@ export async function audit(db: pg.Pool | pg.PoolClient, entry: AuditEntry): Pro
 }
 
 const auditQuery = z.object({
-  entityType: z.enum(['alert', 'exam', 'user']).optional(),
+  entityType: z.enum(['alert', 'exam', 'session', 'user']).optional(),
   entityId: z.string().min(1).max(200).optional(),
   actorId: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -217,13 +217,38 @@ export const openApiDocument = {
         body: object({ candidates: { type: 'array', items: string }, proctors: { type: 'array', items: string } }),
       }),
     },
+    '/api/exams/{examId}/notice': {
+      get: operation(
+        'The recording notice a candidate agrees to before a session starts: what is recorded, how long it is kept, who sees it',
+        everyone,
+        {
+          parameters: [pathParam('examId')],
+          response: object({
+            version: string,
+            recorded: { type: 'array', items: string },
+            kept: string,
+            seenBy: string,
+          }),
+        },
+      ),
+    },
     '/api/exams/{examId}/sessions': {
-      post: operation('Start a session (enrolled student, within the exam window): ingest URL and token', ['student'], {
-        parameters: [pathParam('examId')],
-        response: ingestGrant,
-        status: 201,
-        extra: { 409: { description: 'Outside the window, or a session is already active' } },
-      }),
+      post: operation(
+        "Start a session (enrolled student, within the exam window) with the candidate's agreement to the recording notice (audited): ingest URL and token",
+        ['student'],
+        {
+          parameters: [pathParam('examId')],
+          body: object({ noticeVersion: string }),
+          response: ingestGrant,
+          status: 201,
+          extra: {
+            409: {
+              description:
+                'Outside the window, a session is already active, or the notice agreed to is not the one in force',
+            },
+          },
+        },
+      ),
       get: operation("An exam's sessions (a student sees their own)", everyone, {
         parameters: [pathParam('examId')],
         response: object({ sessions: { type: 'array', items: ref('Session') } }),

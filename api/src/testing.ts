@@ -82,6 +82,12 @@ export async function startTestApi(env: Record<string, string> = {}) {
 
 export type TestApi = Awaited<ReturnType<typeof startTestApi>>;
 
+/** Starts a session as a candidate does: reads the exam's recording notice and agrees to it. */
+export async function startSession(call: TestApi['call'], examId: string, token: string) {
+  const notice = await call('GET', `/api/exams/${examId}/notice`, token);
+  return call('POST', `/api/exams/${examId}/sessions`, token, { noticeVersion: notice.body.version });
+}
+
 /** A gateway on `gatewayPort` (the API's API_INGEST_URL) with `api`'s topics and ingest secret, started. */
 export async function startApiGateway(api: TestApi, gatewayPort: number): Promise<Gateway> {
   const gateway = new Gateway(

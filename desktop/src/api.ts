@@ -1,8 +1,8 @@
-import type { CaptureSettings } from '@proctoflex/api';
+import type { CaptureSettings, RecordingNotice } from '@proctoflex/api';
 import { ProctoFlexError, type SurveillanceLevel } from '@proctoflex/core/client';
 import type { IngestGrant } from './uploader.ts';
 
-export type { CaptureSettings };
+export type { CaptureSettings, RecordingNotice };
 
 export interface SessionGrant extends IngestGrant {
   readonly capture: CaptureSettings;
@@ -80,13 +80,22 @@ export class CandidateApi {
     }));
   }
 
+  /** What the exam records of the candidate, how long it is kept and who sees it. */
+  notice(examId: string): Promise<RecordingNotice> {
+    return this.call('GET', `/api/exams/${examId}/notice`) as Promise<RecordingNotice>;
+  }
+
   /**
-   * A session of `examId` for the candidate: a new one, or the one already active (the app was
-   * closed or crashed during the exam) with a fresh ingest token; with when it started.
+   * A session of `examId` for the candidate, who agreed to the notice of `noticeVersion`: a new
+   * one, or the one already active (the app was closed or crashed during the exam) with a fresh
+   * ingest token; with when it started.
    */
-  async startSession(examId: string): Promise<{ grant: SessionGrant; startedAt: number; resumed: boolean }> {
+  async startSession(
+    examId: string,
+    noticeVersion: string,
+  ): Promise<{ grant: SessionGrant; startedAt: number; resumed: boolean }> {
     try {
-      const grant = (await this.call('POST', `/api/exams/${examId}/sessions`)) as SessionGrant;
+      const grant = (await this.call('POST', `/api/exams/${examId}/sessions`, { noticeVersion })) as SessionGrant;
       return { grant, startedAt: await this.startedAt(grant.sessionId), resumed: false };
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 409 && /active session/.test(error.message))) throw error;

@@ -1,4 +1,4 @@
-import type { CaptureSettings, ExamSummary } from './api.ts';
+import type { CaptureSettings, ExamSummary, RecordingNotice } from './api.ts';
 import type { UploadStatus } from './uploader.ts';
 
 /** What the renderer learns when it starts an exam. */
@@ -42,8 +42,10 @@ export type Capture =
 export interface DesktopBridge {
   signIn(email: string, password: string): Promise<{ displayName: string }>;
   exams(): Promise<ExamSummary[]>;
-  /** Starts a session of the exam, or resumes the candidate's active one. */
-  startExam(examId: string): Promise<ExamStart>;
+  /** What the exam records, how long it is kept, who sees it: shown before anything is captured. */
+  notice(examId: string): Promise<RecordingNotice>;
+  /** Starts a session of the exam once the candidate agreed to its notice, or resumes their active one. */
+  startExam(examId: string, noticeVersion: string): Promise<ExamStart>;
   systemCheck(): Promise<MachineCheck>;
   /** Starts sending: STARTED (unless resumed), process snapshots, heartbeats. */
   beginExam(): Promise<void>;
@@ -57,6 +59,7 @@ export type IpcChannel = Exclude<keyof DesktopBridge, 'onStatus'>;
 export const ipcChannels: readonly IpcChannel[] = [
   'signIn',
   'exams',
+  'notice',
   'startExam',
   'systemCheck',
   'beginExam',

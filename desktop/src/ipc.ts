@@ -70,11 +70,13 @@ export function createIpcHandlers(deps: IpcDeps): IpcHandlers {
 
     exams: () => deps.api.exams(),
 
-    async startExam(examId) {
+    notice: (examId) => deps.api.notice(text.parse(examId)),
+
+    async startExam(examId, noticeVersion) {
       if (session) throw new Error('an exam is running: end it first');
       const exam = (await deps.api.exams()).find(({ id }) => id === text.parse(examId));
       if (!exam) throw new Error('this exam is not one of yours');
-      const { grant, startedAt, resumed } = await deps.api.startSession(exam.id);
+      const { grant, startedAt, resumed } = await deps.api.startSession(exam.id, text.parse(noticeVersion));
       const endsAt = Math.min(startedAt + exam.durationMinutes * 60_000, Date.parse(exam.endsAt));
       const start = { exam, sessionId: grant.sessionId, startedAt, endsAt, capture: grant.capture, resumed };
       current = { grant, start };

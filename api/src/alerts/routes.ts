@@ -7,6 +7,7 @@ import type { Caller } from '../auth/tokens.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
 import { examFor, visibleExams } from '../exams/access.ts';
 import { badRequest, notFound, parse } from '../http.ts';
+import { inTransaction } from '../transaction.ts';
 
 const id = z.string().min(1).max(200);
 const listQuery = z.object({
@@ -151,9 +152,7 @@ export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
     const alert = await alertFor(caller, ctx.params.alertId!);
     const { decision, comment } = parse(review, ctx.request.body);
     const { status, published } = decisions[decision];
-    const client = await pool.connect();
-    try {
-      await client.query<Row>('BEGIN');
+    ctx.body = await inTransaction(pool, async (client) => {
       const { rows: before } = await client.query<Row>(
         `SELECT ${alertColumns} FROM alerts a WHERE a.id = $1 FOR UPDATE`,
         [alert.id],
@@ -183,14 +182,8 @@ export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
       };
       // Committed only once the analytics stream has the decision too.
       await deps.publish(config.REVIEWS_TOPIC, alert.sessionId, event);
-      await client.query<Row>('COMMIT');
-      ctx.body = after[0];
-    } catch (error) {
-      await client.query<Row>('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+      return after[0];
+    });
   });
 
   router.get('/alerts/:alertId/evidence/:kind', watchers, async (ctx) => {

@@ -6,6 +6,7 @@ import { audit } from '../audit.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
 import { badRequest, parse } from '../http.ts';
+import { inTransaction } from '../transaction.ts';
 import { examFor, examToManage, visibleExams } from './access.ts';
 import { publishSessionStatus } from '../sessions/status.ts';
 
@@ -88,9 +89,7 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
     auditAction: string,
     actorId: string,
   ) => {
-    const client = await pool.connect();
-    try {
-      await client.query<Row>('BEGIN');
+    return inTransaction(pool, async (client) => {
       const { rows: before } = await client.query<Row>(
         `SELECT ${examColumns} FROM exams e WHERE e.id = $1 FOR UPDATE`,
         [policy.examId],
@@ -105,14 +104,8 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
         after: rows[0],
       });
       await deps.publish(deps.config.POLICIES_TOPIC, policy.examId, policy);
-      await client.query<Row>('COMMIT');
       return rows[0] as Record<string, unknown>;
-    } catch (error) {
-      await client.query<Row>('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   };
 
   // What an exam's ruleOverrides change: every rule with its defaults per surveillance level.
@@ -230,9 +223,7 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
       throw badRequest(
         `not active users of the right role (candidates are students, proctors proctors): ${wrong.map(({ userId }) => userId).join(', ')}`,
       );
-    const client = await pool.connect();
-    try {
-      await client.query<Row>('BEGIN');
+    await inTransaction(pool, async (client) => {
       const { rows: before } = await client.query<Row>(
         'SELECT user_id, member_role FROM exam_members WHERE exam_id = $1 ORDER BY member_role, user_id',
         [exam.id],
@@ -251,13 +242,7 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
         before,
         after: { candidates, proctors },
       });
-      await client.query<Row>('COMMIT');
-    } catch (error) {
-      await client.query<Row>('ROLLBACK');
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     // A candidate taken off the exam sends no more.
     await revokeRunningSessions(deps, exam.id, candidates);
     ctx.body = { candidates, proctors };

@@ -3,6 +3,7 @@ import { createClickHouse, deleteSessionEvidence, LocalEvidenceStore } from '@pr
 import { queryWithParams } from '../analytics/clickhouse.ts';
 import type { ApiDeps, Row } from '../context.ts';
 import { erasedFromPipeline } from '../sessions/status.ts';
+import { inTransaction } from '../transaction.ts';
 
 /** The ClickHouse tables with rows about candidates (infra/clickhouse/migrations). */
 const candidateTables = ['signals', 'risk_updates', 'alert_events', 'session_events', 'process_snapshots'];
@@ -39,22 +40,7 @@ async function deleteFromClickHouse(deps: ApiDeps, tables: string[], condition: 
   }
 }
 
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-/** Everything kept about one candidate, as JSON: account, exams, sessions, alerts, evidence list, analytics rows. */
+/** Everything kept about one candidate, as JSON: account, exams, sessions and the consents to them, alerts, evidence list, analytics rows. */
 export async function exportCandidate(deps: ApiDeps, userId: string): Promise<Row> {
   const query = async (sql: string) => (await deps.pool.query<Row>(sql, [userId])).rows;
   const analytics: Record<string, Row[]> = {};
@@ -69,6 +55,10 @@ export async function exportCandidate(deps: ApiDeps, userId: string): Promise<Ro
     user: (await query('SELECT id, email, display_name, role, disabled, created_at FROM users WHERE id = $1'))[0],
     examMemberships: await query('SELECT exam_id, member_role FROM exam_members WHERE user_id = $1'),
     sessions: await query('SELECT * FROM sessions WHERE candidate_id = $1 ORDER BY started_at'),
+    consents: await query(
+      `SELECT entity_id AS session_id, after->'notice' AS notice, created_at AS agreed_at FROM audit_log
+       WHERE actor_id = $1 AND action = 'session.consent' ORDER BY id`,
+    ),
     alerts: await query('SELECT * FROM alerts WHERE candidate_id = $1 ORDER BY started_at'),
     alertHistory: await query(
       'SELECT h.* FROM alert_history h JOIN alerts a ON a.id = h.alert_id WHERE a.candidate_id = $1 ORDER BY h.event_time',

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { type ExamPolicy, mintIngestToken } from '@proctoflex/core';
+import { audit } from '../audit.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
 import { publishSessionStatus } from './status.ts';
 import { examFor } from '../exams/access.ts';
 import { queryWithParams } from '../analytics/clickhouse.ts';
-import { conflict, forbidden, notFound } from '../http.ts';
+import { conflict, forbidden, notFound, parse } from '../http.ts';
+import { inTransaction } from '../transaction.ts';
 import { captureSettings } from './capture.ts';
+import { recordingNotice } from './notice.ts';
 
 const sessionColumns = `s.id, s.exam_id AS "examId", s.candidate_id AS "candidateId", u.display_name AS "candidateName",
   s.status, s.started_at AS "startedAt", s.ended_at AS "endedAt", s.client_version AS "clientVersion",
@@ -30,14 +34,17 @@ const timelineQueries = {
     ORDER BY minute, detector`,
 };
 
+/** A session starts only with the candidate's agreement to the exam's recording notice in force. */
+const sessionStart = z.object({ noticeVersion: z.string().min(1).max(64) });
+
 export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, config } = deps;
-  const surveillanceLevelOf = async (examId: string) => {
-    const { rows } = await pool.query<{ level: ExamPolicy['surveillanceLevel'] }>(
-      `SELECT policy->>'surveillanceLevel' AS level FROM exams WHERE id = $1`,
+  const recordingOf = async (examId: string) => {
+    const { rows } = await pool.query<{ surveillanceLevel: ExamPolicy['surveillanceLevel']; retentionDays: number }>(
+      `SELECT policy->>'surveillanceLevel' AS "surveillanceLevel", retention_days AS "retentionDays" FROM exams WHERE id = $1`,
       [examId],
     );
-    return rows[0]!.level;
+    return rows[0]!;
   };
 
   /** What the desktop needs to send a session's records: where, with which token, at which rates. */
@@ -45,7 +52,7 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     sessionId,
     examId,
     candidateId,
-    capture: captureSettings(await surveillanceLevelOf(examId)),
+    capture: captureSettings((await recordingOf(examId)).surveillanceLevel),
     ingestUrl: config.API_INGEST_URL,
     ingestToken: mintIngestToken(
       config.INGEST_TOKEN_SECRET,
@@ -69,22 +76,41 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     return session;
   };
 
+  router.get('/exams/:examId/notice', signedIn(deps), async (ctx) => {
+    const exam = await examFor(pool, callerOf(ctx.state), ctx.params.examId!);
+    ctx.body = recordingNotice(await recordingOf(exam.id));
+  });
+
   router.post('/exams/:examId/sessions', signedIn(deps, 'student'), async (ctx) => {
     const caller = callerOf(ctx.state);
     const exam = await examFor(pool, caller, ctx.params.examId!);
+    const { noticeVersion } = parse(sessionStart, ctx.request.body);
     const { rows: window } = await pool.query<{ open: boolean }>(
       'SELECT now() BETWEEN starts_at AND ends_at AS open FROM exams WHERE id = $1',
       [exam.id],
     );
     if (!window[0]!.open) throw conflict('the exam is not open for sessions now');
+    const notice = recordingNotice(await recordingOf(exam.id));
+    if (noticeVersion !== notice.version)
+      throw conflict('the recording notice has changed: read it again (GET /api/exams/{examId}/notice) and agree');
     const sessionId = randomUUID();
-    const { rowCount } = await pool.query<Row>(
-      `INSERT INTO sessions (id, exam_id, candidate_id, status)
-       SELECT $1, $2, $3, 'active'
-       WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE exam_id = $2 AND candidate_id = $3 AND status = 'active')`,
-      [sessionId, exam.id, caller.userId],
-    );
-    if (rowCount === 0) throw conflict('you have an active session in this exam: end it or refresh its token');
+    await inTransaction(pool, async (client) => {
+      const { rowCount } = await client.query<Row>(
+        `INSERT INTO sessions (id, exam_id, candidate_id, status)
+         SELECT $1, $2, $3, 'active'
+         WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE exam_id = $2 AND candidate_id = $3 AND status = 'active')`,
+        [sessionId, exam.id, caller.userId],
+      );
+      if (rowCount === 0) throw conflict('you have an active session in this exam: end it or refresh its token');
+      // The agreement, with its time (the entry's), kept with the session: no capture without it.
+      await audit(client, {
+        actorId: caller.userId,
+        action: 'session.consent',
+        entityType: 'session',
+        entityId: sessionId,
+        after: { examId: exam.id, notice },
+      });
+    });
     ctx.status = 201;
     ctx.body = await ingestGrant(sessionId, exam.id, caller.userId);
   });
