@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
@@ -126,7 +127,7 @@ async function startStack() {
       onError: (error) => assert.fail(error instanceof Error ? error : String(error)),
       lockdown: (settings) => lockdowns.push(settings),
     });
-    return { page, statuses, lockdowns };
+    return { page, statuses, lockdowns, handlers };
   };
 
   return {
@@ -198,7 +199,11 @@ test(
       await page.screenshot({ path: path.join(screenshots, '2-enrolment.png') });
       await page.getByRole('button', { name: 'Use this photo and begin the exam' }).click();
       await page.getByTestId('connection').getByText('Connected').waitFor();
-      assert.deepEqual(lockdowns, [{ fullscreen: true, kiosk: true, blockShortcuts: true }], 'STRICT locks down');
+      assert.deepEqual(
+        lockdowns,
+        [{ fullscreen: true, kiosk: true, blockShortcuts: true, closeForbiddenApps: true }],
+        'STRICT locks down',
+      );
       const began = Date.now();
       await page.screenshot({ path: path.join(screenshots, '3-exam.png'), fullPage: true });
 
@@ -349,6 +354,74 @@ test('the system check names each failure with its fix and holds the exam back u
       'the second display still counts',
     );
   });
+});
+
+test('application lockdown on Linux: a forbidden application running holds the exam back until closed; one started during a STRICT exam is closed and reported', async () => {
+  const stack = await stackStarted;
+  const { student, examId } = await stack.candidate();
+  const { page, handlers } = await stack.openApp(laptop);
+  // A forbidden application for real: a copy of sleep named as the catalogue names Discord.
+  await mkdir(path.join(stack.work, 'bin'), { recursive: true });
+  const discord = path.join(stack.work, 'bin', 'Discord');
+  await copyFile(execFileSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).trim(), discord);
+  const run = () => {
+    const child = spawn(discord, ['600'], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_, signal) => resolve(signal)));
+    return { child, exited };
+  };
+  const before = run();
+  try {
+    await onPage(page, async () => {
+      await startExam(page, stack.rendererUrl, student);
+      const check = page.getByRole('list', { name: 'System check' });
+      await check.getByText('Forbidden applications: ✗ discord running: close it').waitFor();
+      await page.screenshot({ path: path.join(screenshots, '7-forbidden-app.png') });
+      assert.equal(await page.getByRole('button', { name: 'Continue' }).isDisabled(), true);
+      await assert.rejects(handlers.beginExam(), /close discord first/, 'the main process refuses to begin too');
+
+      before.child.kill();
+      await before.exited;
+      await page.getByRole('button', { name: 'Check again' }).click();
+      await check.getByText('Forbidden applications: ✓ none running').waitFor();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Take photo' }).click();
+      await page.getByRole('button', { name: 'Use this photo and begin the exam' }).click();
+      await page.getByTestId('connection').getByText('Connected').waitFor();
+
+      const during = run();
+      const started = Date.now();
+      const timeout = setTimeout(() => during.child.kill('SIGKILL'), 30_000);
+      const signal = await during.exited;
+      clearTimeout(timeout);
+      // STRICT snapshots every 5 s; the client ends it with SIGTERM (the test's own timeout would SIGKILL).
+      assert.equal(signal, 'SIGTERM', `closed by the client after ${Date.now() - started} ms`);
+      await page.getByRole('button', { name: 'End exam' }).click();
+      await page.getByTestId('finished').getByText('Everything was sent').waitFor({ timeout: 60_000 });
+    });
+  } finally {
+    before.child.kill('SIGKILL');
+  }
+
+  const serde = new AvroSerde(servicesConfig().SCHEMA_REGISTRY_URL);
+  const ofExam = async (kind: RecordKind) => {
+    const records = [];
+    for (const message of await readTopicToEnd(testKafka(), stack.api.pipeline.topics[topicOfKind[kind]])) {
+      const record = (await serde.decode(message.value)) as Record<string, unknown>;
+      if (record.examId === examId) records.push(record);
+    }
+    return records;
+  };
+  const closed = (await ofExam('SESSION')).filter(({ type }) => type === 'APP_CLOSED');
+  assert.deepEqual(
+    closed.map(({ detail }) => detail),
+    ['discord'],
+    'the closing is reported once',
+  );
+  const snapshots = (await ofExam('PROCESS')) as { processes: { name: string }[] }[];
+  assert.ok(
+    snapshots.some(({ processes }) => processes.some(({ name }) => name === 'Discord')),
+    'the snapshot that found it is sent, for the app-policy processor',
+  );
 });
 
 /** Root mean square of s16le samples, 0..1. */

@@ -88,7 +88,7 @@ const ingestGrant = object({
     audioChunkMs: integer,
     processIntervalMs: integer,
     heartbeatIntervalMs: integer,
-    lockdown: object({ fullscreen: boolean, kiosk: boolean, blockShortcuts: boolean }),
+    lockdown: object({ fullscreen: boolean, kiosk: boolean, blockShortcuts: boolean, closeForbiddenApps: boolean }),
   }),
   ingestUrl: string,
   ingestToken: string,

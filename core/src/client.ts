@@ -17,3 +17,4 @@ export * from './contracts/risk-rules.ts';
 export * from './contracts/scored-inputs.ts';
 export * from './contracts/frame-size.ts';
 export * from './contracts/ingest-refusal.ts';
+export * from './contracts/applications.ts';

@@ -20,6 +20,8 @@ export interface MachineCheck {
   /** macOS asks the candidate to allow screen recording; other systems do not. */
   readonly screenPermission: 'granted' | 'denied' | 'not-needed';
   readonly virtualMachineHints: string[];
+  /** Applications the exam forbids that run now: the exam does not begin until they are closed. */
+  readonly forbiddenApps: string[];
 }
 
 /** Captures the renderer hands over: media it recorded and the candidate's focus and clipboard actions. */

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Display } from '@proctoflex/core/client';
 import type { CandidateApi, CaptureSettings, SessionGrant } from './api.ts';
 import type { DesktopBridge, ExamStart, IpcChannel, MachineCheck } from './bridge.ts';
+import { forbiddenRunning } from './machine/forbidden.ts';
 import type { MachineInspector } from './machine/index.ts';
 import { ExamSession } from './session.ts';
 import { Uploader, type UploadStatus } from './uploader.ts';
@@ -99,13 +100,19 @@ export function createIpcHandlers(deps: IpcDeps): IpcHandlers {
         displays: deps.displays().length,
         screenPermission: deps.screenPermission(),
         virtualMachineHints: machine.virtualMachineHints,
+        forbiddenApps: forbiddenRunning(machine.processes, current.start.exam.allowedApps).map(({ name }) => name),
       };
     },
 
     async beginExam() {
       if (!current) throw new Error('start an exam first');
       if (session) return;
-      session = await ExamSession.start({ ...deps, grant: current.grant, onStatus: deps.notify });
+      // Checked here too, not only in the renderer's system check: the exam waits until they are closed.
+      const { allowedApps } = current.start.exam;
+      const forbidden = forbiddenRunning((await deps.inspector.snapshot()).processes, allowedApps);
+      if (forbidden.length > 0)
+        throw new Error(`close ${forbidden.map(({ name }) => name).join(', ')} first: this exam does not allow them`);
+      session = await ExamSession.start({ ...deps, allowedApps, grant: current.grant, onStatus: deps.notify });
       deps.lockdown(current.grant.capture.lockdown);
     },
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Display, SessionEventType } from '@proctoflex/core/client';
 import type { CandidateApi, SessionGrant } from './api.ts';
+import { closeProcesses, forbiddenRunning } from './machine/forbidden.ts';
 import type { MachineInspector } from './machine/index.ts';
 import { Uploader, type UploadStatus } from './uploader.ts';
 
@@ -12,6 +13,8 @@ export interface ExamSessionOptions {
   readonly queueKey: Buffer;
   readonly maxQueueBytes: number;
   readonly inspector: MachineInspector;
+  /** The exam's allowed applications: the catalogue's others are forbidden (closed where its lockdown says so). */
+  readonly allowedApps: readonly string[];
   /** The attached displays, the exam's one marked primary. */
   readonly displays: () => Display[];
   readonly clientVersion: string;
@@ -23,7 +26,8 @@ export interface ExamSessionOptions {
 /**
  * One exam session on the candidate's machine, in the main process: its uploader, and what the
  * main process captures itself, process snapshots and heartbeats, at the exam's rates. Frames,
- * audio and focus and clipboard events come from the renderer through `record`.
+ * audio and focus and clipboard events come from the renderer through `record`. Where the exam's
+ * lockdown says so, an application it forbids is closed when a snapshot finds it.
  */
 export class ExamSession {
   private readonly timers: NodeJS.Timeout[] = [];
@@ -97,6 +101,7 @@ export class ExamSession {
     try {
       const captureTime = Date.now();
       const machine = await this.options.inspector.snapshot();
+      // Sent as found, the forbidden application included: the app-policy processor reports it.
       this.uploader.add('PROCESS', {
         ...machine,
         captureTime,
@@ -104,6 +109,12 @@ export class ExamSession {
         browserDomains: [],
         displays: this.options.displays(),
       });
+      if (!this.options.grant.capture.lockdown.closeForbiddenApps) return;
+      for (const app of forbiddenRunning(machine.processes, this.options.allowedApps)) {
+        const left = await closeProcesses(app.pids);
+        if (left.length === 0) this.event('APP_CLOSED', app.name);
+        else this.options.onError(new Error(`${app.name} could not be closed (processes ${left.join(', ')})`));
+      }
     } catch (error) {
       this.options.onError(error);
     }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import type { ExamPolicy, ProcessSnapshot, RunningProcess } from '@proctoflex/core';
+import { canonicalApp, type ExamPolicy, type ProcessSnapshot, type RunningProcess } from '@proctoflex/core';
 import { examPolicy } from '@proctoflex/core/testing';
-import { appPolicySignals, canonicalApp, canonicalDomain } from './detect.ts';
+import { appPolicySignals, canonicalDomain } from './detect.ts';
 
 function snapshot(processNames: string[], extra: Partial<ProcessSnapshot> = {}): ProcessSnapshot {
   return {

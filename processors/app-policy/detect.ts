@@ -1,16 +1,13 @@
-import { policyInForce, signal, type ExamPolicy, type ProcessSnapshot, type Signal } from '@proctoflex/core';
 import {
-  forbiddenApplications,
+  ApplicationRules,
+  canonicalApp,
   forbiddenDomains,
-  remoteAccessApplications,
-  virtualMachineGuestApplications,
-} from './catalogue.ts';
-
-/** An executable as the catalogue names it: last path component, lower case, no .exe/.app suffix. */
-export function canonicalApp(name: string): string {
-  const base = name.split(/[\\/]/).pop()!.trim().toLowerCase();
-  return base.replace(/\.(exe|app|appimage)$/, '');
-}
+  policyInForce,
+  signal,
+  type ExamPolicy,
+  type ProcessSnapshot,
+  type Signal,
+} from '@proctoflex/core';
 
 /** A domain as allow-lists compare it: lower case, no scheme, port, path, trailing dot or www. */
 export function canonicalDomain(text: string): string {
@@ -28,29 +25,6 @@ export function canonicalDomain(text: string): string {
 const coveredBy = (domain: string, listed: readonly string[]) =>
   listed.some((entry) => domain === entry || domain.endsWith(`.${entry}`));
 
-/** Alias (canonical) -> catalogue name. */
-function aliasIndex(catalogue: Record<string, readonly string[]>): Map<string, string> {
-  return new Map(
-    Object.entries(catalogue).flatMap(([name, aliases]) =>
-      [name, ...aliases].map((alias) => [canonicalApp(alias), name]),
-    ),
-  );
-}
-
-const forbiddenIndex = aliasIndex(forbiddenApplications);
-const remoteAccessIndex = aliasIndex(remoteAccessApplications);
-const guestToolIndex = aliasIndex(virtualMachineGuestApplications);
-
-/** Catalogue names found among the snapshot's applications, sorted. */
-function found(apps: ReadonlySet<string>, index: Map<string, string>): string[] {
-  const names = new Set<string>();
-  for (const app of apps) {
-    const name = index.get(app);
-    if (name) names.add(name);
-  }
-  return [...names].sort();
-}
-
 /**
  * Every app-policy signal of one snapshot. Applications: the catalogue's forbidden ones the exam
  * does not allow, remote-access tools (never allowed) and virtual-machine guest tools. Domains:
@@ -66,10 +40,8 @@ export function appPolicySignals(snapshot: ProcessSnapshot, examPolicy: ExamPoli
   }
   if (snapshot.foregroundApp) apps.add(canonicalApp(snapshot.foregroundApp));
 
-  const allowedApps = new Set(
-    (policy?.allowedApps ?? []).map((app) => forbiddenIndex.get(canonicalApp(app)) ?? canonicalApp(app)),
-  );
-  const forbiddenApps = found(apps, forbiddenIndex).filter((name) => !allowedApps.has(name));
+  const rules = new ApplicationRules(policy?.allowedApps ?? []);
+  const forbiddenApps = rules.forbidden(apps);
   const allowedDomains = (policy?.allowedDomains ?? []).map(canonicalDomain);
   const domains = [...new Set(snapshot.browserDomains.map(canonicalDomain))].filter((domain) => domain !== '');
   const forbiddenSites = domains
@@ -77,8 +49,8 @@ export function appPolicySignals(snapshot: ProcessSnapshot, examPolicy: ExamPoli
       allowedDomains.length > 0 ? !coveredBy(domain, allowedDomains) : coveredBy(domain, forbiddenDomains),
     )
     .sort();
-  const remoteAccess = found(apps, remoteAccessIndex);
-  const virtualMachine = [...new Set([...snapshot.virtualMachineHints, ...found(apps, guestToolIndex)])].sort();
+  const remoteAccess = rules.remoteAccess(apps);
+  const virtualMachine = [...new Set([...snapshot.virtualMachineHints, ...rules.guestTools(apps)])].sort();
   const policyMeasurements: Record<string, number> = policy ? { policyVersion: policy.version } : {};
 
   return [

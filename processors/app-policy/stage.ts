@@ -1,5 +1,10 @@
-import { detectorScore, type ExamPolicy, type ProcessSnapshot, pipelineStage } from '@proctoflex/core';
-import { catalogueVersion } from './catalogue.ts';
+import {
+  catalogueVersion,
+  detectorScore,
+  type ExamPolicy,
+  type ProcessSnapshot,
+  pipelineStage,
+} from '@proctoflex/core';
 import { appPolicySpec } from './config.ts';
 import { appPolicySignals } from './detect.ts';
 

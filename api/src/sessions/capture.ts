@@ -6,7 +6,13 @@ export interface CaptureSettings {
   readonly audioChunkMs: number;
   readonly processIntervalMs: number;
   readonly heartbeatIntervalMs: number;
-  readonly lockdown: { readonly fullscreen: boolean; readonly kiosk: boolean; readonly blockShortcuts: boolean };
+  readonly lockdown: {
+    readonly fullscreen: boolean;
+    readonly kiosk: boolean;
+    readonly blockShortcuts: boolean;
+    /** Applications the exam forbids are closed when they start, not only reported. */
+    readonly closeForbiddenApps: boolean;
+  };
 }
 
 const settingsByLevel: Record<SurveillanceLevel, CaptureSettings> = {
@@ -15,21 +21,21 @@ const settingsByLevel: Record<SurveillanceLevel, CaptureSettings> = {
     audioChunkMs: 1000,
     processIntervalMs: 10_000,
     heartbeatIntervalMs: 5000,
-    lockdown: { fullscreen: false, kiosk: false, blockShortcuts: false },
+    lockdown: { fullscreen: false, kiosk: false, blockShortcuts: false, closeForbiddenApps: false },
   },
   STANDARD: {
     frameIntervalMs: 2000,
     audioChunkMs: 1000,
     processIntervalMs: 5000,
     heartbeatIntervalMs: 5000,
-    lockdown: { fullscreen: true, kiosk: false, blockShortcuts: false },
+    lockdown: { fullscreen: true, kiosk: false, blockShortcuts: false, closeForbiddenApps: false },
   },
   STRICT: {
     frameIntervalMs: 1000,
     audioChunkMs: 1000,
     processIntervalMs: 5000,
     heartbeatIntervalMs: 5000,
-    lockdown: { fullscreen: true, kiosk: true, blockShortcuts: true },
+    lockdown: { fullscreen: true, kiosk: true, blockShortcuts: true, closeForbiddenApps: true },
   },
 };
 

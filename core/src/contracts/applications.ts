@@ -1,7 +1,8 @@
 /**
- * What the app-policy processor knows about applications and sites, by canonical name. An
- * executable matches by its name or any alias, compared after `canonicalName` (case, path and
- * extension do not matter). Bump `catalogueVersion` on every change: scores name it.
+ * What ProctoFlex knows about applications and sites, by canonical name: the app-policy processor
+ * scores snapshots with it and the desktop closes what an exam forbids. An executable matches by
+ * its name or any alias, compared after `canonicalApp` (case, path and extension do not matter).
+ * Bump `catalogueVersion` on every change: scores name it.
  */
 export const catalogueVersion = 'app-policy-catalogue-1';
 
@@ -79,3 +80,62 @@ export const forbiddenDomains: readonly string[] = [
   'messenger.com',
   'slack.com',
 ];
+
+/** An executable as the catalogue names it: last path component, lower case, no .exe/.app suffix. */
+export function canonicalApp(name: string): string {
+  const base = name.split(/[\\/]/).pop()!.trim().toLowerCase();
+  return base.replace(/\.(exe|app|appimage)$/, '');
+}
+
+/** Alias (canonical) -> catalogue name. */
+function aliasIndex(catalogue: Record<string, readonly string[]>): Map<string, string> {
+  return new Map(
+    Object.entries(catalogue).flatMap(([name, aliases]) =>
+      [name, ...aliases].map((alias) => [canonicalApp(alias), name]),
+    ),
+  );
+}
+
+const forbiddenIndex = aliasIndex(forbiddenApplications);
+const remoteAccessIndex = aliasIndex(remoteAccessApplications);
+const guestToolIndex = aliasIndex(virtualMachineGuestApplications);
+
+/** What an exam's policy makes of the applications a machine runs (canonical names, see `canonicalApp`). */
+export class ApplicationRules {
+  private readonly allowed: ReadonlySet<string>;
+
+  /** `allowedApps`: the exam's list, by name or alias; remote-access tools stay forbidden whatever it says. */
+  constructor(allowedApps: readonly string[]) {
+    this.allowed = new Set(allowedApps.map((app) => forbiddenIndex.get(canonicalApp(app)) ?? canonicalApp(app)));
+  }
+
+  /** The catalogue's forbidden applications among `apps` that the exam does not allow, sorted. */
+  forbidden(apps: Iterable<string>): string[] {
+    return found(apps, forbiddenIndex).filter((name) => !this.allowed.has(name));
+  }
+
+  /** Remote-access tools among `apps`, sorted. */
+  remoteAccess(apps: Iterable<string>): string[] {
+    return found(apps, remoteAccessIndex);
+  }
+
+  /** Virtual-machine guest tools among `apps`, sorted. */
+  guestTools(apps: Iterable<string>): string[] {
+    return found(apps, guestToolIndex);
+  }
+
+  /** The catalogue name under which the exam forbids `app` (forbidden and not allowed, or remote access), or null. */
+  forbiddenName(app: string): string | null {
+    return this.forbidden([app])[0] ?? this.remoteAccess([app])[0] ?? null;
+  }
+}
+
+/** Catalogue names found among `apps` (canonical), sorted. */
+function found(apps: Iterable<string>, index: ReadonlyMap<string, string>): string[] {
+  const names = new Set<string>();
+  for (const app of apps) {
+    const name = index.get(app);
+    if (name) names.add(name);
+  }
+  return [...names].sort();
+}
