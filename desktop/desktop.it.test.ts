@@ -190,6 +190,7 @@ test(
       const check = page.getByRole('list', { name: 'System check' });
       await check.getByText('Camera: ✓ working').waitFor();
       await check.getByText('Microphone: ✓ working').waitFor();
+      await check.getByText('Screen sharing: ✓ working').waitFor();
       await check.getByText('Connection to the exam server: ✓ reachable').waitFor();
       await check.getByText('Displays: ✓ one display').waitFor();
       await page.screenshot({ path: path.join(screenshots, '1-system-check.png') });
@@ -271,8 +272,8 @@ test(
 
       const frames = records.filter(({ kind }) => kind === 'FRAME').map(({ record }) => record);
       assert.equal(frames[0]!.enrolment, true, 'the reference photo comes first');
-      const webcam = frames.slice(1);
-      assert.ok(webcam.every((frame) => !frame.enrolment && frame.source === 'WEBCAM'));
+      const webcam = frames.slice(1).filter((frame) => frame.source === 'WEBCAM');
+      assert.ok(webcam.every((frame) => !frame.enrolment));
       const seconds = (ended - began) / 1000;
       const heartbeats = events.filter((event) => event.type === 'HEARTBEAT').length;
       assert.ok(heartbeats >= seconds / 5 - 2, `heartbeats every 5 s: ${heartbeats} in ${seconds.toFixed(0)} s`);
@@ -287,6 +288,18 @@ test(
         const image = await sharp(frame.jpeg as Buffer).metadata();
         assert.deepEqual([image.format, image.width, image.height], ['jpeg', frame.width, frame.height]);
         assert.deepEqual([frame.width, frame.height], [640, 480]);
+      }
+
+      // The screen: every 5 s at STRICT, and when the window lost and regained the focus.
+      const screens = frames.filter((frame) => frame.source === 'SCREEN');
+      assert.ok(
+        screens.length >= seconds / 5 + 2 - 2 && screens.length <= seconds / 5 + 2 + 2,
+        `${screens.length} screen pictures in ${seconds.toFixed(0)} s`,
+      );
+      for (const frame of screens) {
+        const image = await sharp(frame.jpeg as Buffer).metadata();
+        assert.deepEqual([image.format, image.width, image.height], ['jpeg', frame.width, frame.height]);
+        assert.ok(!frame.enrolment && Number(frame.width) <= 1280, `${String(frame.width)}x${String(frame.height)}`);
       }
 
       const audio = records.filter(({ kind }) => kind === 'AUDIO').map(({ record }) => record);
@@ -327,14 +340,23 @@ test(
 test('the system check names each failure with its fix and holds the exam back until they are fixed', async () => {
   const stack = await stackStarted;
   const { student } = await stack.candidate();
-  // A second display attached, the gateway down.
+  // A second display attached, the gateway down, and a window shared instead of the screen.
   const { page } = await stack.openApp([...laptop, { id: '2', width: 2560, height: 1440, primary: false }]);
+  await page.addInitScript(`{
+    const share = navigator.mediaDevices.getDisplayMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getDisplayMedia = () => share({ video: { displaySurface: 'window' } });
+  }`);
   await onPage(page, async () => {
     await stack.stopGateway();
     try {
       await startExam(page, stack.rendererUrl, student);
       const check = page.getByRole('list', { name: 'System check' });
       await check.getByText('Displays: ✗ 2 displays: disconnect all but one').waitFor();
+      await check
+        .getByText(
+          'Screen sharing: ✗ a window was shared, not the entire screen: press Check again and share your entire screen',
+        )
+        .waitFor();
       await check
         .getByText(/Connection to the exam server: ✗ .* cannot be reached: .*check your internet connection/)
         .waitFor();

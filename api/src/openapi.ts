@@ -85,6 +85,7 @@ const ingestGrant = object({
   candidateId: string,
   capture: object({
     frameIntervalMs: integer,
+    screenIntervalMs: integer,
     audioChunkMs: integer,
     processIntervalMs: integer,
     heartbeatIntervalMs: integer,

@@ -3,6 +3,8 @@ import type { DesktopBridge } from '../src/bridge.ts';
 import { Resampler, toPcm16 } from './resample.ts';
 
 const frameSize = { width: 640, height: 480 };
+/** Screen pictures are scaled down to this width at most: text stays legible, a JPEG stays far below 1 MiB. */
+const screenMaxWidth = 1280;
 
 export function openCamera(): Promise<MediaStream> {
   return navigator.mediaDevices.getUserMedia({ video: { ...frameSize, facingMode: 'user' } });
@@ -15,8 +17,26 @@ export function openMicrophone(): Promise<MediaStream> {
   });
 }
 
-/** The camera's current picture as a JPEG, at the video's own size. */
-export async function grabJpeg(video: HTMLVideoElement): Promise<{ jpeg: Uint8Array; width: number; height: number }> {
+/**
+ * The whole screen, shared by the candidate: a window or a tab is refused (stopped at once), since
+ * the screen is what shows what else is open. The browser asks the candidate which screen;
+ * Electron's main process answers for them with the primary display.
+ */
+export async function openScreen(): Promise<MediaStream> {
+  const stream = await navigator.mediaDevices.getDisplayMedia({ video: { displaySurface: 'monitor' }, audio: false });
+  const surface = stream.getVideoTracks()[0]?.getSettings().displaySurface;
+  if (surface !== 'monitor') {
+    stream.getTracks().forEach((track) => track.stop());
+    throw new Error(`a ${surface ?? 'part of the screen'} was shared, not the entire screen`);
+  }
+  return stream;
+}
+
+/** The video's current picture as a JPEG, at its own size or scaled down to `maxWidth`. */
+export async function grabJpeg(
+  video: HTMLVideoElement,
+  maxWidth = Infinity,
+): Promise<{ jpeg: Uint8Array; width: number; height: number }> {
   if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
     await new Promise((resolve, reject) => {
       video.addEventListener('loadeddata', resolve, { once: true });
@@ -26,43 +46,52 @@ export async function grabJpeg(video: HTMLVideoElement): Promise<{ jpeg: Uint8Ar
       );
     });
   }
+  const scale = Math.min(1, maxWidth / video.videoWidth);
   const canvas = document.createElement('canvas');
-  canvas.width = video.videoWidth;
-  canvas.height = video.videoHeight;
-  canvas.getContext('2d')!.drawImage(video, 0, 0);
+  canvas.width = Math.round(video.videoWidth * scale);
+  canvas.height = Math.round(video.videoHeight * scale);
+  canvas.getContext('2d')!.drawImage(video, 0, 0, canvas.width, canvas.height);
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.8));
   if (!blob) throw new Error('the camera gave no picture');
   return { jpeg: new Uint8Array(await blob.arrayBuffer()), width: canvas.width, height: canvas.height };
 }
 
+/** A playing video element of its own, outside the page: the page's previews come and go. */
+async function playing(stream: MediaStream): Promise<HTMLVideoElement> {
+  const video = document.createElement('video');
+  video.muted = true;
+  video.srcObject = stream;
+  await video.play();
+  return video;
+}
+
 /**
  * Captures at the exam's rates until the returned stop is called: a JPEG of the camera every
- * frameIntervalMs; the microphone resampled to 16 kHz in chunks of audioChunkMs; the candidate
- * leaving the window and using the clipboard. Each goes to the main process through `bridge`.
+ * frameIntervalMs; one of the screen every screenIntervalMs and when the window loses or gains
+ * the focus; the microphone resampled to 16 kHz in chunks of audioChunkMs; the candidate leaving
+ * the window and using the clipboard. Each goes to the main process through `bridge`.
  */
 export async function startCapture(
   bridge: DesktopBridge,
-  camera: MediaStream,
-  microphone: MediaStream,
+  devices: { camera: MediaStream; microphone: MediaStream; screen: MediaStream },
   settings: CaptureSettings,
   onError: (error: unknown) => void,
 ): Promise<() => Promise<void>> {
-  // A video element of its own, outside the page: the page's previews come and go.
-  const video = document.createElement('video');
-  video.muted = true;
-  video.srcObject = camera;
-  await video.play();
+  const [video, screenVideo] = await Promise.all([playing(devices.camera), playing(devices.screen)]);
   const record = (capture: Parameters<DesktopBridge['record']>[0]) => bridge.record(capture).catch(onError);
-
-  const frameTimer = setInterval(() => {
+  const grab = (source: 'WEBCAM' | 'SCREEN') => {
     const captureTime = Date.now();
-    grabJpeg(video).then((frame) => record({ type: 'frame', ...frame, captureTime, enrolment: false }), onError);
-  }, settings.frameIntervalMs);
+    const frame = source === 'WEBCAM' ? grabJpeg(video) : grabJpeg(screenVideo, screenMaxWidth);
+    frame.then((picture) => record({ type: 'frame', source, ...picture, captureTime, enrolment: false }), onError);
+  };
+  const frameTimer = setInterval(() => grab('WEBCAM'), settings.frameIntervalMs);
+  grab('SCREEN');
+  const screenTimer = setInterval(() => grab('SCREEN'), settings.screenIntervalMs);
 
   const audio = new AudioContext();
   await audio.audioWorklet.addModule(new URL('./pcm-worklet.js', import.meta.url));
   const tap = new AudioWorkletNode(audio, 'pcm-tap');
-  audio.createMediaStreamSource(microphone).connect(tap);
+  audio.createMediaStreamSource(devices.microphone).connect(tap);
   const resampler = new Resampler(audio.sampleRate);
   const chunkSamples = (16_000 * settings.audioChunkMs) / 1000;
   let chunk = new Float32Array(chunkSamples);
@@ -91,8 +120,8 @@ export async function startCapture(
   const event = (type: 'FOCUS_LOST' | 'FOCUS_GAINED' | 'CLIPBOARD_USED', detail: string | null) =>
     void record({ type: 'event', event: type, detail });
   const listeners: [EventTarget, string, () => void][] = [
-    [window, 'blur', () => event('FOCUS_LOST', 'the exam window lost the focus')],
-    [window, 'focus', () => event('FOCUS_GAINED', null)],
+    [window, 'blur', () => (event('FOCUS_LOST', 'the exam window lost the focus'), grab('SCREEN'))],
+    [window, 'focus', () => (event('FOCUS_GAINED', null), grab('SCREEN'))],
     ...(['copy', 'cut', 'paste'] as const).map((action): [EventTarget, string, () => void] => [
       document,
       action,
@@ -103,9 +132,11 @@ export async function startCapture(
 
   return async () => {
     clearInterval(frameTimer);
+    clearInterval(screenTimer);
     for (const [target, name, listener] of listeners) target.removeEventListener(name, listener);
     tap.port.onmessage = null;
     video.srcObject = null;
+    screenVideo.srcObject = null;
     await audio.close();
   };
 }

@@ -28,10 +28,12 @@ export interface MachineCheck {
 export type Capture =
   | {
       type: 'frame';
+      source: 'WEBCAM' | 'SCREEN';
       jpeg: Uint8Array;
       width: number;
       height: number;
       captureTime: number;
+      /** The reference photo taken before the exam: a webcam frame. */
       enrolment: boolean;
     }
   | { type: 'audio'; pcm: Uint8Array; captureTime: number; durationMs: number }

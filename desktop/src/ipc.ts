@@ -30,14 +30,17 @@ export interface IpcDeps {
 const bytes = z.instanceof(Uint8Array);
 const captureTime = z.number().int().positive();
 const captureSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('frame'),
-    jpeg: bytes,
-    width: z.number().int().positive(),
-    height: z.number().int().positive(),
-    captureTime,
-    enrolment: z.boolean(),
-  }),
+  z
+    .object({
+      type: z.literal('frame'),
+      source: z.enum(['WEBCAM', 'SCREEN']),
+      jpeg: bytes,
+      width: z.number().int().positive(),
+      height: z.number().int().positive(),
+      captureTime,
+      enrolment: z.boolean(),
+    })
+    .refine((frame) => !frame.enrolment || frame.source === 'WEBCAM', 'the reference photo comes from the camera'),
   z.object({ type: z.literal('audio'), pcm: bytes, captureTime, durationMs: z.number().int().positive() }),
   z.object({
     type: z.literal('event'),

@@ -6,7 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { app, BrowserWindow, globalShortcut, ipcMain, safeStorage, screen, systemPreferences } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  desktopCapturer,
+  globalShortcut,
+  ipcMain,
+  safeStorage,
+  screen,
+  systemPreferences,
+} from 'electron';
 import { createLogger, runMain } from '@proctoflex/core/client';
 import { CandidateApi, type CaptureSettings } from './api.ts';
 import { loadDesktopConfig } from './config.ts';
@@ -47,8 +56,24 @@ runMain('desktop', async () => {
     },
   });
   const appUrl = new URL(`file://${path.join(import.meta.dirname, 'renderer', 'index.html')}`);
-  // The renderer may use the camera and microphone, and nothing else.
-  window.webContents.session.setPermissionRequestHandler((_, permission, allow) => allow(permission === 'media'));
+  // The renderer may use the camera, the microphone and the screen, and nothing else.
+  window.webContents.session.setPermissionRequestHandler((_, permission, allow) =>
+    allow(permission === 'media' || permission === 'display-capture'),
+  );
+  // The renderer's screen share is the primary display, chosen here: the candidate picks nothing.
+  window.webContents.session.setDisplayMediaRequestHandler((_, answer) => {
+    desktopCapturer.getSources({ types: ['screen'] }).then(
+      (sources) => {
+        const primaryId = String(screen.getPrimaryDisplay().id);
+        const source = sources.find(({ display_id }) => display_id === primaryId) ?? sources[0];
+        answer(source ? { video: source } : {});
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'no screen to share');
+        answer({});
+      },
+    );
+  });
   window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   window.webContents.on('will-navigate', (event) => event.preventDefault());
 

@@ -64,8 +64,15 @@ export class ExamSession {
     return this.options.grant.sessionId;
   }
 
-  frame(frame: { jpeg: Buffer; width: number; height: number; captureTime: number; enrolment: boolean }): boolean {
-    return this.uploader.add('FRAME', { ...frame, source: 'WEBCAM' });
+  frame(frame: {
+    source: 'WEBCAM' | 'SCREEN';
+    jpeg: Buffer;
+    width: number;
+    height: number;
+    captureTime: number;
+    enrolment: boolean;
+  }): boolean {
+    return this.uploader.add('FRAME', frame);
   }
 
   audio(chunk: { pcm: Buffer; captureTime: number; durationMs: number }): boolean {

@@ -3,6 +3,8 @@ import type { SurveillanceLevel } from '@proctoflex/core';
 /** How often the desktop captures what, and how far it locks the machine down: per surveillance level. */
 export interface CaptureSettings {
   readonly frameIntervalMs: number;
+  /** A picture of the screen this often, and whenever the exam window loses or gains the focus. */
+  readonly screenIntervalMs: number;
   readonly audioChunkMs: number;
   readonly processIntervalMs: number;
   readonly heartbeatIntervalMs: number;
@@ -18,6 +20,7 @@ export interface CaptureSettings {
 const settingsByLevel: Record<SurveillanceLevel, CaptureSettings> = {
   LOW: {
     frameIntervalMs: 5000,
+    screenIntervalMs: 30_000,
     audioChunkMs: 1000,
     processIntervalMs: 10_000,
     heartbeatIntervalMs: 5000,
@@ -25,6 +28,7 @@ const settingsByLevel: Record<SurveillanceLevel, CaptureSettings> = {
   },
   STANDARD: {
     frameIntervalMs: 2000,
+    screenIntervalMs: 10_000,
     audioChunkMs: 1000,
     processIntervalMs: 5000,
     heartbeatIntervalMs: 5000,
@@ -32,6 +36,7 @@ const settingsByLevel: Record<SurveillanceLevel, CaptureSettings> = {
   },
   STRICT: {
     frameIntervalMs: 1000,
+    screenIntervalMs: 5000,
     audioChunkMs: 1000,
     processIntervalMs: 5000,
     heartbeatIntervalMs: 5000,

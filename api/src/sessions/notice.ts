@@ -31,6 +31,7 @@ export function recordingNotice(exam: {
     recorded: [
       `Camera: a picture every ${seconds(capture.frameIntervalMs)}, the first one kept as your reference photo`,
       'Microphone: all sound, while the exam runs',
+      `Your screen: a picture every ${seconds(capture.screenIntervalMs)} and whenever you leave or return to the exam window`,
       `Your computer: the running applications, the focused window and the displays, every ${seconds(capture.processIntervalMs)}`,
       'Leaving the exam window, copy and paste',
       'Around each alert: a short clip (pictures and sound) and a strip of pictures, kept as evidence',

@@ -36,6 +36,8 @@ export interface Rule {
   readonly holdSeconds: number;
   /** For a proctor: what the alert shows, e.g. "No face visible". */
   readonly phrase: string;
+  /** What limits the rule, for whoever sets an exam's policy; absent when nothing does. */
+  readonly caveat?: string;
 }
 
 export type RuleDefaults = Omit<Rule, 'trigger'> & { readonly triggers: Record<SurveillanceLevel, Trigger | null> };
@@ -171,6 +173,12 @@ export const ruleDefaults: readonly RuleDefaults[] = [
     weight,
     severity,
     phrase,
+    ...(name === 'forbidden_domain' && {
+      // No platform lets another application read a browser's tabs without the candidate's
+      // own automation consent (macOS) or an extension: the desktop sends no domains.
+      caveat:
+        'Not collected: the desktop client reads no browser tabs on any platform, so this rule never fires for it',
+    }),
     triggers: everyLevel(once),
   })),
 ];
