@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import test from 'node:test';
 import {
   type AlertEvent,
   type AlertReview,
   type ExamPolicy,
   type RiskUpdate,
+  repoPath,
   verifyIngestToken,
 } from '@proctoflex/core';
 import { uniqueName } from '@proctoflex/core/testing';
@@ -243,7 +245,18 @@ test("every route of the OpenAPI document against every role: outside its roles 
     'PUT /api/exams/{examId}': exam,
     'PUT /api/exams/{examId}/members': { candidates: [studentA.id], proctors: [proctorA.id] },
     'POST /api/alerts/{alertId}/review': { decision: 'confirm' },
+    'PUT /api/users/{userId}/reference-photo': {
+      jpeg: readFileSync(repoPath('models/fixtures/grace-hopper.jpg')).toString('base64'),
+    },
   };
+  // Student A's photo on record, for those who may see it.
+  const uploaded = await call(
+    'PUT',
+    `/api/users/${studentA.id}/reference-photo`,
+    adminToken,
+    bodies['PUT /api/users/{userId}/reference-photo'],
+  );
+  assert.equal(uploaded.status, 200, JSON.stringify(uploaded.body));
   /** The status only: a live stream's body never ends. */
   const statusOf = async (method: string, route: string, token: string | undefined, body: unknown) => {
     const response = await fetch(`http://127.0.0.1:${api.port}${route}`, {
@@ -264,7 +277,8 @@ test("every route of the OpenAPI document against every role: outside its roles 
       const roles = operation['x-roles'] as string[];
       if (roles.length === 0) continue;
       const route = path.replace(/\{(\w+)\}/g, (_, name: string) => values[name]!);
-      const inAnExam = /\{(examId|sessionId|alertId)\}/.test(path);
+      // Student A, the {userId}, sits exam A.
+      const inAnExam = /\{(examId|sessionId|alertId|userId)\}/.test(path);
       for (const caller of callers) {
         const allowed = caller.role !== null && roles.includes(caller.role) && (!inAnExam || caller.inExamA);
         // A call its roles may make is only made where it changes nothing: the other tests make the rest.

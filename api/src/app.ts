@@ -16,6 +16,7 @@ import { registerLiveRoutes } from './live/routes.ts';
 import { badRequest, clientErrorOf, HttpError } from './http.ts';
 import { openApiDocument } from './openapi.ts';
 import { registerSessionRoutes } from './sessions/routes.ts';
+import { registerReferencePhotoRoutes } from './users/reference-photo.ts';
 import { registerUserRoutes } from './users/routes.ts';
 
 /** The API's routes under /api, in the order a reader meets them in the OpenAPI document. */
@@ -23,6 +24,7 @@ export function apiRouter(deps: ApiDeps): Router<ApiState> {
   const router = new Router<ApiState>({ prefix: '/api' });
   registerAuthRoutes(router, deps);
   registerUserRoutes(router, deps);
+  registerReferencePhotoRoutes(router, deps);
   registerExamRoutes(router, deps);
   registerSessionRoutes(router, deps);
   registerAlertRoutes(router, deps);

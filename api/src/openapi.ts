@@ -174,6 +174,22 @@ export const openApiDocument = {
         },
       ),
     },
+    '/api/users/{userId}/reference-photo': {
+      put: operation(
+        "Put a candidate's reference photo on record (JPEG, base64, at most 700 KiB; kept encrypted), replacing any earlier one",
+        ['admin', 'instructor (of an exam the candidate sits)'],
+        {
+          parameters: [pathParam('userId')],
+          body: object({ jpeg: string }),
+          response: object({ byteSize: integer, width: integer, height: integer }),
+        },
+      ),
+      get: operation(
+        "A candidate's reference photo (JPEG), decrypted; never cached",
+        ['admin', 'instructor (of an exam the candidate sits)', 'proctor (of an exam the candidate sits)'],
+        { parameters: [pathParam('userId')] },
+      ),
+    },
     '/api/users/{userId}/disable': {
       post: operation('Disable a user and end their sign-ins', ['admin'], {
         parameters: [pathParam('userId')],

@@ -3,6 +3,7 @@ import { createClickHouse, deleteSessionEvidence, LocalEvidenceStore } from '@pr
 import { queryWithParams } from '../analytics/clickhouse.ts';
 import type { ApiDeps, Row } from '../context.ts';
 import { erasedFromPipeline } from '../sessions/status.ts';
+import { deleteReferencePhoto } from '../users/reference-photo.ts';
 import { inTransaction } from '../transaction.ts';
 
 /** The ClickHouse tables with rows about candidates (infra/clickhouse/migrations). */
@@ -40,7 +41,11 @@ async function deleteFromClickHouse(deps: ApiDeps, tables: string[], condition: 
   }
 }
 
-/** Everything kept about one candidate, as JSON: account, exams, sessions and the consents to them, alerts, evidence list, analytics rows. */
+/**
+ * Everything kept about one candidate, as JSON: account, exams, the reference photo on record (its
+ * size and upload; the picture itself from GET /api/users/{id}/reference-photo), sessions and the
+ * consents to them, alerts, evidence list, analytics rows.
+ */
 export async function exportCandidate(deps: ApiDeps, userId: string): Promise<Row> {
   const query = async (sql: string) => (await deps.pool.query<Row>(sql, [userId])).rows;
   const analytics: Record<string, Row[]> = {};
@@ -54,6 +59,12 @@ export async function exportCandidate(deps: ApiDeps, userId: string): Promise<Ro
     exportedAt: new Date().toISOString(),
     user: (await query('SELECT id, email, display_name, role, disabled, created_at FROM users WHERE id = $1'))[0],
     examMemberships: await query('SELECT exam_id, member_role FROM exam_members WHERE user_id = $1'),
+    referencePhoto:
+      (
+        await query(
+          'SELECT byte_size, width, height, uploaded_by, uploaded_at FROM reference_photos WHERE user_id = $1',
+        )
+      )[0] ?? null,
     sessions: await query('SELECT * FROM sessions WHERE candidate_id = $1 ORDER BY started_at'),
     consents: await query(
       `SELECT entity_id AS session_id, after->'notice' AS notice, created_at AS agreed_at FROM audit_log
@@ -87,6 +98,7 @@ export async function eraseCandidate(deps: ApiDeps, userId: string): Promise<{ s
     await client.query('DELETE FROM alerts WHERE candidate_id = $1', [userId]);
     await client.query('DELETE FROM exam_members WHERE user_id = $1', [userId]);
     await client.query('DELETE FROM refresh_tokens WHERE user_id = $1', [userId]);
+    await deleteReferencePhoto(client, new LocalEvidenceStore(deps.config.EVIDENCE_DIR), userId);
     await client.query(
       `UPDATE users SET email = 'erased-' || id || '@invalid', display_name = 'erased', disabled = true,
          password_hash = 'erased' WHERE id = $1`,
