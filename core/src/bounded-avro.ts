@@ -1,4 +1,5 @@
 import avro from 'avsc';
+import { largestJpegBytes } from './contracts/frame-size.ts';
 import { DecodeError, LimitExceededError } from './errors.ts';
 
 /**
@@ -9,7 +10,7 @@ import { DecodeError, LimitExceededError } from './errors.ts';
 export const contractLimits: Readonly<Record<string, number>> = {
   // Records in one client batch: the gateway's burst (INGEST_SESSION_BURST_RECORDS) at its default.
   'dev.proctoflex.v1.IngestBatch.records': 1000,
-  'dev.proctoflex.v1.FrameCaptured.jpeg': 1024 * 1024,
+  'dev.proctoflex.v1.FrameCaptured.jpeg': largestJpegBytes,
   'dev.proctoflex.v1.AudioChunk.pcm': 256 * 1024,
   'dev.proctoflex.v1.ProcessSnapshot.processes': 16_384,
   'dev.proctoflex.v1.ProcessSnapshot.displays': 16,

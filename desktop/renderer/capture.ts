@@ -1,3 +1,4 @@
+import { largestJpegBytes } from '@proctoflex/core/client';
 import type { CaptureSettings } from '../src/api.ts';
 import type { DesktopBridge } from '../src/bridge.ts';
 import { Resampler, toPcm16 } from './resample.ts';
@@ -51,7 +52,12 @@ export async function grabJpeg(
   canvas.width = Math.round(video.videoWidth * scale);
   canvas.height = Math.round(video.videoHeight * scale);
   canvas.getContext('2d')!.drawImage(video, 0, 0, canvas.width, canvas.height);
-  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.8));
+  // A busy screen may not fit the contract's JPEG at the first quality: lower it until it does.
+  let blob: Blob | null = null;
+  for (const quality of [0.8, 0.6, 0.4, 0.2]) {
+    blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', quality));
+    if (!blob || blob.size <= largestJpegBytes) break;
+  }
   if (!blob) throw new Error('the camera gave no picture');
   return { jpeg: new Uint8Array(await blob.arrayBuffer()), width: canvas.width, height: canvas.height };
 }

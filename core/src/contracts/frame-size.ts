@@ -6,6 +6,9 @@
  */
 export const smallestFrame = { longSide: 160, shortSide: 120 };
 
+/** Most bytes of a frame's JPEG (FrameCaptured.jpeg): a client scales or compresses below it. */
+export const largestJpegBytes = 1024 * 1024;
+
 /** Why a width x height frame is too small to score, or null when it is not. */
 export function frameSizeProblem(width: number, height: number): string | null {
   if (Math.min(width, height) >= smallestFrame.shortSide && Math.max(width, height) >= smallestFrame.longSide) {
