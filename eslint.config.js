@@ -80,7 +80,8 @@ export default tseslint.config(
   onlyImports(['processors/*/**', 'sinks/*/**'], ['@proctoflex/core', '@proctoflex/inference'], tests),
   onlyImports(['ingest/src/**'], ['@proctoflex/core'], tests),
   onlyImports(['ingest/sim/**'], ['@proctoflex/core', '@proctoflex/ingest-client', '@proctoflex/inference'], tests),
-  onlyImports(['api/src/**'], ['@proctoflex/core'], tests),
+  // The API checks a candidate's identity before an exam with the face models.
+  onlyImports(['api/src/**'], ['@proctoflex/core', '@proctoflex/inference'], tests),
   // Bundles for a browser or the desktop: core's client entry only, and the protocol client.
   onlyImports(['ingest/client/**', 'dashboard/src/**'], ['@proctoflex/core/client'], tests),
   onlyImports(

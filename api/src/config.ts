@@ -12,11 +12,14 @@ import {
   type ConfigOf,
   tokenSecretSpec,
 } from '@proctoflex/core';
+import { inferenceSpec } from '@proctoflex/inference';
 
 export const apiSpec = {
   ...servicesSpec,
   ...tokenSecretSpec,
   ...evidenceSpec,
+  // The face models that check a candidate's identity before an exam.
+  ...inferenceSpec,
   POLICIES_TOPIC: topicsSpec.POLICIES_TOPIC,
   REVIEWS_TOPIC: topicsSpec.REVIEWS_TOPIC,
   RISK_TOPIC: topicsSpec.RISK_TOPIC,

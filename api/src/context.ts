@@ -5,6 +5,7 @@ import type { AvroSerde, Logger } from '@proctoflex/core';
 import type { AccessTokens, Caller, RefreshTokens } from './auth/tokens.ts';
 import type { ApiConfig } from './config.ts';
 import type { LiveFeed } from './live/feed.ts';
+import type { IdentityChecker } from './sessions/identity.ts';
 
 /** What every route may use: one of each, made once per process in server.ts. */
 export interface ApiDeps {
@@ -17,6 +18,8 @@ export interface ApiDeps {
   readonly publish: (topic: string, key: string, value: unknown) => Promise<void>;
   /** Alert changes and risk as they happen, and each session's latest risk. */
   readonly live: LiveFeed;
+  /** Compares a selfie with a reference photo (the face models, loaded on first use). */
+  readonly identity: IdentityChecker;
 }
 
 /** Koa state of a request: its id, and its caller once authenticated. */

@@ -92,8 +92,14 @@ const ingestGrant = object({
     lockdown: object({ fullscreen: boolean, kiosk: boolean, blockShortcuts: boolean, closeForbiddenApps: boolean }),
   }),
   ingestUrl: string,
-  ingestToken: string,
+  // Null while the session waits for the candidate's identity to be confirmed.
+  ingestToken: { type: 'string', nullable: true },
   ingestTokenExpiresIn: integer,
+  verification: {
+    type: 'string',
+    nullable: true,
+    enum: ['required', 'verified', 'pending', 'approved', 'refused', null],
+  },
 });
 const refreshBody = object({ refreshToken: string });
 const watchers = ['proctor', 'instructor (own exams)', 'admin'];
@@ -121,6 +127,13 @@ export const openApiDocument = {
         candidateName: string,
         status: string,
         startedAt: dateTime,
+        verification: {
+          type: 'string',
+          nullable: true,
+          description:
+            'Identity before the exam: required, verified, pending, approved, refused; null: no reference photo',
+        },
+        verificationSimilarity: { type: 'number', nullable: true },
         openAlerts: integer,
         disconnected: { type: 'boolean', description: 'The risk stage has an open client_disconnected alert' },
       }),
@@ -293,6 +306,39 @@ export const openApiDocument = {
       post: operation('A fresh ingest token for an active session', ['student (own session)'], {
         parameters: [pathParam('sessionId')],
         response: ingestGrant,
+      }),
+    },
+    '/api/sessions/{sessionId}/verification': {
+      post: operation(
+        "Send the selfie taken at the start (JPEG, base64): compared with the candidate's reference photo, the same face verifies the session, another leaves it pending for a proctor",
+        ['student (own session)'],
+        {
+          parameters: [pathParam('sessionId')],
+          body: object({ jpeg: string }),
+          response: object({
+            verification: string,
+            similarity: { type: 'number', nullable: true },
+            threshold: { type: 'number' },
+          }),
+          extra: { 409: { description: 'Nothing to verify, or the session has ended' } },
+        },
+      ),
+    },
+    '/api/sessions/{sessionId}/verification/decision': {
+      post: operation(
+        "Approve (it starts) or refuse (it ends) a session waiting for its candidate's identity",
+        watchers,
+        {
+          parameters: [pathParam('sessionId')],
+          body: object({ decision: string, comment: string }, ['decision']),
+          response: object({ verification: string }),
+          extra: { 409: { description: 'The session is not waiting for its identity' } },
+        },
+      ),
+    },
+    '/api/sessions/{sessionId}/verification/photo': {
+      get: operation('The selfie of the identity check (JPEG), decrypted; never cached', watchers, {
+        parameters: [pathParam('sessionId')],
       }),
     },
     '/api/sessions/{sessionId}/end': {

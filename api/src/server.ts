@@ -11,6 +11,7 @@ import type { ApiConfig } from './config.ts';
 import { publisherOf, type ApiDeps } from './context.ts';
 import { runRetention } from './gdpr/data.ts';
 import { LiveFeed } from './live/feed.ts';
+import { IdentityChecker } from './sessions/identity.ts';
 import { createUser } from './users/routes.ts';
 
 /** One API process: PostgreSQL pool, Kafka producer, HTTP server. */
@@ -19,6 +20,7 @@ export class ApiServer {
   private readonly producer: Producer;
   private readonly serde: AvroSerde;
   private readonly live: LiveFeed;
+  private readonly identity: IdentityChecker;
   private server: Server | undefined;
   private operationsServer: Server | undefined;
   /** Where /metrics is served, once started. */
@@ -40,6 +42,7 @@ export class ApiServer {
       maxInFlightRequests: 1,
     });
     this.serde = new AvroSerde(config.SCHEMA_REGISTRY_URL);
+    this.identity = new IdentityChecker(config);
     this.live = new LiveFeed(
       config.DATABASE_URL,
       kafka,
@@ -65,6 +68,7 @@ export class ApiServer {
       refreshTokens: new RefreshTokens(this.pool, this.config.API_REFRESH_TOKEN_TTL_S),
       publish: publisherOf(this.producer, this.serde),
       live: this.live,
+      identity: this.identity,
     };
     await this.bootstrapAdmin(deps);
     this.retentionTimer = setInterval(() => {
@@ -101,6 +105,7 @@ export class ApiServer {
       this.operationsServer ? this.operationsServer.close(() => resolve()) : resolve(),
     );
     await this.live.stop();
+    await this.identity.close();
     await this.producer.disconnect();
     await this.pool.end();
   }

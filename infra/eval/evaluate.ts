@@ -20,10 +20,11 @@ import {
   type SurveillanceLevel,
 } from '@proctoflex/core';
 import { faceSpec } from '@proctoflex/face/config';
-import { describeFaces, limitsOf } from '@proctoflex/face/detect';
+import { limitsOf } from '@proctoflex/face/detect';
 import { findSessionFaces, scoreFaces } from '@proctoflex/face/session';
 import {
   decodeFrames,
+  describeFaces,
   ModelSessions,
   modelVersion,
   type DecodedImage,

@@ -2,7 +2,6 @@ import { policyInForce, signal, type ExamPolicy, type Signal, type SurveillanceL
 import {
   defaultFaceOptions,
   detectFaces,
-  embedFaces,
   identityThreshold,
   rotateBox,
   rotateImage,
@@ -120,26 +119,6 @@ export async function findFaces(
     found[faceless[attempt]!.index] = far;
   });
   return found;
-}
-
-/**
- * Identity descriptor of the one face in each (upright) image, or null where there is not exactly
- * one. The faces are found by the long-range detector: the identity threshold is calibrated on its
- * landmark crops (`identityCalibration` in models/manifest.json).
- */
-export async function describeFaces(
-  models: ModelSessions,
-  images: readonly DecodedImage[],
-): Promise<(Float32Array | null)[]> {
-  const faces = await detectFaces(models, images, { ...defaultFaceOptions, range: 'long' });
-  const single = images.flatMap((image, index) => (faces[index]!.length === 1 ? [{ image, index }] : []));
-  const descriptors = await embedFaces(
-    models,
-    single.map(({ image, index }) => ({ image, crop: faces[index]![0]!.landmarkBox })),
-  );
-  const result: (Float32Array | null)[] = images.map(() => null);
-  single.forEach(({ index }, position) => (result[index] = descriptors[position]!));
-  return result;
 }
 
 /** Head rotation, in degrees either way, beyond which a candidate counts as looking away. */

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import test from 'node:test';
 import sharp from 'sharp';
 import { repoPath } from '@proctoflex/core';
-import { decodeJpeg, loadInferenceConfig, ModelSessions, similarity } from '@proctoflex/inference';
-import { describeFaces, findFaces } from './detect.ts';
+import { decodeJpeg, describeFaces, loadInferenceConfig, ModelSessions, similarity } from '@proctoflex/inference';
+import { findFaces } from './detect.ts';
 
 const portraits = ['franck_01829.jpg', 'obama.jpg', 'audrey.jpg', 'cage.jpg', 'SeanConnery.jpg'];
 

@@ -1,7 +1,6 @@
 import { float32State, type Logger, type SessionState, type Signal } from '@proctoflex/core';
-import { similarity, type DecodedFrame, type ModelSessions } from '@proctoflex/inference';
+import { describeFaces, similarity, type DecodedFrame, type ModelSessions } from '@proctoflex/inference';
 import {
-  describeFaces,
   faceSignals,
   findFaces,
   identitySignal,

@@ -23,10 +23,16 @@ function uuidLiteral(id: string): string {
   return `'${id}'`;
 }
 
-/** Deletes sessions with their alerts (and history), evidence rows and evidence files. */
+/** Deletes sessions with their alerts (and history), evidence rows and files, and identity selfies. */
 async function deleteSessions(deps: ApiDeps, client: pg.PoolClient, sessionIds: string[]): Promise<number> {
   if (sessionIds.length === 0) return 0;
-  await deleteSessionEvidence(client, new LocalEvidenceStore(deps.config.EVIDENCE_DIR), sessionIds);
+  const store = new LocalEvidenceStore(deps.config.EVIDENCE_DIR);
+  await deleteSessionEvidence(client, store, sessionIds);
+  const { rows: selfies } = await client.query<{ key: string }>(
+    'SELECT verification_key AS key FROM sessions WHERE id = ANY($1) AND verification_key IS NOT NULL',
+    [sessionIds],
+  );
+  for (const { key } of selfies) await store.delete(key);
   await client.query('DELETE FROM alerts WHERE session_id = ANY($1)', [sessionIds]);
   const { rowCount } = await client.query('DELETE FROM sessions WHERE id = ANY($1)', [sessionIds]);
   return rowCount ?? 0;

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type ExamPolicy, mintIngestToken } from '@proctoflex/core';
+import {
+  decryptEvidence,
+  encryptEvidence,
+  type ExamPolicy,
+  LocalEvidenceStore,
+  mintIngestToken,
+} from '@proctoflex/core';
 import { audit } from '../audit.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
@@ -11,9 +17,11 @@ import { conflict, forbidden, notFound, parse } from '../http.ts';
 import { inTransaction } from '../transaction.ts';
 import { captureSettings } from './capture.ts';
 import { recordingNotice } from './notice.ts';
+import { referencePhotoOf, uploadedJpeg } from '../users/reference-photo.ts';
 
 const sessionColumns = `s.id, s.exam_id AS "examId", s.candidate_id AS "candidateId", u.display_name AS "candidateName",
   s.status, s.started_at AS "startedAt", s.ended_at AS "endedAt", s.client_version AS "clientVersion",
+  s.verification, s.verification_similarity AS "verificationSimilarity",
   (SELECT count(*)::int FROM alerts a WHERE a.session_id = s.id AND a.state = 'open') AS "openAlerts",
   EXISTS (SELECT 1 FROM alerts a WHERE a.session_id = s.id AND a.state = 'open' AND a.rule = 'client_disconnected')
     AS "disconnected"`;
@@ -37,8 +45,17 @@ const timelineQueries = {
 /** A session starts only with the candidate's agreement to the exam's recording notice in force. */
 const sessionStart = z.object({ noticeVersion: z.string().min(1).max(64) });
 
+const verificationDecision = z.object({
+  decision: z.enum(['approve', 'refuse']),
+  comment: z.string().trim().max(1000).optional(),
+});
+
+/** Verification states in which the session waits for its identity to be confirmed: no ingest token yet. */
+const held = new Set(['required', 'pending']);
+
 export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, config } = deps;
+  const store = new LocalEvidenceStore(config.EVIDENCE_DIR);
   const recordingOf = async (examId: string) => {
     const { rows } = await pool.query<{ surveillanceLevel: ExamPolicy['surveillanceLevel']; retentionDays: number }>(
       `SELECT policy->>'surveillanceLevel' AS "surveillanceLevel", retention_days AS "retentionDays" FROM exams WHERE id = $1`,
@@ -69,7 +86,8 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
       `SELECT ${sessionColumns} FROM sessions s JOIN users u ON u.id = s.candidate_id WHERE s.id = $1`,
       [sessionId],
     );
-    const session = rows[0] as { examId: string; candidateId: string; status: string } | undefined;
+    const session = rows[0] as
+      { examId: string; candidateId: string; status: string; verification: string | null } | undefined;
     if (!session) throw notFound('session');
     await examFor(pool, caller, session.examId);
     if (caller.role === 'student' && session.candidateId !== caller.userId) throw forbidden('not your session');
@@ -94,12 +112,15 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     if (noticeVersion !== notice.version)
       throw conflict('the recording notice has changed: read it again (GET /api/exams/{examId}/notice) and agree');
     const sessionId = randomUUID();
+    // With a reference photo on record the session waits for the selfie's check: no token yet.
+    const { rows: reference } = await pool.query('SELECT 1 FROM reference_photos WHERE user_id = $1', [caller.userId]);
+    const verification = reference[0] ? 'required' : null;
     await inTransaction(pool, async (client) => {
       const { rowCount } = await client.query<Row>(
-        `INSERT INTO sessions (id, exam_id, candidate_id, status)
-         SELECT $1, $2, $3, 'active'
+        `INSERT INTO sessions (id, exam_id, candidate_id, status, verification)
+         SELECT $1, $2, $3, 'active', $4
          WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE exam_id = $2 AND candidate_id = $3 AND status = 'active')`,
-        [sessionId, exam.id, caller.userId],
+        [sessionId, exam.id, caller.userId, verification],
       );
       if (rowCount === 0) throw conflict('you have an active session in this exam: end it or refresh its token');
       // The agreement, with its time (the entry's), kept with the session: no capture without it.
@@ -111,15 +132,102 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
         after: { examId: exam.id, notice },
       });
     });
+    const grant = await ingestGrant(sessionId, exam.id, caller.userId);
     ctx.status = 201;
-    ctx.body = await ingestGrant(sessionId, exam.id, caller.userId);
+    ctx.body = { ...grant, ...(verification && { ingestToken: null }), verification };
   });
 
   router.post('/sessions/:sessionId/token', signedIn(deps, 'student'), async (ctx) => {
     const session = await sessionFor(ctx.state, ctx.params.sessionId!);
     if (session.status !== 'active') throw conflict('the session has ended');
-    ctx.body = await ingestGrant(ctx.params.sessionId!, session.examId, session.candidateId);
+    if (session.verification && held.has(session.verification))
+      throw conflict('your identity has not been confirmed yet: send your photo, or wait for a proctor');
+    ctx.body = {
+      ...(await ingestGrant(ctx.params.sessionId!, session.examId, session.candidateId)),
+      verification: session.verification,
+    };
   });
+
+  /**
+   * The selfie taken at the start, compared with the candidate's reference photo: the same face
+   * verifies the session (its ingest token is then given out); another, or a reference in which
+   * no single face is found, leaves it pending until a proctor decides. A photo without exactly
+   * one face is refused, to be taken again.
+   */
+  router.post('/sessions/:sessionId/verification', signedIn(deps, 'student'), async (ctx) => {
+    const sessionId = ctx.params.sessionId!;
+    const session = await sessionFor(ctx.state, sessionId);
+    if (session.status !== 'active') throw conflict('the session has ended');
+    if (!session.verification || !held.has(session.verification))
+      throw conflict(`there is nothing to verify: the session is ${session.verification ?? 'not checked'}`);
+    const selfie = uploadedJpeg(ctx.request.body);
+    const reference = await referencePhotoOf(deps, store, session.candidateId);
+    if (!reference) throw conflict('your reference photo is no longer on record: ask a proctor');
+    const comparison = await deps.identity.compare(reference, selfie);
+    const verification = comparison.sameFace ? 'verified' : 'pending';
+    const key = `verifications/${sessionId}.jpg`;
+    await store.put(key, encryptEvidence(config.EVIDENCE_KEY, key, selfie));
+    await pool.query(
+      `UPDATE sessions SET verification = $2, verification_similarity = $3, verification_key = $4 WHERE id = $1`,
+      [sessionId, verification, comparison.similarity, key],
+    );
+    await audit(pool, {
+      actorId: callerOf(ctx.state).userId,
+      action: 'session.verification',
+      entityType: 'session',
+      entityId: sessionId,
+      after: { verification, ...comparison },
+    });
+    ctx.body = { verification, similarity: comparison.similarity, threshold: comparison.threshold };
+  });
+
+  /** A proctor's decision on a session waiting for its identity: approved, it starts; refused, it ends. */
+  router.post(
+    '/sessions/:sessionId/verification/decision',
+    signedIn(deps, 'proctor', 'instructor', 'admin'),
+    async (ctx) => {
+      const sessionId = ctx.params.sessionId!;
+      await sessionFor(ctx.state, sessionId);
+      const { decision, comment } = parse(verificationDecision, ctx.request.body);
+      const verification = decision === 'approve' ? 'approved' : 'refused';
+      const { rows } = await pool.query<{ endedAt: Date | null }>(
+        `UPDATE sessions SET verification = $2, verified_by = $3, verified_at = now(),
+           status = CASE WHEN $2 = 'refused' THEN 'ended' ELSE status END,
+           ended_at = CASE WHEN $2 = 'refused' THEN now() ELSE ended_at END
+         WHERE id = $1 AND status = 'active' AND verification IN ('required', 'pending')
+         RETURNING ended_at AS "endedAt"`,
+        [sessionId, verification, callerOf(ctx.state).userId],
+      );
+      if (!rows[0]) throw conflict('the session is not waiting for its identity to be confirmed');
+      // A refused candidate's session takes nothing more.
+      if (rows[0].endedAt) await publishSessionStatus(deps, [sessionId], 'REVOKED', rows[0].endedAt.getTime());
+      await audit(pool, {
+        actorId: callerOf(ctx.state).userId,
+        action: 'session.verification_decision',
+        entityType: 'session',
+        entityId: sessionId,
+        after: { verification },
+        comment: comment ?? null,
+      });
+      ctx.body = { verification };
+    },
+  );
+
+  router.get(
+    '/sessions/:sessionId/verification/photo',
+    signedIn(deps, 'proctor', 'instructor', 'admin'),
+    async (ctx) => {
+      await sessionFor(ctx.state, ctx.params.sessionId!);
+      const { rows } = await pool.query<{ key: string | null }>(
+        'SELECT verification_key AS key FROM sessions WHERE id = $1',
+        [ctx.params.sessionId],
+      );
+      if (!rows[0]?.key) throw notFound('verification photo');
+      ctx.set('Cache-Control', 'private, no-store');
+      ctx.type = 'image/jpeg';
+      ctx.body = decryptEvidence(config.EVIDENCE_KEY, rows[0].key, await store.get(rows[0].key));
+    },
+  );
 
   router.post('/sessions/:sessionId/end', signedIn(deps, 'student'), async (ctx) => {
     await sessionFor(ctx.state, ctx.params.sessionId!);

@@ -21,9 +21,9 @@ export async function publishSessionStatus(
 
 /**
  * Erases sessions from the pipeline before their rows are deleted: the gateway refuses their
- * tokens, every stage drops their records still in flight, the face stage deletes their
- * enrolment descriptor (a changelog tombstone), the evidence sink deletes what it sealed of them
- * after any seal it had begun. Then waits API_ERASURE_SETTLE_MS, so that a
+ * tokens, every stage drops their records still in flight and deletes their state (changelog
+ * tombstones: the face stage's enrolment descriptor among them), the evidence sink deletes what
+ * it sealed of them after any seal it had begun. Then waits API_ERASURE_SETTLE_MS, so that a
  * batch a sink had already taken in is written before the deletion, not after it.
  */
 export async function erasedFromPipeline(deps: ApiDeps, sessionIds: readonly string[]): Promise<void> {

@@ -14,8 +14,20 @@ import type { ApiDeps, ApiRouter } from '../context.ts';
 import { badRequest, forbidden, notFound, parse } from '../http.ts';
 
 /** A photo as JSON: base64 of a JPEG of at most 700 KiB (the API's bodies are JSON of at most 1 MiB). */
-const photoUpload = z.object({ jpeg: z.base64().max(Math.ceil((700 * 1024) / 3) * 4) });
+export const photoUpload = z.object({ jpeg: z.base64().max(Math.ceil((700 * 1024) / 3) * 4) });
 const largestSide = 4096;
+
+/** The JPEG of a photo upload, once its declared size is one a camera gives; 400 otherwise. */
+export function uploadedJpeg(body: unknown): Buffer {
+  const jpeg = Buffer.from(parse(photoUpload, body).jpeg, 'base64');
+  const size = jpegDimensions(jpeg);
+  if (!size) throw badRequest('jpeg: not a JPEG image');
+  const tooSmall = frameSizeProblem(size.width, size.height);
+  if (tooSmall) throw badRequest(`jpeg: ${tooSmall}`);
+  if (Math.max(size.width, size.height) > largestSide)
+    throw badRequest(`jpeg: ${size.width}x${size.height} is larger than ${largestSide} pixels a side`);
+  return jpeg;
+}
 
 const storageKeyOf = (userId: string) => `references/${userId}.jpg`;
 
@@ -36,6 +48,16 @@ async function mayHandle(deps: ApiDeps, caller: Caller, userId: string): Promise
     [userId, caller.userId],
   );
   return rows[0]!.allowed;
+}
+
+/** The candidate's reference photo on record, decrypted, or null. */
+export async function referencePhotoOf(deps: ApiDeps, store: EvidenceStore, userId: string): Promise<Buffer | null> {
+  const { rows } = await deps.pool.query<{ storage_key: string }>(
+    'SELECT storage_key FROM reference_photos WHERE user_id = $1',
+    [userId],
+  );
+  if (!rows[0]) return null;
+  return decryptEvidence(deps.config.EVIDENCE_KEY, rows[0].storage_key, await store.get(rows[0].storage_key));
 }
 
 /** Deletes a candidate's reference photo, file and row (an erasure). */
@@ -65,13 +87,8 @@ export function registerReferencePhotoRoutes(router: ApiRouter, deps: ApiDeps): 
     const caller = callerOf(ctx.state);
     const userId = ctx.params.userId!;
     await candidateFor(caller, userId);
-    const jpeg = Buffer.from(parse(photoUpload, ctx.request.body).jpeg, 'base64');
-    const size = jpegDimensions(jpeg);
-    if (!size) throw badRequest('jpeg: not a JPEG image');
-    const tooSmall = frameSizeProblem(size.width, size.height);
-    if (tooSmall) throw badRequest(`jpeg: ${tooSmall}`);
-    if (Math.max(size.width, size.height) > largestSide)
-      throw badRequest(`jpeg: ${size.width}x${size.height} is larger than ${largestSide} pixels a side`);
+    const jpeg = uploadedJpeg(ctx.request.body);
+    const size = jpegDimensions(jpeg)!;
     const storageKey = storageKeyOf(userId);
     await store.put(storageKey, encryptEvidence(deps.config.EVIDENCE_KEY, storageKey, jpeg));
     const row = { byteSize: jpeg.length, ...size };
@@ -95,14 +112,10 @@ export function registerReferencePhotoRoutes(router: ApiRouter, deps: ApiDeps): 
   router.get('/users/:userId/reference-photo', signedIn(deps, 'admin', 'instructor', 'proctor'), async (ctx) => {
     const userId = ctx.params.userId!;
     await candidateFor(callerOf(ctx.state), userId);
-    const { rows } = await deps.pool.query<{ storage_key: string }>(
-      'SELECT storage_key FROM reference_photos WHERE user_id = $1',
-      [userId],
-    );
-    if (!rows[0]) throw notFound('reference photo');
-    const sealed = await store.get(rows[0].storage_key);
+    const photo = await referencePhotoOf(deps, store, userId);
+    if (!photo) throw notFound('reference photo');
     ctx.set('Cache-Control', 'private, no-store');
     ctx.type = 'image/jpeg';
-    ctx.body = decryptEvidence(deps.config.EVIDENCE_KEY, rows[0].storage_key, sealed);
+    ctx.body = photo;
   });
 }

@@ -1,3 +1,4 @@
+import { defaultFaceOptions, detectFaces } from './faces.ts';
 import type { Box } from './geometry.ts';
 import { square, type DecodedImage } from './image.ts';
 import { manifestEntry, runImageModel, type ModelSessions } from './models.ts';
@@ -39,4 +40,24 @@ export function similarity(a: Float32Array, b: Float32Array): number {
   let dot = 0;
   for (let index = 0; index < a.length; index += 1) dot += a[index]! * b[index]!;
   return dot;
+}
+
+/**
+ * Identity descriptor of the one face in each (upright) image, or null where there is not exactly
+ * one. The faces are found by the long-range detector: the identity threshold is calibrated on its
+ * landmark crops (`identityCalibration` in models/manifest.json).
+ */
+export async function describeFaces(
+  models: ModelSessions,
+  images: readonly DecodedImage[],
+): Promise<(Float32Array | null)[]> {
+  const faces = await detectFaces(models, images, { ...defaultFaceOptions, range: 'long' });
+  const single = images.flatMap((image, index) => (faces[index]!.length === 1 ? [{ image, index }] : []));
+  const descriptors = await embedFaces(
+    models,
+    single.map(({ image, index }) => ({ image, crop: faces[index]![0]!.landmarkBox })),
+  );
+  const result: (Float32Array | null)[] = images.map(() => null);
+  single.forEach(({ index }, position) => (result[index] = descriptors[position]!));
+  return result;
 }

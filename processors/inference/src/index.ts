@@ -12,7 +12,7 @@ export {
   type FaceRange,
   type HeadPose,
 } from './faces.ts';
-export { embedFaces, identityThreshold, similarity, type FaceCrop } from './embedding.ts';
+export { describeFaces, embedFaces, identityThreshold, similarity, type FaceCrop } from './embedding.ts';
 export {
   detectObjects,
   watchedClasses,
