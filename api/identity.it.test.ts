@@ -57,7 +57,12 @@ test('identity before the exam: the selfie is compared with the reference photo 
   assert.equal(other.status, 200, JSON.stringify(other.body));
   assert.equal(other.body.verification, 'pending');
   assert.ok((other.body.similarity as number) < (other.body.threshold as number));
-  assert.equal((await call('POST', `/api/sessions/${sessionA}/token`, studentA.token)).status, 409, 'held');
+  const heldGrant = await call('POST', `/api/sessions/${sessionA}/token`, studentA.token);
+  assert.deepEqual(
+    [heldGrant.status, heldGrant.body.ingestToken, heldGrant.body.verification],
+    [200, null, 'pending'],
+    'held',
+  );
   const listed = (await call('GET', `/api/sessions/${sessionA}`, proctorA.token)).body;
   assert.equal(listed.verification, 'pending', "the proctor sees it's waiting");
 
@@ -75,7 +80,8 @@ test('identity before the exam: the selfie is compared with the reference photo 
   assert.equal((await decide(studentA.token, 'approve')).status, 403);
   assert.deepEqual((await decide(proctorA.token, 'approve')).body, { verification: 'approved' });
   assert.equal((await decide(proctorA.token, 'refuse')).status, 409, 'decided once');
-  assert.equal((await call('POST', `/api/sessions/${sessionA}/token`, studentA.token)).status, 200, 'released');
+  const released = await call('POST', `/api/sessions/${sessionA}/token`, studentA.token);
+  assert.equal(typeof released.body.ingestToken, 'string', 'released');
 
   // Refused: the session ends.
   await call('POST', `/api/sessions/${sessionA}/end`, studentA.token);

@@ -27,6 +27,7 @@ import {
 } from '@proctoflex/core/testing';
 import { startTestApi } from '@proctoflex/api/testing';
 import { Gateway, loadIngestConfig } from '@proctoflex/ingest';
+import { sceneFrames } from '@proctoflex/ingest/sim';
 import { CandidateApi } from './src/api.ts';
 import { buildDesktop } from './build.ts';
 import { createIpcHandlers } from './src/ipc.ts';
@@ -97,7 +98,7 @@ async function startStack() {
       candidates: [user.id],
       proctors: [],
     });
-    return { student, examId: exam.id as string };
+    return { student, studentId: user.id as string, examId: exam.id as string };
   };
 
   /**
@@ -444,6 +445,66 @@ test('application lockdown on Linux: a forbidden application running holds the e
     snapshots.some(({ processes }) => processes.some(({ name }) => name === 'Discord')),
     'the snapshot that found it is sent, for the app-policy processor',
   );
+});
+
+test('identity before the exam: a selfie matching the reference photo begins the exam; another waits for a proctor, then begins', async () => {
+  const stack = await stackStarted;
+  const scenes = await sceneFrames();
+  const { call } = stack.api;
+  /** Takes the selfie (the fake camera shows the simulator's presenter) and asks to begin. */
+  const takeSelfie = async (page: Page) => {
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Take photo' }).click();
+    await page.getByRole('button', { name: 'Use this photo and begin the exam' }).click();
+  };
+  const endExam = async (page: Page) => {
+    await page.getByRole('button', { name: 'End exam' }).click();
+    await page.getByTestId('finished').getByText('Everything was sent').waitFor({ timeout: 60_000 });
+  };
+
+  // On record: the presenter, from another moment of her recording.
+  const same = await stack.candidate();
+  const put = (studentId: string, jpeg: Buffer) =>
+    call('PUT', `/api/users/${studentId}/reference-photo`, stack.accessToken, { jpeg: jpeg.toString('base64') });
+  assert.equal((await put(same.studentId, scenes.candidate[6]!)).status, 200);
+  const first = await stack.openApp(laptop);
+  await onPage(first.page, async () => {
+    await startExam(first.page, stack.rendererUrl, same.student);
+    await takeSelfie(first.page);
+    await first.page.getByTestId('connection').getByText('Connected').waitFor();
+    await endExam(first.page);
+  });
+  const { sessions } = (await call('GET', `/api/exams/${same.examId}/sessions`, stack.accessToken)).body as {
+    sessions: { id: string; verification: string }[];
+  };
+  assert.deepEqual(
+    sessions.map(({ verification }) => verification),
+    ['verified'],
+  );
+
+  // On record: someone else. The candidate waits until the admin approves.
+  const other = await stack.candidate();
+  assert.equal((await put(other.studentId, scenes['candidate-alt'][0]!)).status, 200);
+  const second = await stack.openApp(laptop);
+  await onPage(second.page, async () => {
+    await startExam(second.page, stack.rendererUrl, other.student);
+    await takeSelfie(second.page);
+    await second.page.getByRole('heading', { name: 'Waiting for a proctor' }).waitFor();
+    await second.page.screenshot({ path: path.join(screenshots, '8-identity-waiting.png') });
+    assert.equal(second.statuses.length, 0, 'nothing is sent while the identity waits');
+    const [waiting] = (
+      (await call('GET', `/api/exams/${other.examId}/sessions`, stack.accessToken)).body as {
+        sessions: { id: string; verification: string }[];
+      }
+    ).sessions;
+    assert.equal(waiting!.verification, 'pending');
+    const decided = await call('POST', `/api/sessions/${waiting!.id}/verification/decision`, stack.accessToken, {
+      decision: 'approve',
+    });
+    assert.equal(decided.status, 200);
+    await second.page.getByTestId('connection').getByText('Connected').waitFor({ timeout: 30_000 });
+    await endExam(second.page);
+  });
 });
 
 /** Root mean square of s16le samples, 0..1. */

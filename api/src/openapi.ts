@@ -303,10 +303,14 @@ export const openApiDocument = {
       ),
     },
     '/api/sessions/{sessionId}/token': {
-      post: operation('A fresh ingest token for an active session', ['student (own session)'], {
-        parameters: [pathParam('sessionId')],
-        response: ingestGrant,
-      }),
+      post: operation(
+        'A fresh ingest token for an active session (none while its identity waits to be confirmed)',
+        ['student (own session)'],
+        {
+          parameters: [pathParam('sessionId')],
+          response: ingestGrant,
+        },
+      ),
     },
     '/api/sessions/{sessionId}/verification': {
       post: operation(

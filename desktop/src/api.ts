@@ -4,8 +4,14 @@ import type { IngestGrant } from './uploader.ts';
 
 export type { CaptureSettings, RecordingNotice };
 
-export interface SessionGrant extends IngestGrant {
+/** Identity before the exam (null: no reference photo on record, nothing to check). */
+export type Verification = 'required' | 'verified' | 'pending' | 'approved' | 'refused';
+
+/** A session's grant as the API gives it: no ingest token while the candidate's identity waits to be confirmed. */
+export interface SessionGrant extends Omit<IngestGrant, 'ingestToken'> {
+  readonly ingestToken: string | null;
   readonly capture: CaptureSettings;
+  readonly verification: Verification | null;
 }
 
 /** An exam as a candidate sees it in the app. */
@@ -18,6 +24,12 @@ export interface ExamSummary {
   readonly surveillanceLevel: SurveillanceLevel;
   readonly allowedApps: string[];
   readonly allowedDomains: string[];
+}
+
+/** The grant as the uploader needs it: with its ingest token, which a session has once its identity is confirmed. */
+export function ingestGrantOf(grant: SessionGrant): IngestGrant {
+  if (!grant.ingestToken) throw new ApiError(409, 'your identity has not been confirmed yet');
+  return { ...grant, ingestToken: grant.ingestToken };
 }
 
 /** The API refused or could not be reached; `message` is meant for the candidate. */
@@ -106,6 +118,22 @@ export class CandidateApi {
       if (!active) throw error;
       return { grant: await this.refreshGrant(active.id), startedAt: Date.parse(active.startedAt), resumed: true };
     }
+  }
+
+  /** Sends the selfie taken at the start, to be compared with the candidate's reference photo. */
+  async verify(sessionId: string, jpeg: Uint8Array): Promise<Verification> {
+    const { verification } = (await this.call('POST', `/api/sessions/${sessionId}/verification`, {
+      jpeg: Buffer.from(jpeg).toString('base64'),
+    })) as { verification: Verification };
+    return verification;
+  }
+
+  /** The session's state and identity check as the API has them now. */
+  session(sessionId: string): Promise<{ status: string; verification: Verification | null }> {
+    return this.call('GET', `/api/sessions/${sessionId}`) as Promise<{
+      status: string;
+      verification: Verification | null;
+    }>;
   }
 
   refreshGrant(sessionId: string): Promise<SessionGrant> {

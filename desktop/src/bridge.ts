@@ -1,4 +1,4 @@
-import type { CaptureSettings, ExamSummary, RecordingNotice } from './api.ts';
+import type { CaptureSettings, ExamSummary, RecordingNotice, Verification } from './api.ts';
 import type { UploadStatus } from './uploader.ts';
 
 /** What the renderer learns when it starts an exam. */
@@ -9,6 +9,8 @@ export interface ExamStart {
   /** When the session must end: its duration after its start, or the exam window's end if sooner. */
   readonly endsAt: number;
   readonly capture: CaptureSettings;
+  /** Identity before the exam: 'required' or 'pending' until the selfie matched or a proctor approved. */
+  readonly verification: Verification | null;
   /** The app was closed or crashed during this session: it goes on where it stopped. */
   readonly resumed: boolean;
 }
@@ -51,6 +53,10 @@ export interface DesktopBridge {
   /** Starts a session of the exam once the candidate agreed to its notice, or resumes their active one. */
   startExam(examId: string, noticeVersion: string): Promise<ExamStart>;
   systemCheck(): Promise<MachineCheck>;
+  /** Sends the selfie to be compared with the reference photo on record: verified, or pending a proctor. */
+  verify(jpeg: Uint8Array): Promise<'verified' | 'pending'>;
+  /** Waits until a proctor has approved (the exam may begin) or refused (the session ended) the identity. */
+  identityDecision(): Promise<'approved' | 'refused'>;
   /** Starts sending: STARTED (unless resumed), process snapshots, heartbeats. */
   beginExam(): Promise<void>;
   /** False when the record was not kept (the offline queue is full). */
@@ -66,6 +72,8 @@ export const ipcChannels: readonly IpcChannel[] = [
   'notice',
   'startExam',
   'systemCheck',
+  'verify',
+  'identityDecision',
   'beginExam',
   'record',
   'endExam',

@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Display } from '@proctoflex/core/client';
-import type { CandidateApi, CaptureSettings, SessionGrant } from './api.ts';
+import { ingestGrantOf, type CandidateApi, type CaptureSettings, type SessionGrant } from './api.ts';
 import type { DesktopBridge, ExamStart, IpcChannel, MachineCheck } from './bridge.ts';
 import { forbiddenRunning } from './machine/forbidden.ts';
 import type { MachineInspector } from './machine/index.ts';
@@ -50,6 +51,9 @@ const captureSchema = z.discriminatedUnion('type', [
 ]);
 const text = z.string().min(1).max(500);
 
+/** How often a candidate waiting for a proctor's decision on their identity asks the API. */
+const identityPollMs = 3000;
+
 /** Marks a session queue whose exam ended: the next start uploads the rest and ends the session. */
 const endedMarker = 'ended';
 
@@ -82,7 +86,15 @@ export function createIpcHandlers(deps: IpcDeps): IpcHandlers {
       if (!exam) throw new Error('this exam is not one of yours');
       const { grant, startedAt, resumed } = await deps.api.startSession(exam.id, text.parse(noticeVersion));
       const endsAt = Math.min(startedAt + exam.durationMinutes * 60_000, Date.parse(exam.endsAt));
-      const start = { exam, sessionId: grant.sessionId, startedAt, endsAt, capture: grant.capture, resumed };
+      const start = {
+        exam,
+        sessionId: grant.sessionId,
+        startedAt,
+        endsAt,
+        capture: grant.capture,
+        verification: grant.verification,
+        resumed,
+      };
       current = { grant, start };
       return start;
     },
@@ -105,6 +117,31 @@ export function createIpcHandlers(deps: IpcDeps): IpcHandlers {
         virtualMachineHints: machine.virtualMachineHints,
         forbiddenApps: forbiddenRunning(machine.processes, current.start.exam.allowedApps).map(({ name }) => name),
       };
+    },
+
+    async verify(jpeg) {
+      if (!current) throw new Error('start an exam first');
+      const { sessionId } = current.grant;
+      const verification = await deps.api.verify(sessionId, bytes.parse(jpeg));
+      if (verification === 'verified') current.grant = await deps.api.refreshGrant(sessionId);
+      if (verification !== 'verified' && verification !== 'pending')
+        throw new Error(`the identity check says ${verification}`);
+      return verification;
+    },
+
+    async identityDecision() {
+      if (!current) throw new Error('start an exam first');
+      const { sessionId } = current.grant;
+      for (;;) {
+        // An unreachable API is asked again: the candidate waits either way.
+        const state = await deps.api.session(sessionId).catch(() => null);
+        if (state?.status === 'ended' || state?.verification === 'refused') return 'refused';
+        if (state?.verification === 'approved') {
+          current.grant = await deps.api.refreshGrant(sessionId);
+          return 'approved';
+        }
+        await sleep(identityPollMs);
+      }
     },
 
     async beginExam() {
@@ -147,13 +184,13 @@ async function uploadEndedSessions(deps: IpcDeps): Promise<void> {
   for (const sessionId of readdirSync(sessionsDir)) {
     const dir = path.join(sessionsDir, sessionId);
     if (!existsSync(path.join(dir, endedMarker))) continue;
-    const grant = await deps.api.refreshGrant(sessionId);
+    const refreshGrant = async () => ingestGrantOf(await deps.api.refreshGrant(sessionId));
     const uploader = await Uploader.open({
       dir,
       key: deps.queueKey,
       maxQueueBytes: deps.maxQueueBytes,
-      grant,
-      refreshGrant: () => deps.api.refreshGrant(sessionId),
+      grant: await refreshGrant(),
+      refreshGrant,
     });
     if (await uploader.drain(deps.drainMs)) {
       await deps.api.endSession(sessionId);

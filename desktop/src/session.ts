@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Display, SessionEventType } from '@proctoflex/core/client';
-import type { CandidateApi, SessionGrant } from './api.ts';
+import { ingestGrantOf, type CandidateApi, type SessionGrant } from './api.ts';
 import { closeProcesses, forbiddenRunning } from './machine/forbidden.ts';
 import type { MachineInspector } from './machine/index.ts';
 import { Uploader, type UploadStatus } from './uploader.ts';
@@ -45,8 +45,9 @@ export class ExamSession {
       dir: path.join(options.dataDir, 'sessions', grant.sessionId),
       key: options.queueKey,
       maxQueueBytes: options.maxQueueBytes,
-      grant,
-      refreshGrant: () => options.api.refreshGrant(grant.sessionId),
+      // Throws while the session waits for its candidate's identity: it cannot begin then.
+      grant: ingestGrantOf(grant),
+      refreshGrant: async () => ingestGrantOf(await options.api.refreshGrant(grant.sessionId)),
       onStatus: options.onStatus,
     });
     const session = new ExamSession(options, uploader);

@@ -64,19 +64,26 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     return rows[0]!;
   };
 
-  /** What the desktop needs to send a session's records: where, with which token, at which rates. */
-  const ingestGrant = async (sessionId: string, examId: string, candidateId: string) => ({
+  /**
+   * What the desktop needs to send a session's records: where, with which token, at which rates;
+   * no token while the session waits for its candidate's identity to be confirmed.
+   */
+  const ingestGrant = async (sessionId: string, examId: string, candidateId: string, verification: string | null) => ({
     sessionId,
     examId,
     candidateId,
     capture: captureSettings((await recordingOf(examId)).surveillanceLevel),
     ingestUrl: config.API_INGEST_URL,
-    ingestToken: mintIngestToken(
-      config.INGEST_TOKEN_SECRET,
-      { sessionId, examId, candidateId },
-      config.API_INGEST_TOKEN_TTL_S,
-    ),
+    ingestToken:
+      verification && held.has(verification)
+        ? null
+        : mintIngestToken(
+            config.INGEST_TOKEN_SECRET,
+            { sessionId, examId, candidateId },
+            config.API_INGEST_TOKEN_TTL_S,
+          ),
     ingestTokenExpiresIn: config.API_INGEST_TOKEN_TTL_S,
+    verification,
   });
 
   /** The session, if the caller may see it: through its exam, and a student only their own. */
@@ -132,20 +139,14 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
         after: { examId: exam.id, notice },
       });
     });
-    const grant = await ingestGrant(sessionId, exam.id, caller.userId);
     ctx.status = 201;
-    ctx.body = { ...grant, ...(verification && { ingestToken: null }), verification };
+    ctx.body = await ingestGrant(sessionId, exam.id, caller.userId, verification);
   });
 
   router.post('/sessions/:sessionId/token', signedIn(deps, 'student'), async (ctx) => {
     const session = await sessionFor(ctx.state, ctx.params.sessionId!);
     if (session.status !== 'active') throw conflict('the session has ended');
-    if (session.verification && held.has(session.verification))
-      throw conflict('your identity has not been confirmed yet: send your photo, or wait for a proctor');
-    ctx.body = {
-      ...(await ingestGrant(ctx.params.sessionId!, session.examId, session.candidateId)),
-      verification: session.verification,
-    };
+    ctx.body = await ingestGrant(ctx.params.sessionId!, session.examId, session.candidateId, session.verification);
   });
 
   /**
