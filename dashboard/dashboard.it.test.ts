@@ -6,6 +6,7 @@ import type { Page } from 'playwright-core';
 import { repoPath, type ExamPolicy } from '@proctoflex/core';
 import { createTestClickHouse, eventually, freePort, uniqueName } from '@proctoflex/core/testing';
 import { startSession, startTestApi, startTestStages, streamScriptedSession } from '@proctoflex/api/testing';
+import { sceneFrames } from '@proctoflex/ingest/sim';
 import { launchChromium } from '../infra/chromium.ts';
 import { buildDashboard } from './testing.ts';
 
@@ -268,4 +269,54 @@ test("an instructor creates an exam that forbids an application; a candidate who
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click();
   await page.getByRole('heading', { name: 'Analytics: all your exams' }).waitFor();
   await page.getByRole('img', { name: "Alerts per rule by the proctors' decision" }).waitFor();
+});
+
+test("a proctor settles a candidate's identity from the live page: reference and selfie side by side, approved, the exam may begin", async () => {
+  const { call, adminToken, user, baseUrl, newPage, api } = await stackStarted;
+  const proctor = await user('proctor', 'Pia Proctor');
+  const student = await user('student', 'Lee Candidate');
+  const exam = await call('POST', '/api/exams', adminToken, {
+    title: 'Physics final',
+    startsAt: new Date(Date.now() - 3_600_000).toISOString(),
+    endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    durationMinutes: 90,
+  });
+  const examId = exam.body.id as string;
+  await call('PUT', `/api/exams/${examId}/members`, adminToken, { candidates: [student.id], proctors: [proctor.id] });
+  // On record someone else than who sits down: the check leaves the session pending.
+  const scenes = await sceneFrames();
+  const onRecord = await call('PUT', `/api/users/${student.id}/reference-photo`, adminToken, {
+    jpeg: scenes['candidate-alt'][0]!.toString('base64'),
+  });
+  assert.equal(onRecord.status, 200);
+  const studentToken = (await api.login(student.email, student.password)).accessToken;
+  const sessionId = (await startSession(call, examId, studentToken)).body.sessionId as string;
+  const checked = await call('POST', `/api/sessions/${sessionId}/verification`, studentToken, {
+    jpeg: scenes.candidate[0]!.toString('base64'),
+  });
+  assert.equal(checked.body.verification, 'pending');
+
+  const page = await newPage();
+  await signIn(page, baseUrl, proctor.email, proctor.password);
+  await page.getByRole('link', { name: 'Live' }).click();
+  const waiting = page.getByRole('region', { name: 'Identity checks waiting' });
+  await waiting.getByRole('heading', { name: 'Lee Candidate' }).waitFor();
+  for (const name of ['Reference photo of Lee Candidate', 'Photo taken at the start by Lee Candidate']) {
+    const image = waiting.getByRole('img', { name });
+    await image.waitFor();
+    await eventually(
+      `${name} shown`,
+      async () => (await image.evaluate((img: HTMLImageElement) => img.naturalWidth)) > 0,
+    );
+  }
+  await page.screenshot({ path: path.join(screenshots, '8-identity-check.png'), fullPage: true });
+  await waiting.getByRole('button', { name: 'Same person: let them begin' }).click();
+  await waiting.waitFor({ state: 'detached' });
+
+  const grant = await call('POST', `/api/sessions/${sessionId}/token`, studentToken);
+  assert.deepEqual([grant.body.verification, typeof grant.body.ingestToken], ['approved', 'string']);
+  const { entries } = (await call('GET', `/api/audit?entityType=session&entityId=${sessionId}`, adminToken)).body as {
+    entries: { action: string; actorId: string }[];
+  };
+  assert.deepEqual(entries[0], { ...entries[0], action: 'session.verification_decision', actorId: proctor.id });
 });
