@@ -25,6 +25,11 @@ test("a candidate's reference photo: put on record by an instructor of their exa
     [400, 'jpeg: 100x80 is smaller than the smallest webcam mode, 160x120'],
   );
   assert.equal((await put(instructorA.token, 'A'.repeat(1_000_000))).status, 400, 'larger than 700 KiB');
+  const noFace = await put(
+    instructorA.token,
+    (await readFile(repoPath('models/fixtures/fruits.jpg'))).toString('base64'),
+  );
+  assert.deepEqual([noFace.status, noFace.body.error], [400, 'jpeg: the photo must show one face, and only one']);
   assert.equal((await call('GET', route, proctorA.token)).status, 404, 'none on record yet');
 
   assert.equal((await put(instructorB.token, photo.toString('base64'))).status, 403, 'not a candidate of theirs');

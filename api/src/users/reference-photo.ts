@@ -88,6 +88,7 @@ export function registerReferencePhotoRoutes(router: ApiRouter, deps: ApiDeps): 
     const userId = ctx.params.userId!;
     await candidateFor(caller, userId);
     const jpeg = uploadedJpeg(ctx.request.body);
+    await deps.identity.requireOneFace(jpeg);
     const size = jpegDimensions(jpeg)!;
     const storageKey = storageKeyOf(userId);
     await store.put(storageKey, encryptEvidence(deps.config.EVIDENCE_KEY, storageKey, jpeg));
