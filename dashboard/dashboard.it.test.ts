@@ -187,6 +187,10 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
     cells.length > 0 && cells.every(([x, width]) => x! >= 0 && width! > 0 && x! + width! <= 1000.5),
     JSON.stringify(cells),
   );
+  // What the client said, heartbeats left out.
+  const events = live.getByRole('table', { name: 'Session events' });
+  await events.getByRole('cell', { name: 'Started the exam' }).waitFor();
+  assert.equal(await events.getByText('HEARTBEAT').count(), 0);
   const alertRow = live.getByRole('row', { name: /Forbidden application running/ });
   await alertRow.getByRole('button', { name: 'Evidence and decisions' }).click();
   await alertRow.getByRole('img', { name: 'Evidence of Forbidden app' }).waitFor();

@@ -289,7 +289,7 @@ export const openApiDocument = {
     },
     '/api/sessions/{sessionId}/timeline': {
       get: operation(
-        "A session's risk over time, its strongest signal per minute and detector (ClickHouse), and its alerts",
+        "A session's risk over time, its strongest signal per minute and detector, its events but heartbeats (ClickHouse, at most 1,000), and its alerts",
         watchers,
         {
           parameters: [pathParam('sessionId')],
@@ -297,6 +297,10 @@ export const openApiDocument = {
             session: ref('Session'),
             risk: { type: 'array', items: object({ time: integer, risk: { type: 'number' }, level: string }) },
             signals: { type: 'array', items: { type: 'object' } },
+            events: {
+              type: 'array',
+              items: object({ time: integer, type: string, detail: { type: 'string', nullable: true } }),
+            },
             alerts: { type: 'array', items: ref('Alert') },
           }),
         },

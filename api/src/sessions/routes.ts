@@ -26,7 +26,7 @@ const sessionColumns = `s.id, s.exam_id AS "examId", s.candidate_id AS "candidat
   EXISTS (SELECT 1 FROM alerts a WHERE a.session_id = s.id AND a.state = 'open' AND a.rule = 'client_disconnected')
     AS "disconnected"`;
 
-/** A session's risk series and, per minute and detector, its strongest signal, from ClickHouse. */
+/** A session's risk series, per minute and detector its strongest signal, and its events, from ClickHouse. */
 const timelineQueries = {
   risk: `
     SELECT toUInt64(capture_time) * 1000 + capture_ms AS time, risk_score AS risk, level
@@ -40,6 +40,14 @@ const timelineQueries = {
     WHERE exam_id IN (SELECT exam_id FROM params) AND session_id IN (SELECT session_id FROM params)
     GROUP BY minute, detector
     ORDER BY minute, detector`,
+  // What the candidate and their client did (heartbeats left out); bounded, whatever a client sent.
+  events: `
+    SELECT toUInt64(capture_time) * 1000 + capture_ms AS time, type, detail
+    FROM session_events FINAL
+    WHERE exam_id IN (SELECT exam_id FROM params) AND session_id IN (SELECT session_id FROM params)
+      AND type != 'HEARTBEAT'
+    ORDER BY capture_time, capture_ms, seq
+    LIMIT 1000`,
 };
 
 /** A session starts only with the candidate's agreement to the exam's recording notice in force. */
@@ -254,9 +262,10 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.get('/sessions/:sessionId/timeline', signedIn(deps, 'proctor', 'instructor', 'admin'), async (ctx) => {
     const session = await sessionFor(ctx.state, ctx.params.sessionId!);
     const params = { exam_id: session.examId, session_id: ctx.params.sessionId! };
-    const [risk, signals, { rows: alerts }] = await Promise.all([
+    const [risk, signals, events, { rows: alerts }] = await Promise.all([
       queryWithParams(config.CLICKHOUSE_URL, timelineQueries.risk, params),
       queryWithParams(config.CLICKHOUSE_URL, timelineQueries.signals, params),
+      queryWithParams(config.CLICKHOUSE_URL, timelineQueries.events, params),
       pool.query<Row>(
         `SELECT id, rule, state, severity, description, started_at AS "startedAt", ended_at AS "endedAt",
            review_status AS "reviewStatus"
@@ -276,6 +285,7 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
         present: Number(row.present),
         scored: Number(row.scored),
       })),
+      events: events.map((row) => ({ time: Number(row.time), type: row.type, detail: row.detail })),
       alerts,
     };
   });
