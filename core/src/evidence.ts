@@ -89,6 +89,26 @@ export class LocalEvidenceStore implements EvidenceStore {
   }
 }
 
+/** An evidence store that seals what it is given (encryptEvidence) and opens what it gives back. */
+export class SealedEvidenceStore implements EvidenceStore {
+  constructor(
+    private readonly store: EvidenceStore,
+    private readonly key: Buffer,
+  ) {}
+
+  put(storageKey: string, plain: Buffer): Promise<void> {
+    return this.store.put(storageKey, encryptEvidence(this.key, storageKey, plain));
+  }
+
+  async get(storageKey: string): Promise<Buffer> {
+    return decryptEvidence(this.key, storageKey, await this.store.get(storageKey));
+  }
+
+  delete(storageKey: string): Promise<void> {
+    return this.store.delete(storageKey);
+  }
+}
+
 /** A sealed evidence file that is not one, was sealed with another key, or was altered. Never retriable. */
 export class EvidenceDecryptError extends ProctoFlexError {}
 

@@ -4,14 +4,13 @@ import {
   AvroSerde,
   createKafka,
   deleteSessionEvidence,
-  encryptEvidence,
   isEvidenceKey,
   LocalEvidenceStore,
+  SealedEvidenceStore,
   readPartitionSince,
   ServiceUnavailableError,
   type AlertEvent,
   type AudioChunk,
-  type EvidenceStore,
   type FrameCaptured,
   type Logger,
   type SessionState,
@@ -83,7 +82,7 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
         const pool = new pg.Pool({ connectionString: services.DATABASE_URL, max: 2 });
         // An idle client that loses its connection must not crash the process.
         pool.on('error', () => undefined);
-        const store: EvidenceStore = new LocalEvidenceStore(config.EVIDENCE_DIR);
+        const store = new SealedEvidenceStore(new LocalEvidenceStore(config.EVIDENCE_DIR), config.EVIDENCE_KEY);
         const kafka = createKafka('evidence-sink-read-back', services.KAFKA_BROKERS, logger);
         const serde = new AvroSerde(services.SCHEMA_REGISTRY_URL);
         const media = new Map<string, SessionMedia>();
@@ -174,7 +173,7 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
             }
             const storageKey = [keyPart(capture.examId), keyPart(sessionId), keyPart(capture.alertId), name].join('/');
             try {
-              await store.put(storageKey, encryptEvidence(config.EVIDENCE_KEY, storageKey, data));
+              await store.put(storageKey, data);
             } catch (error) {
               // A full or unreachable store stalls the stage rather than losing the evidence.
               throw new ServiceUnavailableError('the evidence store did not take the file', error);

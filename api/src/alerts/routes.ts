@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import { decryptEvidence, LocalEvidenceStore, type AlertReview } from '@proctoflex/core';
+import { LocalEvidenceStore, SealedEvidenceStore, type AlertReview } from '@proctoflex/core';
 import { audit } from '../audit.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { Caller } from '../auth/tokens.ts';
@@ -71,7 +71,7 @@ function parseCursor(cursor: string): [string, string] {
 
 export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, config } = deps;
-  const store = new LocalEvidenceStore(config.EVIDENCE_DIR);
+  const store = new SealedEvidenceStore(new LocalEvidenceStore(config.EVIDENCE_DIR), config.EVIDENCE_KEY);
   const watchers = signedIn(deps, 'proctor', 'instructor', 'admin');
 
   /** The alert, if the caller may see its exam. */
@@ -193,9 +193,8 @@ export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
       [alert.id, ctx.params.kind],
     );
     if (!rows[0]) throw notFound('evidence');
-    const sealed = await store.get(rows[0].storage_key);
     ctx.set('Cache-Control', 'private, no-store');
     ctx.type = rows[0].content_type;
-    ctx.body = decryptEvidence(config.EVIDENCE_KEY, rows[0].storage_key, sealed);
+    ctx.body = await store.get(rows[0].storage_key);
   });
 }

@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import {
-  decryptEvidence,
-  encryptEvidence,
-  type ExamPolicy,
-  LocalEvidenceStore,
-  mintIngestToken,
-} from '@proctoflex/core';
+import { type ExamPolicy, LocalEvidenceStore, mintIngestToken, SealedEvidenceStore } from '@proctoflex/core';
 import { audit } from '../audit.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
@@ -63,10 +57,17 @@ const held = new Set(['required', 'pending']);
 
 export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, config } = deps;
-  const store = new LocalEvidenceStore(config.EVIDENCE_DIR);
+  const store = new SealedEvidenceStore(new LocalEvidenceStore(config.EVIDENCE_DIR), config.EVIDENCE_KEY);
+  /** What the exam records and keeps (its notice's inputs), and whether it takes sessions now. */
   const recordingOf = async (examId: string) => {
-    const { rows } = await pool.query<{ surveillanceLevel: ExamPolicy['surveillanceLevel']; retentionDays: number }>(
-      `SELECT policy->>'surveillanceLevel' AS "surveillanceLevel", retention_days AS "retentionDays" FROM exams WHERE id = $1`,
+    const { rows } = await pool.query<{
+      surveillanceLevel: ExamPolicy['surveillanceLevel'];
+      retentionDays: number;
+      open: boolean;
+    }>(
+      `SELECT policy->>'surveillanceLevel' AS "surveillanceLevel", retention_days AS "retentionDays",
+         now() BETWEEN starts_at AND ends_at AS open
+       FROM exams WHERE id = $1`,
       [examId],
     );
     return rows[0]!;
@@ -76,11 +77,17 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
    * What the desktop needs to send a session's records: where, with which token, at which rates;
    * no token while the session waits for its candidate's identity to be confirmed.
    */
-  const ingestGrant = async (sessionId: string, examId: string, candidateId: string, verification: string | null) => ({
+  const ingestGrant = (
+    sessionId: string,
+    examId: string,
+    candidateId: string,
+    verification: string | null,
+    level: ExamPolicy['surveillanceLevel'],
+  ) => ({
     sessionId,
     examId,
     candidateId,
-    capture: captureSettings((await recordingOf(examId)).surveillanceLevel),
+    capture: captureSettings(level),
     ingestUrl: config.API_INGEST_URL,
     ingestToken:
       verification && held.has(verification)
@@ -118,12 +125,9 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     const caller = callerOf(ctx.state);
     const exam = await examFor(pool, caller, ctx.params.examId!);
     const { noticeVersion } = parse(sessionStart, ctx.request.body);
-    const { rows: window } = await pool.query<{ open: boolean }>(
-      'SELECT now() BETWEEN starts_at AND ends_at AS open FROM exams WHERE id = $1',
-      [exam.id],
-    );
-    if (!window[0]!.open) throw conflict('the exam is not open for sessions now');
-    const notice = recordingNotice(await recordingOf(exam.id));
+    const recording = await recordingOf(exam.id);
+    if (!recording.open) throw conflict('the exam is not open for sessions now');
+    const notice = recordingNotice(recording);
     if (noticeVersion !== notice.version)
       throw conflict('the recording notice has changed: read it again (GET /api/exams/{examId}/notice) and agree');
     const sessionId = randomUUID();
@@ -148,13 +152,20 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
       });
     });
     ctx.status = 201;
-    ctx.body = await ingestGrant(sessionId, exam.id, caller.userId, verification);
+    ctx.body = ingestGrant(sessionId, exam.id, caller.userId, verification, recording.surveillanceLevel);
   });
 
   router.post('/sessions/:sessionId/token', signedIn(deps, 'student'), async (ctx) => {
     const session = await sessionFor(ctx.state, ctx.params.sessionId!);
     if (session.status !== 'active') throw conflict('the session has ended');
-    ctx.body = await ingestGrant(ctx.params.sessionId!, session.examId, session.candidateId, session.verification);
+    const { surveillanceLevel } = await recordingOf(session.examId);
+    ctx.body = ingestGrant(
+      ctx.params.sessionId!,
+      session.examId,
+      session.candidateId,
+      session.verification,
+      surveillanceLevel,
+    );
   });
 
   /**
@@ -169,13 +180,13 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     if (session.status !== 'active') throw conflict('the session has ended');
     if (!session.verification || !held.has(session.verification))
       throw conflict(`there is nothing to verify: the session is ${session.verification ?? 'not checked'}`);
-    const selfie = uploadedJpeg(ctx.request.body);
+    const { jpeg: selfie } = uploadedJpeg(ctx.request.body);
     const reference = await referencePhotoOf(deps, store, session.candidateId);
     if (!reference) throw conflict('your reference photo is no longer on record: ask a proctor');
     const comparison = await deps.identity.compare(reference, selfie);
     const verification = comparison.sameFace ? 'verified' : 'pending';
     const key = `verifications/${sessionId}.jpg`;
-    await store.put(key, encryptEvidence(config.EVIDENCE_KEY, key, selfie));
+    await store.put(key, selfie);
     await pool.query(
       `UPDATE sessions SET verification = $2, verification_similarity = $3, verification_key = $4 WHERE id = $1`,
       [sessionId, verification, comparison.similarity, key],
@@ -234,7 +245,7 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
       if (!rows[0]?.key) throw notFound('verification photo');
       ctx.set('Cache-Control', 'private, no-store');
       ctx.type = 'image/jpeg';
-      ctx.body = decryptEvidence(config.EVIDENCE_KEY, rows[0].key, await store.get(rows[0].key));
+      ctx.body = await store.get(rows[0].key);
     },
   );
 

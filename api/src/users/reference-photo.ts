@@ -1,9 +1,8 @@
 import {
-  decryptEvidence,
-  encryptEvidence,
   frameSizeProblem,
   jpegDimensions,
   LocalEvidenceStore,
+  SealedEvidenceStore,
   type EvidenceStore,
 } from '@proctoflex/core';
 import { z } from 'zod';
@@ -17,8 +16,8 @@ import { badRequest, forbidden, notFound, parse } from '../http.ts';
 export const photoUpload = z.object({ jpeg: z.base64().max(Math.ceil((700 * 1024) / 3) * 4) });
 const largestSide = 4096;
 
-/** The JPEG of a photo upload, once its declared size is one a camera gives; 400 otherwise. */
-export function uploadedJpeg(body: unknown): Buffer {
+/** The JPEG of a photo upload with its declared size, once that is a size a camera gives; 400 otherwise. */
+export function uploadedJpeg(body: unknown): { jpeg: Buffer; width: number; height: number } {
   const jpeg = Buffer.from(parse(photoUpload, body).jpeg, 'base64');
   const size = jpegDimensions(jpeg);
   if (!size) throw badRequest('jpeg: not a JPEG image');
@@ -26,7 +25,7 @@ export function uploadedJpeg(body: unknown): Buffer {
   if (tooSmall) throw badRequest(`jpeg: ${tooSmall}`);
   if (Math.max(size.width, size.height) > largestSide)
     throw badRequest(`jpeg: ${size.width}x${size.height} is larger than ${largestSide} pixels a side`);
-  return jpeg;
+  return { jpeg, ...size };
 }
 
 const storageKeyOf = (userId: string) => `references/${userId}.jpg`;
@@ -50,14 +49,17 @@ async function mayHandle(deps: ApiDeps, caller: Caller, userId: string): Promise
   return rows[0]!.allowed;
 }
 
-/** The candidate's reference photo on record, decrypted, or null. */
-export async function referencePhotoOf(deps: ApiDeps, store: EvidenceStore, userId: string): Promise<Buffer | null> {
+/** The candidate's reference photo on record, opened from the sealed store, or null. */
+export async function referencePhotoOf(
+  deps: ApiDeps,
+  store: SealedEvidenceStore,
+  userId: string,
+): Promise<Buffer | null> {
   const { rows } = await deps.pool.query<{ storage_key: string }>(
     'SELECT storage_key FROM reference_photos WHERE user_id = $1',
     [userId],
   );
-  if (!rows[0]) return null;
-  return decryptEvidence(deps.config.EVIDENCE_KEY, rows[0].storage_key, await store.get(rows[0].storage_key));
+  return rows[0] ? store.get(rows[0].storage_key) : null;
 }
 
 /** Deletes a candidate's reference photo, file and row (an erasure). */
@@ -76,7 +78,7 @@ export async function deleteReferencePhoto(
  * seen by those and the exam's proctors; kept encrypted in the evidence store.
  */
 export function registerReferencePhotoRoutes(router: ApiRouter, deps: ApiDeps): void {
-  const store = new LocalEvidenceStore(deps.config.EVIDENCE_DIR);
+  const store = new SealedEvidenceStore(new LocalEvidenceStore(deps.config.EVIDENCE_DIR), deps.config.EVIDENCE_KEY);
   const candidateFor = async (caller: Caller, userId: string) => {
     const { rows } = await deps.pool.query("SELECT 1 FROM users WHERE id = $1 AND role = 'student'", [userId]);
     if (!rows[0]) throw notFound('candidate');
@@ -87,12 +89,11 @@ export function registerReferencePhotoRoutes(router: ApiRouter, deps: ApiDeps): 
     const caller = callerOf(ctx.state);
     const userId = ctx.params.userId!;
     await candidateFor(caller, userId);
-    const jpeg = uploadedJpeg(ctx.request.body);
+    const { jpeg, width, height } = uploadedJpeg(ctx.request.body);
     await deps.identity.requireOneFace(jpeg);
-    const size = jpegDimensions(jpeg)!;
     const storageKey = storageKeyOf(userId);
-    await store.put(storageKey, encryptEvidence(deps.config.EVIDENCE_KEY, storageKey, jpeg));
-    const row = { byteSize: jpeg.length, ...size };
+    await store.put(storageKey, jpeg);
+    const row = { byteSize: jpeg.length, width, height };
     await deps.pool.query(
       `INSERT INTO reference_photos (user_id, storage_key, byte_size, width, height, uploaded_by)
        VALUES ($1, $2, $3, $4, $5, $6)

@@ -126,7 +126,9 @@ export class ApplicationRules {
 
   /** The catalogue name under which the exam forbids `app` (forbidden and not allowed, or remote access), or null. */
   forbiddenName(app: string): string | null {
-    return this.forbidden([app])[0] ?? this.remoteAccess([app])[0] ?? null;
+    const forbidden = forbiddenIndex.get(app);
+    if (forbidden && !this.allowed.has(forbidden)) return forbidden;
+    return remoteAccessIndex.get(app) ?? null;
   }
 }
 

@@ -51,6 +51,8 @@ export class StageRunner<State = never> {
   private readonly store = new StateStore<State>();
   private readonly restores = new Map<number, Promise<void>>();
   private readonly tables: Map<string, TableReader>;
+  /** proctor.session-status.v1, one of `tables`: which sessions were erased. */
+  private readonly statuses: TableReader;
   private readonly logger: Logger;
   private consumer?: Consumer;
   private readonly committer: Committer;
@@ -92,6 +94,7 @@ export class StageRunner<State = never> {
         new TableReader(this.kafka, this.serde, topic, this.logger),
       ]),
     );
+    this.statuses = this.tables.get(config.SESSION_STATUS_TOPIC)!;
     this.committer = new Committer(this.kafka, {
       groupId: this.groupId,
       transactionalId:
@@ -148,7 +151,7 @@ export class StageRunner<State = never> {
     await this.retry('load tables', () => Promise.all([...this.tables.values()].map((table) => table.load())));
     const handler = await definition.open({ services: config, logger: this.logger, metrics: this.registry });
     this.handler = handler;
-    this.tables.get(config.SESSION_STATUS_TOPIC)!.onUpdate((sessionId, status) => {
+    this.statuses.onUpdate((sessionId, status) => {
       if ((status as SessionStatus | undefined)?.status === 'ERASED') this.queueErasure(sessionId);
     });
     this.processor = new BatchProcessor<State>({
@@ -363,8 +366,7 @@ export class StageRunner<State = never> {
 
   private isErased(sessionId: string | null): boolean {
     if (sessionId === null) return false;
-    const status = this.tables.get(this.config.SESSION_STATUS_TOPIC)!.get(sessionId) as SessionStatus | undefined;
-    return status?.status === 'ERASED';
+    return (this.statuses.get(sessionId) as SessionStatus | undefined)?.status === 'ERASED';
   }
 
   private async flush(batches: PendingBatch[]): Promise<void> {
