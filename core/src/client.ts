@@ -17,4 +17,5 @@ export * from './contracts/risk-rules.ts';
 export * from './contracts/scored-inputs.ts';
 export * from './contracts/frame-size.ts';
 export * from './contracts/ingest-refusal.ts';
+export * from './contracts/ingest-stream.ts';
 export * from './contracts/applications.ts';

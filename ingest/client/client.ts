@@ -1,6 +1,10 @@
 import avro from 'avsc';
-import WebSocket from 'ws';
-import { avroSchemaTexts, ProctoFlexError, type RecordKind } from '@proctoflex/core/client';
+// Node's WebSocket (ws) or the browser's, by the importer's conditions: see package.json.
+import { openSocket, type StreamSocket } from '#socket';
+import { avroSchemaTexts, type RecordKind } from '@proctoflex/core/client';
+import { clientErrorOf, errorOf, IngestClientError, type RefusalBody } from './refusal.ts';
+
+export { IngestClientError };
 
 /** The message a client sends: one WebSocket message or one POST body. */
 export const ingestBatchType = avro.Type.forSchema(JSON.parse(avroSchemaTexts.IngestBatch) as avro.Schema);
@@ -12,29 +16,6 @@ export type WriterSchemas = Record<RecordKind, { id: number; schema: string }>;
 export interface Ack {
   readonly batchId: number;
   readonly seq: number;
-}
-
-/** What the gateway says when it refuses (HTTP body, or a `refused` stream message). */
-interface RefusalBody {
-  error: string;
-  message: string;
-  retriable: boolean;
-  retryAfterMs?: number;
-}
-
-/** The gateway refused a batch or request, or the connection closed before its ack. */
-export class IngestClientError extends ProctoFlexError {
-  constructor(
-    readonly reason: string,
-    message: string,
-    readonly status: number | null,
-    /** Sending the same batch again later may succeed. */
-    retriable: boolean,
-    /** For rate_limited: when the session may send again. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(`${reason}: ${message}`, { retriable });
-  }
 }
 
 interface WriterSchema {
@@ -113,21 +94,7 @@ export class IngestClient {
 
 /** Opens a live stream with `token`; refused tokens reject with the gateway's reason. */
 export async function openStream(baseUrl: string, token: string): Promise<IngestStream> {
-  const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/stream`, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('unexpected-response', (_, response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => {
-        reject(clientErrorOf(parseRefusal(body), response.statusCode ?? null));
-      });
-    });
-    socket.once('error', reject);
-  });
-  return new IngestStream(socket);
+  return new IngestStream(await openSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/stream`, token));
 }
 
 /** One WebSocket connection; `send` resolves with the batch's ack. */
@@ -140,10 +107,10 @@ export class IngestStream {
   readonly done: Promise<void>;
   private settleDone!: () => void;
 
-  constructor(private readonly socket: WebSocket) {
+  constructor(private readonly socket: StreamSocket) {
     this.done = new Promise((resolve) => (this.settleDone = resolve));
-    socket.on('message', (data: Buffer) => {
-      const message = JSON.parse(data.toString()) as
+    socket.onMessage((text) => {
+      const message = JSON.parse(text) as
         | { type: 'ack'; batchId: number; seq: number }
         | ({ type: 'refused'; batchId: number | null; status: number } & RefusalBody);
       const waiter = this.waiting.get(message.batchId);
@@ -151,20 +118,18 @@ export class IngestStream {
       if (message.type === 'ack') waiter?.resolve({ batchId: message.batchId, seq: message.seq });
       else waiter?.reject(clientErrorOf(message, message.status));
     });
-    socket.on('close', (code: number, reason: Buffer) => {
-      this.closed = { code, reason: reason.toString() };
-      const error = new IngestClientError('connection_closed', `${code} ${reason.toString()}`, null, true);
+    socket.onClose((code, reason) => {
+      this.closed = { code, reason };
+      const error = new IngestClientError('connection_closed', `${code} ${reason}`, null, true);
       for (const { reject } of this.waiting.values()) reject(error);
       this.waiting.clear();
       this.settleDone();
     });
-    // Errors end in 'close', which fails whatever waits.
-    socket.on('error', () => undefined);
   }
 
-  send(batch: { batchId: number | null; bytes: Buffer }): Promise<Ack> {
+  send(batch: { batchId: number | null; bytes: Uint8Array }): Promise<Ack> {
     return new Promise((resolve, reject) => {
-      if (this.closed || this.socket.readyState !== WebSocket.OPEN) {
+      if (this.closed || !this.socket.open) {
         reject(new IngestClientError('connection_closed', 'the stream is closed', null, true));
         return;
       }
@@ -173,27 +138,9 @@ export class IngestStream {
     });
   }
 
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.socket.once('close', () => resolve());
-      this.socket.close(1000);
-    });
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.socket.close(1000);
+    await this.done;
   }
-}
-
-function clientErrorOf(body: RefusalBody, status: number | null): IngestClientError {
-  return new IngestClientError(body.error, body.message, status, body.retriable, body.retryAfterMs);
-}
-
-function parseRefusal(text: string): RefusalBody {
-  try {
-    return JSON.parse(text) as RefusalBody;
-  } catch {
-    return { error: 'http_error', message: text, retriable: false };
-  }
-}
-
-async function errorOf(response: Response): Promise<IngestClientError> {
-  return clientErrorOf(parseRefusal(await response.text()), response.status);
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import test from 'node:test';
-import { AvroSerde, repoPath, type RecordKind } from '@proctoflex/core';
+import WebSocket from 'ws';
+import { AvroSerde, bearerProtocolPrefix, ingestStreamProtocol, repoPath, type RecordKind } from '@proctoflex/core';
 import { readTopicToEnd, servicesConfig } from '@proctoflex/core/testing';
 import { IngestClient } from '@proctoflex/ingest-client';
 import { SessionRecords } from './records.ts';
@@ -67,6 +68,42 @@ test('records sent over WebSocket and POST land in their topics, keyed by sessio
       );
     }
   }
+});
+
+test("a browser's stream: the token offered as a subprotocol, answered with the stream's own; answers readable from another origin", async () => {
+  const { baseUrl, token } = await gatewayStarted;
+  const claims = newSessionClaims();
+  const client = await IngestClient.connect(baseUrl, token(claims));
+  const records = new SessionRecords(claims);
+  const connect = (protocols: string[]) =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/stream`, protocols);
+      socket.once('open', () => resolve(socket));
+      socket.once('unexpected-response', (_, response) => reject(new Error(`refused ${response.statusCode}`)));
+    });
+  const socket = await connect([ingestStreamProtocol, `${bearerProtocolPrefix}${token(claims)}`]);
+  assert.equal(socket.protocol, ingestStreamProtocol, 'the token is never echoed');
+  const answer = new Promise<string>((resolve) => socket.once('message', (data: Buffer) => resolve(data.toString())));
+  socket.send(client.batch([records.event('STARTED')]).bytes);
+  assert.deepEqual(JSON.parse(await answer), { type: 'ack', batchId: 1, seq: 0 });
+  socket.close();
+  await assert.rejects(
+    connect([`${bearerProtocolPrefix}${token(claims)}`]),
+    /refused 401/,
+    'only beside the stream protocol',
+  );
+  await assert.rejects(connect([ingestStreamProtocol, `${bearerProtocolPrefix}not-a-token`]), /refused 401/);
+
+  const preflight = await fetch(`${baseUrl}/v1/events`, {
+    method: 'OPTIONS',
+    headers: { origin: 'https://exams.example.org', 'access-control-request-method': 'POST' },
+  });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+  assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /authorization/);
+  const refused = await fetch(`${baseUrl}/v1/schemas`, { headers: { origin: 'https://exams.example.org' } });
+  assert.equal(refused.status, 401);
+  assert.equal(refused.headers.get('access-control-allow-origin'), '*', 'a refusal is readable too: its reason');
 });
 
 test('a resend after a lost ack is acknowledged again but reaches Kafka once: seq grows in Kafka', async () => {

@@ -17,6 +17,8 @@ import {
   type SessionStatus,
   IngestRefusal,
   bearerToken,
+  bearerProtocolPrefix,
+  ingestStreamProtocol,
   verifyIngestToken,
   type IngestClaims,
 } from '@proctoflex/core';
@@ -84,7 +86,12 @@ export class Gateway {
   private readonly producer: RecordProducer;
   private readonly pending: PendingBytes;
   private readonly sockets = new Set<{ socket: WebSocket; sessionId: string; idle: () => Promise<void> }>();
-  private readonly webSockets = new WebSocketServer({ noServer: true, maxPayload: limits.batchBytes });
+  private readonly webSockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.batchBytes,
+    // A browser that offered its token as a subprotocol is answered with the stream's own.
+    handleProtocols: (protocols) => (protocols.has(ingestStreamProtocol) ? ingestStreamProtocol : false),
+  });
   private server: Server | null = null;
   private operationsServer: Server | null = null;
   /** Where /metrics is served, once started. */
@@ -212,6 +219,7 @@ export class Gateway {
       }
     });
     app.on('error', (error: Error) => this.logger.error({ err: error }, 'request failed'));
+    app.use(allowBrowsers);
     router.get('/healthz', (ctx) => {
       ctx.body = 'ok\n';
     });
@@ -302,7 +310,7 @@ export class Gateway {
     }
     let claims: IngestClaims;
     try {
-      claims = this.authenticate(request.headers.authorization);
+      claims = this.authenticate(streamAuthorization(request));
     } catch (error) {
       if (!(error instanceof IngestRefusal)) throw error;
       this.metrics.refusals.inc({ reason: error.reason });
@@ -401,4 +409,36 @@ function pathOf(requestTarget: string | undefined): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The browser candidate client is served by the API, another origin: it may read the gateway's
+ * answers. Any origin may, as nothing here rests on cookies or other ambient credentials: every
+ * route but the probes needs a bearer token, which a page has only if the candidate gave it one.
+ */
+const allowBrowsers: Koa.Middleware = async (ctx, next) => {
+  ctx.set({ 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'retry-after' });
+  if (ctx.method !== 'OPTIONS') {
+    await next();
+    return;
+  }
+  ctx.set({
+    'Access-Control-Allow-Methods': 'GET, POST',
+    'Access-Control-Allow-Headers': 'authorization, content-type',
+    'Access-Control-Max-Age': '600',
+  });
+  ctx.status = 204;
+};
+
+/**
+ * The stream's credentials as an Authorization header: the header itself, or the token a browser
+ * offered as a `bearer.<token>` subprotocol beside the stream's own.
+ */
+function streamAuthorization(request: IncomingMessage): string | undefined {
+  if (request.headers.authorization !== undefined) return request.headers.authorization;
+  const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((protocol) => protocol.trim());
+  const token = offered.find((protocol) => protocol.startsWith(bearerProtocolPrefix));
+  return token && offered.includes(ingestStreamProtocol)
+    ? `Bearer ${token.slice(bearerProtocolPrefix.length)}`
+    : undefined;
 }
