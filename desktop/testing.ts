@@ -4,7 +4,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { preview } from 'vite';
-import { repoPath } from '@proctoflex/core';
+import assert from 'node:assert/strict';
+import { AvroSerde, repoPath, type RecordKind } from '@proctoflex/core';
+import { readTopicToEnd, servicesConfig, testKafka, topicOfKind, type TopicVariable } from '@proctoflex/core/testing';
 import { sceneFrames } from '@proctoflex/ingest/sim';
 import { launchChromium } from '../infra/chromium.ts';
 import { ipcChannels, type IpcChannel } from './src/bridge.ts';
@@ -91,4 +93,36 @@ export async function exposeBridge(page: Page, handlers: () => IpcHandlers) {
   }`);
   return (status: UploadStatus) =>
     void page.evaluate(`window.__proctoflexStatus(${JSON.stringify(status)})`).catch(() => undefined);
+}
+
+export interface SentRecord {
+  readonly kind: RecordKind;
+  readonly value: Buffer;
+  readonly record: Record<string, unknown> & { seq: number; captureTime: number };
+}
+
+/**
+ * What Kafka holds of an exam's session (its topics in `topics`), one record per seq, in seq
+ * order; a record resent after an outage must be the same bytes each time. With how many copies
+ * were resent.
+ */
+export async function recordsInKafka(
+  topics: Record<TopicVariable, string>,
+  examId: string,
+): Promise<{ records: SentRecord[]; resent: number }> {
+  const serde = new AvroSerde(servicesConfig().SCHEMA_REGISTRY_URL);
+  const sent: SentRecord[] = [];
+  for (const kind of ['FRAME', 'AUDIO', 'PROCESS', 'SESSION'] as const) {
+    for (const message of await readTopicToEnd(testKafka(), topics[topicOfKind[kind]])) {
+      const record = (await serde.decode(message.value)) as SentRecord['record'];
+      if (record.examId === examId) sent.push({ kind, value: message.value!, record });
+    }
+  }
+  const bySeq = new Map<number, SentRecord>();
+  for (const entry of sent) {
+    const first = bySeq.get(entry.record.seq);
+    if (first) assert.ok(first.value.equals(entry.value), `seq ${entry.record.seq} is the same record each time`);
+    else bySeq.set(entry.record.seq, entry);
+  }
+  return { records: [...bySeq.values()].sort((a, b) => a.record.seq - b.record.seq), resent: sent.length - bySeq.size };
 }

@@ -95,7 +95,7 @@ export const supervisorOf = (config: InfraConfig) =>
 
 /**
  * Starts the pipeline's supervisor unless it runs (it starts and keeps running the gateway, the
- * eight stages and the API, the dashboard built first), then waits until each process answers
+ * eight stages and the API, the dashboard and the browser candidate client built first), then waits until each process answers
  * /readyz on its operations port. A second run reuses what runs; a process that exited has been
  * started again by the supervisor already.
  */
@@ -104,8 +104,9 @@ export async function startPipeline(config: InfraConfig): Promise<LocalSecrets> 
   const processes = pipelineProcesses(secrets);
   const supervisor = supervisorOf(config);
   if (supervisor.runningPid() === null) {
-    progress('dashboard', 'building');
+    progress('dashboard', 'building, with the browser candidate client');
     await build({ configFile: repoPath('dashboard/vite.config.ts'), logLevel: 'warn' });
+    await build({ configFile: repoPath('desktop/vite.config.ts'), logLevel: 'warn' });
     supervisor.start(process.execPath, ['--import', 'tsx', repoPath('infra/supervisor.ts')], {
       cwd: repoPath('.'),
       // eslint-disable-next-line no-restricted-properties -- the supervisor and its processes get this environment

@@ -9,12 +9,12 @@ import { registerAnalyticsRoutes } from './analytics/routes.ts';
 import { registerAuditRoutes } from './audit.ts';
 import { registerAuthRoutes } from './auth/routes.ts';
 import type { ApiDeps, ApiState } from './context.ts';
-import { serveDashboard } from './dashboard.ts';
 import { registerExamRoutes } from './exams/routes.ts';
 import { registerGdprRoutes } from './gdpr/routes.ts';
 import { registerLiveRoutes } from './live/routes.ts';
 import { badRequest, clientErrorOf, HttpError } from './http.ts';
 import { openApiDocument } from './openapi.ts';
+import { candidatePages, dashboardPages, servePages } from './pages.ts';
 import { registerSessionRoutes } from './sessions/routes.ts';
 import { registerReferencePhotoRoutes } from './users/reference-photo.ts';
 import { registerUserRoutes } from './users/routes.ts';
@@ -40,8 +40,8 @@ export function apiRouter(deps: ApiDeps): Router<ApiState> {
 
 /**
  * The whole app, middleware in order: request id and access log, errors as JSON, metrics,
- * JSON bodies (1 MiB at most), the API, then /healthz, /readyz and the dashboard at /. /metrics
- * is on the operations port only (server.ts).
+ * JSON bodies (1 MiB at most), the API, then /healthz, /readyz, the browser candidate client at
+ * /candidate/ and the dashboard at /. /metrics is on the operations port only (server.ts).
  */
 export function createApp(deps: ApiDeps, registry: Registry, ready: () => Promise<boolean>): Koa<ApiState> {
   const requests = new Counter({
@@ -127,7 +127,8 @@ export function createApp(deps: ApiDeps, registry: Registry, ready: () => Promis
       await next();
     }
   });
-  app.use(serveDashboard(deps.config.API_DASHBOARD_DIR));
+  app.use(servePages(candidatePages(deps.config.API_CANDIDATE_DIR, deps.config.API_INGEST_URL)));
+  app.use(servePages(dashboardPages(deps.config.API_DASHBOARD_DIR)));
   app.use(() => {
     throw new HttpError(404, 'no such route (the API is under /api, described at /api/openapi.json)');
   });

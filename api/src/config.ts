@@ -35,6 +35,11 @@ export const apiSpec = {
     'The built dashboard (npm run build:dashboard), served at /.',
     repoPath('dashboard/dist'),
   ),
+  API_CANDIDATE_DIR: variable(
+    parsers.text.transform((dir) => path.resolve(dir)),
+    'The built candidate renderer (vite build -c desktop/vite.config.ts; npm start builds it), whose candidate.html is the browser client served at /candidate/.',
+    repoPath('desktop/dist/renderer'),
+  ),
   API_JWT_SECRET: secretVariable(
     z.string().min(32, 'must be at least 32 characters (it signs HS256 access tokens)'),
     'Secret that signs access tokens (HS256). Required.',

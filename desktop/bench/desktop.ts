@@ -69,9 +69,7 @@ async function catchUpBench(): Promise<void> {
     const ingestUrl = link.via(gateway.baseUrl).replace(/\/$/, '');
     const grant = { ...claims, ingestUrl, ingestToken: gateway.token(claims, 3600) };
     const uploader = await Uploader.open({
-      dir,
-      key: randomBytes(32),
-      maxQueueBytes: 1024 * 1024 * 1024,
+      queue: DiskQueue.open(dir, randomBytes(32), 1024 * 1024 * 1024),
       grant,
       refreshGrant: () => Promise.resolve(grant),
     });

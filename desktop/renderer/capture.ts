@@ -1,6 +1,6 @@
 import { largestJpegBytes } from '@proctoflex/core/client';
 import type { CaptureSettings } from '../src/api.ts';
-import type { DesktopBridge } from '../src/bridge.ts';
+import type { CandidateBridge } from '../src/bridge.ts';
 import { Resampler, toPcm16 } from './resample.ts';
 
 const frameSize = { width: 640, height: 480 };
@@ -78,13 +78,13 @@ async function playing(stream: MediaStream): Promise<HTMLVideoElement> {
  * the window and using the clipboard. Each goes to the main process through `bridge`.
  */
 export async function startCapture(
-  bridge: DesktopBridge,
+  bridge: CandidateBridge,
   devices: { camera: MediaStream; microphone: MediaStream; screen: MediaStream },
   settings: CaptureSettings,
   onError: (error: unknown) => void,
 ): Promise<() => Promise<void>> {
   const [video, screenVideo] = await Promise.all([playing(devices.camera), playing(devices.screen)]);
-  const record = (capture: Parameters<DesktopBridge['record']>[0]) => bridge.record(capture).catch(onError);
+  const record = (capture: Parameters<CandidateBridge['record']>[0]) => bridge.record(capture).catch(onError);
   const grab = (source: 'WEBCAM' | 'SCREEN') => {
     const captureTime = Date.now();
     const frame = source === 'WEBCAM' ? grabJpeg(video) : grabJpeg(screenVideo, screenMaxWidth);

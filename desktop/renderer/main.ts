@@ -1,12 +1,12 @@
 import { mount } from 'svelte';
-import type { DesktopBridge } from '../src/bridge.ts';
+import type { CandidateBridge } from '../src/bridge.ts';
 import App from './App.svelte';
 import './app.css';
 
 declare global {
   interface Window {
     /** The main process, exposed by the preload script. */
-    readonly proctoflex: DesktopBridge;
+    readonly proctoflex: CandidateBridge;
   }
 }
 

@@ -15,15 +15,18 @@ export interface ExamStart {
   readonly resumed: boolean;
 }
 
-/** The system check's part that only the main process can do; camera and microphone are the renderer's. */
+/**
+ * The system check's part outside the page; camera, microphone and screen are the renderer's.
+ * Null: the browser client cannot know (it sees no other application, nor the machine).
+ */
 export interface MachineCheck {
   readonly gateway: { readonly ok: boolean; readonly detail: string };
-  readonly displays: number;
+  readonly displays: number | null;
   /** macOS asks the candidate to allow screen recording; other systems do not. */
   readonly screenPermission: 'granted' | 'denied' | 'not-needed';
-  readonly virtualMachineHints: string[];
+  readonly virtualMachineHints: string[] | null;
   /** Applications the exam forbids that run now: the exam does not begin until they are closed. */
-  readonly forbiddenApps: string[];
+  readonly forbiddenApps: string[] | null;
 }
 
 /** Captures the renderer hands over: media it recorded and the candidate's focus and clipboard actions. */
@@ -42,10 +45,11 @@ export type Capture =
   | { type: 'event'; event: 'FOCUS_LOST' | 'FOCUS_GAINED' | 'CLIPBOARD_USED'; detail: string | null };
 
 /**
- * The renderer's whole view of the main process (exposed by the preload script as
- * `window.proctoflex`): every call is one IPC invoke, `onStatus` one channel the other way.
+ * The renderer's whole view of what is outside the page. In the desktop app it is the main
+ * process (exposed by the preload script as `window.proctoflex`: every call is one IPC invoke,
+ * `onStatus` one channel the other way); in the browser client, `createCandidate` in the page.
  */
-export interface DesktopBridge {
+export interface CandidateBridge {
   signIn(email: string, password: string): Promise<{ displayName: string }>;
   exams(): Promise<ExamSummary[]>;
   /** What the exam records, how long it is kept, who sees it: shown before anything is captured. */
@@ -65,7 +69,7 @@ export interface DesktopBridge {
   onStatus(listener: (status: UploadStatus) => void): void;
 }
 
-export type IpcChannel = Exclude<keyof DesktopBridge, 'onStatus'>;
+export type IpcChannel = Exclude<keyof CandidateBridge, 'onStatus'>;
 export const ipcChannels: readonly IpcChannel[] = [
   'signIn',
   'exams',

@@ -21,17 +21,21 @@ const handlers = createIpcHandlers({
   lockdown: () => undefined,
 });
 
+/** As Electron's ipcMain.handle calls a handler: what it throws rejects the invoke. */
+const invoke = (channel: keyof typeof handlers, ...args: unknown[]): Promise<unknown> =>
+  Promise.resolve().then((): Promise<unknown> => handlers[channel](...args));
+
 test('the IPC handlers check what the renderer sends like any untrusted input', async () => {
-  await assert.rejects(handlers.record({ type: 'frame', jpeg: 'not bytes', width: 640, height: 480 }), /jpeg/);
-  await assert.rejects(handlers.record({ type: 'event', event: 'ENDED', detail: null }), /event/);
-  await assert.rejects(handlers.record({ type: 'shell', command: 'rm -rf /' }), /type/);
+  await assert.rejects(invoke('record', { type: 'frame', jpeg: 'not bytes', width: 640, height: 480 }), /jpeg/);
+  await assert.rejects(invoke('record', { type: 'event', event: 'ENDED', detail: null }), /event/);
+  await assert.rejects(invoke('record', { type: 'shell', command: 'rm -rf /' }), /type/);
   await assert.rejects(
-    handlers.record({ type: 'audio', pcm: new Uint8Array(32_000), captureTime: Date.now(), durationMs: 1000 }),
+    invoke('record', { type: 'audio', pcm: new Uint8Array(32_000), captureTime: Date.now(), durationMs: 1000 }),
     /the exam has not begun/,
   );
-  await assert.rejects(handlers.signIn('', 'password'), /too_small|at least/i);
-  await assert.rejects(handlers.startExam('exam-1'), /sign in first/);
-  await assert.rejects(handlers.systemCheck(), /start an exam first/);
-  await assert.rejects(handlers.beginExam(), /start an exam first/);
-  await assert.rejects(handlers.endExam(), /the exam has not begun/);
+  await assert.rejects(invoke('signIn', '', 'password'), /too_small|at least/i);
+  await assert.rejects(invoke('startExam', 'exam-1', 'notice-version'), /sign in first/);
+  await assert.rejects(invoke('systemCheck'), /start an exam first/);
+  await assert.rejects(invoke('beginExam'), /start an exam first/);
+  await assert.rejects(invoke('endExam'), /the exam has not begun/);
 });

@@ -4,7 +4,8 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
-import { DiskQueue, type QueuedRecord } from './queue.ts';
+import { DiskQueue } from './queue.ts';
+import type { QueuedRecord } from './record-queue.ts';
 
 const record = (seq: number, bytes = 1000): QueuedRecord => ({
   seq,

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   ftruncateSync,
   mkdirSync,
   openSync,
@@ -14,13 +15,8 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import type { RecordKind } from '@proctoflex/core/client';
-
-/** One record of a session as the gateway takes it: its seq, its topic kind, the registry wire bytes. */
-export interface QueuedRecord {
-  readonly seq: number;
-  readonly kind: RecordKind;
-  readonly value: Buffer;
-}
+import type { WriterSchemas } from '@proctoflex/ingest-client';
+import type { QueuedRecord, RecordQueue, SessionQueues } from './record-queue.ts';
 
 const kinds: readonly RecordKind[] = ['FRAME', 'AUDIO', 'PROCESS', 'SESSION'];
 const segmentBytes = 8 * 1024 * 1024;
@@ -36,7 +32,7 @@ interface Segment {
 
 /**
  * A session's records not yet acknowledged by the gateway, on disk, so that neither a lost
- * connection nor a crash of the app loses them. Append-only segment files of records encrypted
+ * connection nor a crash of the app loses them (the desktop's RecordQueue). Append-only segment files of records encrypted
  * one by one (AES-256-GCM); a segment is deleted once the gateway acknowledged all its records,
  * and the highest acknowledged seq is kept in a file of its own. Bounded: an append that would
  * pass `maxBytes` is refused. A record torn by a kill mid-write is cut off when the queue opens;
@@ -44,7 +40,7 @@ interface Segment {
  * Writes are synchronous so that they keep their order and are in the kernel before the call
  * returns: a killed process loses nothing (a power cut may lose what was not yet flushed).
  */
-export class DiskQueue {
+export class DiskQueue implements RecordQueue {
   private readonly segments: Segment[] = [];
   private fd: number | null = null;
   private acked: number;
@@ -128,6 +124,15 @@ export class DiskQueue {
       }
     }
     return records;
+  }
+
+  schemas(): WriterSchemas | null {
+    const file = path.join(this.dir, 'schemas.json');
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as WriterSchemas) : null;
+  }
+
+  keepSchemas(schemas: WriterSchemas): void {
+    writeFileSync(path.join(this.dir, 'schemas.json'), JSON.stringify(schemas));
   }
 
   close(): void {
@@ -228,4 +233,22 @@ function readAcked(dir: string): number {
   } catch {
     return -1;
   }
+}
+
+/** Marks a session queue whose exam ended. */
+const endedMarker = 'ended';
+
+/** The desktop's queues: one directory per session below `dir`/sessions, encrypted with `key`. */
+export function diskQueues(dir: string, key: Buffer, maxBytes: number): SessionQueues {
+  const sessionsDir = path.join(dir, 'sessions');
+  return {
+    open: (sessionId) => Promise.resolve(DiskQueue.open(path.join(sessionsDir, sessionId), key, maxBytes)),
+    markEnded: (sessionId) => Promise.resolve(writeFileSync(path.join(sessionsDir, sessionId, endedMarker), '')),
+    ended: () =>
+      Promise.resolve(
+        existsSync(sessionsDir)
+          ? readdirSync(sessionsDir).filter((sessionId) => existsSync(path.join(sessionsDir, sessionId, endedMarker)))
+          : [],
+      ),
+  };
 }

@@ -1,36 +1,42 @@
-import path from 'node:path';
 import type { Display, SessionEventType } from '@proctoflex/core/client';
 import { ingestGrantOf, type CandidateApi, type SessionGrant } from './api.ts';
 import { closeProcesses, forbiddenRunning } from './machine/forbidden.ts';
 import type { MachineInspector } from './machine/index.ts';
+import type { RecordQueue } from './record-queue.ts';
 import { Uploader, type UploadStatus } from './uploader.ts';
 
 export interface ExamSessionOptions {
   readonly api: CandidateApi;
   readonly grant: SessionGrant;
-  /** The app's data directory: each session's queue lives in sessions/<id> below it. */
-  readonly dataDir: string;
-  readonly queueKey: Buffer;
-  readonly maxQueueBytes: number;
-  readonly inspector: MachineInspector;
+  /** The session's queue, with what a closed app left in it. */
+  readonly queue: RecordQueue;
+  /** What runs on the machine; null where the platform cannot see it (a browser): no process snapshots then. */
+  readonly machine: CandidateMachine | null;
   /** The exam's allowed applications: the catalogue's others are forbidden (closed where its lockdown says so). */
   readonly allowedApps: readonly string[];
-  /** The attached displays, the exam's one marked primary. */
-  readonly displays: () => Display[];
   readonly clientVersion: string;
   readonly onStatus: (status: UploadStatus) => void;
   /** A snapshot failed: the session goes on, the error is reported. */
   readonly onError: (error: unknown) => void;
 }
 
+/** The desktop's view of the machine it runs on (a browser has none). */
+export interface CandidateMachine {
+  readonly inspector: MachineInspector;
+  /** The operating system, as ProcessSnapshot names it. */
+  readonly platform: string;
+  /** The attached displays, the exam's one marked primary. */
+  readonly displays: () => Display[];
+}
+
 /**
- * One exam session on the candidate's machine, in the main process: its uploader, and what the
- * main process captures itself, process snapshots and heartbeats, at the exam's rates. Frames,
- * audio and focus and clipboard events come from the renderer through `record`. Where the exam's
- * lockdown says so, an application it forbids is closed when a snapshot finds it.
+ * One exam session on the candidate's machine: its uploader, and what is captured besides the
+ * renderer's media, heartbeats and (on a desktop) process snapshots, at the exam's rates.
+ * Frames, audio and focus and clipboard events come from the renderer through `record`. Where
+ * the exam's lockdown says so, an application it forbids is closed when a snapshot finds it.
  */
 export class ExamSession {
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
   private ended = false;
 
   private constructor(
@@ -38,13 +44,11 @@ export class ExamSession {
     readonly uploader: Uploader,
   ) {}
 
-  /** Opens the session's queue (resuming what a crash left) and starts capturing; STARTED once per session. */
+  /** Starts sending the session's queue (resuming what a closed app left) and capturing; STARTED once per session. */
   static async start(options: ExamSessionOptions): Promise<ExamSession> {
     const { grant } = options;
     const uploader = await Uploader.open({
-      dir: path.join(options.dataDir, 'sessions', grant.sessionId),
-      key: options.queueKey,
-      maxQueueBytes: options.maxQueueBytes,
+      queue: options.queue,
       // Throws while the session waits for its candidate's identity: it cannot begin then.
       grant: ingestGrantOf(grant),
       refreshGrant: async () => ingestGrantOf(await options.api.refreshGrant(grant.sessionId)),
@@ -52,12 +56,13 @@ export class ExamSession {
     });
     const session = new ExamSession(options, uploader);
     if (uploader.status().lastSeq === -1) session.event('STARTED', null);
-    await session.snapshot();
     const { processIntervalMs, heartbeatIntervalMs } = grant.capture;
-    session.timers.push(
-      setInterval(() => void session.snapshot(), processIntervalMs),
-      setInterval(() => session.event('HEARTBEAT', null), heartbeatIntervalMs),
-    );
+    session.timers.push(setInterval(() => session.event('HEARTBEAT', null), heartbeatIntervalMs));
+    const { machine } = options;
+    if (machine) {
+      await session.snapshot(machine);
+      session.timers.push(setInterval(() => void session.snapshot(machine), processIntervalMs));
+    }
     return session;
   }
 
@@ -105,20 +110,14 @@ export class ExamSession {
     return { uploaded };
   }
 
-  private async snapshot(): Promise<void> {
+  private async snapshot({ inspector, platform, displays }: CandidateMachine): Promise<void> {
     try {
       const captureTime = Date.now();
-      const machine = await this.options.inspector.snapshot();
+      const found = await inspector.snapshot();
       // Sent as found, the forbidden application included: the app-policy processor reports it.
-      this.uploader.add('PROCESS', {
-        ...machine,
-        captureTime,
-        platform: process.platform,
-        browserDomains: [],
-        displays: this.options.displays(),
-      });
+      this.uploader.add('PROCESS', { ...found, captureTime, platform, browserDomains: [], displays: displays() });
       if (!this.options.grant.capture.lockdown.closeForbiddenApps) return;
-      for (const app of forbiddenRunning(machine.processes, this.options.allowedApps)) {
+      for (const app of forbiddenRunning(found.processes, this.options.allowedApps)) {
         const left = await closeProcesses(app.pids);
         if (left.length === 0) this.event('APP_CLOSED', app.name);
         else this.options.onError(new Error(`${app.name} could not be closed (processes ${left.join(', ')})`));

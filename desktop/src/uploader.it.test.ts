@@ -78,9 +78,7 @@ test('the queue survives a kill of the app while offline; the next start uploads
 
     await link.restore();
     const uploader = await Uploader.open({
-      dir,
-      key,
-      maxQueueBytes: 64 * 1024 * 1024,
+      queue: DiskQueue.open(dir, key, 64 * 1024 * 1024),
       grant: { ...grant, ingestUrl: baseUrl },
       refreshGrant: () => Promise.reject(new Error('not expected')),
     });
@@ -105,9 +103,7 @@ test('an expired ingest token is refreshed through the API grant when the upload
     const shortLived = token(claims, 2);
     const { exp } = JSON.parse(Buffer.from(shortLived.split('.')[1]!, 'base64url').toString()) as { exp: number };
     const uploader = await Uploader.open({
-      dir,
-      key: randomBytes(32),
-      maxQueueBytes: 16 * 1024 * 1024,
+      queue: DiskQueue.open(dir, randomBytes(32), 16 * 1024 * 1024),
       grant: { ...claims, ingestUrl, ingestToken: shortLived },
       refreshGrant: () => {
         refreshes += 1;

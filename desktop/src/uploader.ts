@@ -1,8 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { RecordKind } from '@proctoflex/core/client';
 import { IngestClient, IngestClientError, type IngestStream, type WriterSchemas } from '@proctoflex/ingest-client';
-import { DiskQueue, type QueuedRecord } from './queue.ts';
+import type { QueuedRecord, RecordQueue } from './record-queue.ts';
 
 /** What the API hands a started session: where to send and the token to send with. */
 export interface IngestGrant {
@@ -16,7 +14,7 @@ export interface IngestGrant {
 export interface UploadStatus {
   /** online: streaming live; catching-up: uploading what the queue holds; offline: waiting to reconnect. */
   readonly connection: 'connecting' | 'online' | 'catching-up' | 'offline';
-  /** Records captured and not yet acknowledged: what a crash now would leave on disk to resend. */
+  /** Records captured and not yet acknowledged: what a crash now would leave in the queue to resend. */
   readonly queuedRecords: number;
   readonly queuedBytes: number;
   readonly ackedSeq: number;
@@ -29,11 +27,8 @@ export interface UploadStatus {
 }
 
 export interface UploaderOptions {
-  /** The session's queue directory; the schemas the gateway named are kept there too. */
-  readonly dir: string;
-  /** 32 bytes: the queue's AES-256-GCM key. */
-  readonly key: Buffer;
-  readonly maxQueueBytes: number;
+  /** The session's queue, with what a closed app left in it; the schemas the gateway named are kept there too. */
+  readonly queue: RecordQueue;
   readonly grant: IngestGrant;
   /** A fresh grant when the gateway refuses the token (it expired). */
   readonly refreshGrant: () => Promise<IngestGrant>;
@@ -64,7 +59,7 @@ export class Uploader {
   private closed = false;
   private nextSeq: number;
   private outgoing: QueuedRecord[] = [];
-  private flushTimer: NodeJS.Timeout | null = null;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private connection: UploadStatus['connection'] = 'connecting';
   private dropped = 0;
   private rejected = 0;
@@ -74,7 +69,7 @@ export class Uploader {
 
   private constructor(
     private readonly options: UploaderOptions,
-    private readonly queue: DiskQueue,
+    private readonly queue: RecordQueue,
     schemas: WriterSchemas,
   ) {
     this.grant = options.grant;
@@ -84,18 +79,16 @@ export class Uploader {
   }
 
   /**
-   * Opens the session's queue in `dir` (resuming one a crash left) and starts sending. The
-   * gateway's schemas are fetched once and kept beside the queue, so that records are encoded
-   * even while the gateway cannot be reached.
+   * Starts sending the session's queue (resuming what a closed app left). The gateway's schemas
+   * are fetched once and kept beside the queue, so that records are encoded even while the
+   * gateway cannot be reached.
    */
   static async open(options: UploaderOptions): Promise<Uploader> {
-    const queue = DiskQueue.open(options.dir, options.key, options.maxQueueBytes);
-    const schemasFile = path.join(options.dir, 'schemas.json');
-    let schemas: WriterSchemas;
-    if (existsSync(schemasFile)) schemas = JSON.parse(readFileSync(schemasFile, 'utf8')) as WriterSchemas;
-    else {
-      schemas = await IngestClient.fetchSchemas(options.grant.ingestUrl, options.grant.ingestToken);
-      writeFileSync(schemasFile, JSON.stringify(schemas));
+    const { queue, grant } = options;
+    let schemas = await queue.schemas();
+    if (!schemas) {
+      schemas = await IngestClient.fetchSchemas(grant.ingestUrl, grant.ingestToken);
+      await queue.keepSchemas(schemas);
     }
     return new Uploader(options, queue, schemas);
   }
@@ -145,20 +138,20 @@ export class Uploader {
     return true;
   }
 
-  /** Stops sending; what is not acknowledged stays on disk for the next start. */
+  /** Stops sending; what is not acknowledged stays in the queue for the next start. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.wakeUp?.();
     await this.stream?.close();
     await this.running;
-    this.queue.close();
+    await this.queue.close();
   }
 
   /** Deletes the queue once the session is over and everything reached Kafka. */
   async remove(): Promise<void> {
     await this.close();
-    this.queue.remove();
+    await this.queue.remove();
   }
 
   private flush(): void {
@@ -225,10 +218,9 @@ export class Uploader {
    * last check and going live happen in one turn of the event loop, so none slips between.
    */
   private async catchUp(): Promise<void> {
-    for (;;) {
-      if (this.closed) return;
-      const records = this.queue.read(this.queue.ackedSeq, replayRecords);
-      if (records.length === 0) return;
+    while (!this.closed && this.queue.pendingRecords > 0) {
+      const records = await this.queue.read(this.queue.ackedSeq, replayRecords);
+      if (records.length === 0) throw new Error('the queue counts records it cannot read');
       const batch = [records[0]!];
       let bytes = records[0]!.value.length;
       for (const record of records.slice(1)) {

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationRules, canonicalApp, type RunningProcess } from '@proctoflex/core/client';
 
 /** An application an exam forbids, running now: its catalogue name and its processes. */
@@ -45,8 +44,9 @@ const signal = (pid: number, name: NodeJS.Signals) => {
  */
 export async function closeProcesses(pids: readonly number[], graceMs = 2000): Promise<number[]> {
   for (const pid of pids) signal(pid, 'SIGTERM');
-  for (let waited = 0; waited < graceMs && pids.some(isRunning); waited += 100) await sleep(100);
+  for (let waited = 0; waited < graceMs && pids.some(isRunning); waited += 100)
+    await new Promise((resolve) => setTimeout(resolve, 100));
   for (const pid of pids.filter(isRunning)) signal(pid, 'SIGKILL');
-  await sleep(100);
+  await new Promise((resolve) => setTimeout(resolve, 100));
   return pids.filter(isRunning);
 }

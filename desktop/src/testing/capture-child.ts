@@ -3,13 +3,12 @@
  * queue directory and grant given as JSON in argv[2], captures a record every 20 ms and prints
  * each captured seq once the queue has it.
  */
+import { DiskQueue } from '../queue.ts';
 import { Uploader, type IngestGrant } from '../uploader.ts';
 
 const { dir, key, grant } = JSON.parse(process.argv[2]!) as { dir: string; key: string; grant: IngestGrant };
 const uploader = await Uploader.open({
-  dir,
-  key: Buffer.from(key, 'hex'),
-  maxQueueBytes: 64 * 1024 * 1024,
+  queue: DiskQueue.open(dir, Buffer.from(key, 'hex'), 64 * 1024 * 1024),
   grant,
   refreshGrant: () => Promise.reject(new Error('no refresh in this test')),
 });
