@@ -109,6 +109,16 @@ test(
     const consoleErrors: string[] = [];
     page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
     const connection = page.getByTestId('connection');
+    // The page's screen shares, so that the test can end one as the browser's own "Stop sharing" does.
+    await page.addInitScript(`{
+      const share = navigator.mediaDevices.getDisplayMedia.bind(navigator.mediaDevices);
+      window.__screens = [];
+      navigator.mediaDevices.getDisplayMedia = async (options) => {
+        const stream = await share(options);
+        window.__screens.push(stream);
+        return stream;
+      };
+    }`);
     try {
       await page.goto(`${baseUrl}/candidate`);
       assert.equal(page.url(), `${baseUrl}/candidate/`, 'the page is served below its own path');
@@ -155,6 +165,16 @@ test(
         .waitFor({ timeout: 90_000 });
       await dashboardPage.screenshot({ path: path.join(screenshots, 'browser-3-alert.png') });
 
+      // The candidate stops sharing the screen: told, asked to share it again, and both reported.
+      await page.evaluate(
+        "const [track] = window.__screens.at(-1).getVideoTracks(); track.stop(); track.dispatchEvent(new Event('ended'))",
+      );
+      const stopped = page.getByRole('alert', { name: 'Screen sharing stopped' });
+      await stopped.waitFor();
+      await page.screenshot({ path: path.join(screenshots, 'browser-4-screen-stopped.png') });
+      await stopped.getByRole('button', { name: 'Share your entire screen again' }).click();
+      await stopped.waitFor({ state: 'detached' });
+
       // 30 s without the gateway: the page queues in IndexedDB, encrypted, and sends it all after.
       await gateway.stop();
       gateway = null;
@@ -167,7 +187,7 @@ test(
         queued.every(({ jpeg }) => !jpeg),
         'no picture readable in the queue: every record is encrypted',
       );
-      await page.screenshot({ path: path.join(screenshots, 'browser-4-offline.png') });
+      await page.screenshot({ path: path.join(screenshots, 'browser-5-offline.png') });
       gateway = await startApiGateway(api, gatewayPort);
       await connection.getByText('Connected').waitFor({ timeout: 60_000 });
       await page.getByRole('button', { name: 'End exam' }).click();
@@ -190,6 +210,20 @@ test(
       assert.equal(events[0]!.type, 'STARTED');
       assert.match(String(events[0]!.clientVersion), /^proctoflex-browser\//);
       assert.equal(events.at(-1)!.type, 'ENDED');
+      const share = events.filter(({ type }) => String(type).startsWith('SCREEN_SHARE'));
+      assert.deepEqual(
+        share.map(({ type }) => type),
+        ['SCREEN_SHARE_STOPPED', 'SCREEN_SHARE_RESUMED'],
+      );
+      const screens = records.filter(({ record }) => record.source === 'SCREEN').map(({ record }) => record);
+      assert.ok(
+        screens.some(({ captureTime }) => captureTime >= share[1]!.captureTime),
+        'the screen shared again is captured',
+      );
+      assert.ok(
+        !screens.some(({ captureTime }) => captureTime > share[0]!.captureTime && captureTime < share[1]!.captureTime),
+        'nothing of a stopped share is sent',
+      );
       const outageEnd = outageStarted + 30_000;
       const capturedOffline = records.filter(
         ({ record }) => record.captureTime > outageStarted + 1000 && record.captureTime < outageEnd - 1000,

@@ -1,6 +1,6 @@
 import { largestJpegBytes } from '@proctoflex/core/client';
 import type { CaptureSettings } from '../src/api.ts';
-import type { CandidateBridge } from '../src/bridge.ts';
+import type { CandidateAction, CandidateBridge } from '../src/bridge.ts';
 import { Resampler, toPcm16 } from './resample.ts';
 
 const frameSize = { width: 640, height: 480 };
@@ -71,21 +71,39 @@ async function playing(stream: MediaStream): Promise<HTMLVideoElement> {
   return video;
 }
 
+/** A running capture: `stop` ends it; `shareScreenAgain` takes the screen the candidate shared again after stopping. */
+export interface Capture {
+  stop(): Promise<void>;
+  shareScreenAgain(screen: MediaStream): Promise<void>;
+}
+
 /**
- * Captures at the exam's rates until the returned stop is called: a JPEG of the camera every
- * frameIntervalMs; one of the screen every screenIntervalMs and when the window loses or gains
- * the focus; the microphone resampled to 16 kHz in chunks of audioChunkMs; the candidate leaving
- * the window and using the clipboard. Each goes to the main process through `bridge`.
+ * Captures at the exam's rates until stopped: a JPEG of the camera every frameIntervalMs; one of
+ * the screen every screenIntervalMs and when the window loses or gains the focus; the
+ * microphone resampled to 16 kHz in chunks of audioChunkMs; the candidate leaving the window,
+ * using the clipboard, and stopping the screen share (a browser offers that: `onScreenLost` is
+ * told, and no screen picture is taken until it is shared again). Each goes out through `bridge`.
  */
 export async function startCapture(
   bridge: CandidateBridge,
   devices: { camera: MediaStream; microphone: MediaStream; screen: MediaStream },
   settings: CaptureSettings,
   onError: (error: unknown) => void,
-): Promise<() => Promise<void>> {
+  onScreenLost: () => void,
+): Promise<Capture> {
   const [video, screenVideo] = await Promise.all([playing(devices.camera), playing(devices.screen)]);
   const record = (capture: Parameters<CandidateBridge['record']>[0]) => bridge.record(capture).catch(onError);
+  const event = (type: CandidateAction, detail: string | null) => void record({ type: 'event', event: type, detail });
+  let screenShared = true;
+  const watchScreen = (screen: MediaStream) =>
+    screen.getVideoTracks()[0]?.addEventListener('ended', () => {
+      screenShared = false;
+      event('SCREEN_SHARE_STOPPED', 'the candidate stopped sharing the screen');
+      onScreenLost();
+    });
+  watchScreen(devices.screen);
   const grab = (source: 'WEBCAM' | 'SCREEN') => {
+    if (source === 'SCREEN' && !screenShared) return;
     const captureTime = Date.now();
     const frame = source === 'WEBCAM' ? grabJpeg(video) : grabJpeg(screenVideo, screenMaxWidth);
     frame.then((picture) => record({ type: 'frame', source, ...picture, captureTime, enrolment: false }), onError);
@@ -123,8 +141,6 @@ export async function startCapture(
     }
   };
 
-  const event = (type: 'FOCUS_LOST' | 'FOCUS_GAINED' | 'CLIPBOARD_USED', detail: string | null) =>
-    void record({ type: 'event', event: type, detail });
   const listeners: [EventTarget, string, () => void][] = [
     [window, 'blur', () => (event('FOCUS_LOST', 'the exam window lost the focus'), grab('SCREEN'))],
     [window, 'focus', () => (event('FOCUS_GAINED', null), grab('SCREEN'))],
@@ -136,13 +152,23 @@ export async function startCapture(
   ];
   for (const [target, name, listener] of listeners) target.addEventListener(name, listener);
 
-  return async () => {
-    clearInterval(frameTimer);
-    clearInterval(screenTimer);
-    for (const [target, name, listener] of listeners) target.removeEventListener(name, listener);
-    tap.port.onmessage = null;
-    video.srcObject = null;
-    screenVideo.srcObject = null;
-    await audio.close();
+  return {
+    async stop() {
+      clearInterval(frameTimer);
+      clearInterval(screenTimer);
+      for (const [target, name, listener] of listeners) target.removeEventListener(name, listener);
+      tap.port.onmessage = null;
+      video.srcObject = null;
+      screenVideo.srcObject = null;
+      await audio.close();
+    },
+    async shareScreenAgain(screen) {
+      screenVideo.srcObject = screen;
+      await screenVideo.play();
+      watchScreen(screen);
+      screenShared = true;
+      event('SCREEN_SHARE_RESUMED', null);
+      grab('SCREEN');
+    },
   };
 }

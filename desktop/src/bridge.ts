@@ -42,7 +42,11 @@ export type Capture =
       enrolment: boolean;
     }
   | { type: 'audio'; pcm: Uint8Array; captureTime: number; durationMs: number }
-  | { type: 'event'; event: 'FOCUS_LOST' | 'FOCUS_GAINED' | 'CLIPBOARD_USED'; detail: string | null };
+  | { type: 'event'; event: CandidateAction; detail: string | null };
+
+/** What the renderer sees the candidate do: leave or regain the window, use the clipboard, stop or resume sharing the screen. */
+export type CandidateAction =
+  'FOCUS_LOST' | 'FOCUS_GAINED' | 'CLIPBOARD_USED' | 'SCREEN_SHARE_STOPPED' | 'SCREEN_SHARE_RESUMED';
 
 /**
  * The renderer's whole view of what is outside the page. In the desktop app it is the main

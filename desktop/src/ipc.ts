@@ -34,7 +34,7 @@ const captureSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('audio'), pcm: bytes, captureTime, durationMs: z.number().int().positive() }),
   z.object({
     type: z.literal('event'),
-    event: z.enum(['FOCUS_LOST', 'FOCUS_GAINED', 'CLIPBOARD_USED']),
+    event: z.enum(['FOCUS_LOST', 'FOCUS_GAINED', 'CLIPBOARD_USED', 'SCREEN_SHARE_STOPPED', 'SCREEN_SHARE_RESUMED']),
     detail: z.string().max(500).nullable(),
   }),
 ]);
