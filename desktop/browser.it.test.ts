@@ -32,6 +32,17 @@ const queueInPage = `new Promise((resolve, reject) => {
   };
 })`;
 
+/** Signs in to the browser client and starts (or resumes) the exam, agreeing to its notice. */
+async function startExam(page: Page, student: { email: string; password: string }) {
+  await page.getByLabel('Email').fill(student.email);
+  await page.getByLabel('Password').fill(student.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Start Physics final' }).click();
+  const notice = page.getByRole('region', { name: 'Recording notice' });
+  await notice.getByText('Microphone: all sound, while the exam runs').waitFor();
+  await notice.getByRole('button', { name: 'I agree: start the exam' }).click();
+}
+
 async function signInToDashboard(page: Page, baseUrl: string, email: string, password: string) {
   await page.goto(`${baseUrl}/`);
   await page.getByLabel('Email').fill(email);
@@ -41,7 +52,7 @@ async function signInToDashboard(page: Page, baseUrl: string, email: string, pas
 }
 
 test(
-  'the browser client at /candidate/ in Chromium: sign in, consent, system check, identity, exam with webcam, microphone and screen; the speech it hears is an alert in the dashboard; a 30 s gateway outage loses nothing',
+  'the browser client at /candidate/ in Chromium: sign in, consent, system check, identity, exam with webcam, microphone and screen; the speech it hears is an alert in the dashboard; a 30 s gateway outage, the tab closed during it, loses nothing',
   { timeout: 600_000 },
   async (t) => {
     const work = await mkdtemp(path.join(tmpdir(), 'browser-it-'));
@@ -122,13 +133,7 @@ test(
     try {
       await page.goto(`${baseUrl}/candidate`);
       assert.equal(page.url(), `${baseUrl}/candidate/`, 'the page is served below its own path');
-      await page.getByLabel('Email').fill(student.email);
-      await page.getByLabel('Password').fill(student.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('button', { name: 'Start Physics final' }).click();
-      const notice = page.getByRole('region', { name: 'Recording notice' });
-      await notice.getByText('Microphone: all sound, while the exam runs').waitFor();
-      await notice.getByRole('button', { name: 'I agree: start the exam' }).click();
+      await startExam(page, student);
 
       const check = page.getByRole('list', { name: 'System check' });
       await check.getByText('Camera: ✓ working').waitFor();
@@ -188,7 +193,14 @@ test(
         'no picture readable in the queue: every record is encrypted',
       );
       await page.screenshot({ path: path.join(screenshots, 'browser-5-offline.png') });
+      // The candidate closes the tab while offline; back online, they open it again and resume:
+      // what the closed tab queued is sent too.
+      await page.reload();
       gateway = await startApiGateway(api, gatewayPort);
+      await startExam(page, student);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByRole('button', { name: 'Take photo' }).click();
+      await page.getByRole('button', { name: 'Use this photo and begin the exam' }).click();
       await connection.getByText('Connected').waitFor({ timeout: 60_000 });
       await page.getByRole('button', { name: 'End exam' }).click();
       await page.getByTestId('finished').getByText('Everything was sent').waitFor({ timeout: 90_000 });
@@ -207,7 +219,11 @@ test(
         'no process snapshot from a browser',
       );
       const events = records.filter(({ kind }) => kind === 'SESSION').map(({ record }) => record);
-      assert.equal(events[0]!.type, 'STARTED');
+      assert.deepEqual(
+        events.filter(({ type }) => type === 'STARTED').map(({ seq }) => seq),
+        [0],
+        'started once, not again when resumed',
+      );
       assert.match(String(events[0]!.clientVersion), /^proctoflex-browser\//);
       assert.equal(events.at(-1)!.type, 'ENDED');
       const share = events.filter(({ type }) => String(type).startsWith('SCREEN_SHARE'));

@@ -21,16 +21,23 @@ export function openMicrophone(): Promise<MediaStream> {
 /**
  * The whole screen, shared by the candidate: a window or a tab is refused (stopped at once), since
  * the screen is what shows what else is open. The browser asks the candidate which screen;
- * Electron's main process answers for them with the primary display.
+ * Electron's main process answers for them with the primary display. A browser that does not
+ * say what was shared (Firefox, Safari: no `displaySurface`) cannot be held to it: see
+ * `screenSurfaceKnown`.
  */
 export async function openScreen(): Promise<MediaStream> {
   const stream = await navigator.mediaDevices.getDisplayMedia({ video: { displaySurface: 'monitor' }, audio: false });
   const surface = stream.getVideoTracks()[0]?.getSettings().displaySurface;
-  if (surface !== 'monitor') {
+  if (surface !== undefined && surface !== 'monitor') {
     stream.getTracks().forEach((track) => track.stop());
     throw new Error(`a ${surface ?? 'part of the screen'} was shared, not the entire screen`);
   }
   return stream;
+}
+
+/** Whether the browser said what the candidate shared (and so that it is the entire screen). */
+export function screenSurfaceKnown(screen: MediaStream): boolean {
+  return screen.getVideoTracks()[0]?.getSettings().displaySurface !== undefined;
 }
 
 /** The video's current picture as a JPEG, at its own size or scaled down to `maxWidth`. */
