@@ -23,7 +23,8 @@ test('the browser client is served below /candidate/ with its own CSP, the dashb
   const app = new Koa<ApiState>();
   app.use(servePages(candidatePages(candidate, 'https://ingest.example.org:8443')));
   app.use(servePages(dashboardPages(dashboard)));
-  const server = createServer(app.callback()).listen(0, '127.0.0.1');
+  const handle = app.callback();
+  const server = createServer((request, response) => void handle(request, response)).listen(0, '127.0.0.1');
   t.after(() => server.close());
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -2,24 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'node:test';
-import type { Page } from 'playwright-core';
 import { repoPath, type ExamPolicy } from '@proctoflex/core';
 import { createTestClickHouse, eventually, freePort, uniqueName } from '@proctoflex/core/testing';
 import { startSession, startTestApi, startTestStages, streamScriptedSession } from '@proctoflex/api/testing';
 import { sceneFrames } from '@proctoflex/ingest/sim';
 import { launchChromium } from '../infra/chromium.ts';
-import { buildDashboard } from './testing.ts';
+import { buildDashboard, signIn } from './testing.ts';
 
 const screenshots = repoPath('dashboard/test-results');
 const admin = { email: 'admin@proctoflex.test', password: 'correct horse battery' };
-
-async function signIn(page: Page, baseUrl: string, email: string, password: string) {
-  await page.goto(`${baseUrl}/`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Exams' }).waitFor();
-}
 
 /**
  * The API serving a freshly built dashboard, a gateway and the stages from app policy to the

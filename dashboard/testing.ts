@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { repoPath } from '@proctoflex/core';
 
@@ -18,4 +19,13 @@ export async function buildDashboard(): Promise<{ dir: string; files: [string, n
     names.map(async (name): Promise<[string, number]> => [name, (await stat(path.join(dir, name))).size]),
   );
   return { dir, files, ms };
+}
+
+/** Signs in to the dashboard at `baseUrl` on `page`, up to its list of exams. */
+export async function signIn(page: Page, baseUrl: string, email: string, password: string) {
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Exams' }).waitFor();
 }

@@ -3,15 +3,14 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'node:test';
-import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { repoPath } from '@proctoflex/core';
 import { freePort, uniqueName } from '@proctoflex/core/testing';
 import { startApiGateway, startTestApi } from '@proctoflex/api/testing';
 import type { Gateway } from '@proctoflex/ingest';
 import { sceneFrames } from '@proctoflex/ingest/sim';
-import { buildDashboard } from '../dashboard/testing.ts';
-import { launchCandidateChromium, recordsInKafka } from './testing.ts';
+import { buildDashboard, signIn } from '../dashboard/testing.ts';
+import { launchCandidateChromium, recordsInKafka, startExam } from './testing.ts';
 
 const screenshots = repoPath('desktop/test-results');
 const admin = { email: 'admin@browser.test', password: 'browser admin password' };
@@ -31,25 +30,6 @@ const queueInPage = `new Promise((resolve, reject) => {
     }));
   };
 })`;
-
-/** Signs in to the browser client and starts (or resumes) the exam, agreeing to its notice. */
-async function startExam(page: Page, student: { email: string; password: string }) {
-  await page.getByLabel('Email').fill(student.email);
-  await page.getByLabel('Password').fill(student.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Start Physics final' }).click();
-  const notice = page.getByRole('region', { name: 'Recording notice' });
-  await notice.getByText('Microphone: all sound, while the exam runs').waitFor();
-  await notice.getByRole('button', { name: 'I agree: start the exam' }).click();
-}
-
-async function signInToDashboard(page: Page, baseUrl: string, email: string, password: string) {
-  await page.goto(`${baseUrl}/`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Exams' }).waitFor();
-}
 
 test(
   'the browser client at /candidate/ in Chromium: sign in, consent, system check, identity, exam with webcam, microphone and screen; the speech it hears is an alert in the dashboard; a 30 s gateway outage, the tab closed during it, loses nothing',
@@ -133,7 +113,7 @@ test(
     try {
       await page.goto(`${baseUrl}/candidate`);
       assert.equal(page.url(), `${baseUrl}/candidate/`, 'the page is served below its own path');
-      await startExam(page, student);
+      await startExam(page, student, 'Physics final');
 
       const check = page.getByRole('list', { name: 'System check' });
       await check.getByText('Camera: ✓ working').waitFor();
@@ -161,7 +141,7 @@ test(
 
       // The fixture's speech, heard by the page, scored by the voice model, is an alert in the proctor's queue.
       const dashboardPage = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-      await signInToDashboard(dashboardPage, baseUrl, proctor.email, proctor.password);
+      await signIn(dashboardPage, baseUrl, proctor.email, proctor.password);
       await dashboardPage.getByRole('link', { name: 'Alerts' }).click();
       await dashboardPage
         .getByRole('list', { name: 'Alerts to review' })
@@ -197,7 +177,7 @@ test(
       // what the closed tab queued is sent too.
       await page.reload();
       gateway = await startApiGateway(api, gatewayPort);
-      await startExam(page, student);
+      await startExam(page, student, 'Physics final');
       await page.getByRole('button', { name: 'Continue' }).click();
       await page.getByRole('button', { name: 'Take photo' }).click();
       await page.getByRole('button', { name: 'Use this photo and begin the exam' }).click();

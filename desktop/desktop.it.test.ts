@@ -18,7 +18,13 @@ import { buildDesktop } from './build.ts';
 import { createIpcHandlers } from './src/ipc.ts';
 import { linuxInspector } from './src/machine/linux.ts';
 import type { UploadStatus } from './src/uploader.ts';
-import { exposeBridge, launchCandidateChromium, recordsInKafka, serveRenderer } from './testing.ts';
+import {
+  exposeBridge,
+  launchCandidateChromium,
+  recordsInKafka,
+  serveRenderer,
+  startExam as startCandidateExam,
+} from './testing.ts';
 
 const screenshots = repoPath('desktop/test-results');
 const admin = { email: 'admin@desktop.test', password: 'desktop admin password' };
@@ -131,16 +137,12 @@ async function startStack() {
 
 const laptop: Display[] = [{ id: '1', width: 1920, height: 1080, primary: true }];
 
+/** Opens the app on `url` and starts the chemistry exam, the recording notice kept as a screenshot. */
 async function startExam(page: Page, url: string, student: { email: string; password: string }) {
   await page.goto(url);
-  await page.getByLabel('Email').fill(student.email);
-  await page.getByLabel('Password').fill(student.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Start Chemistry final' }).click();
-  const notice = page.getByRole('region', { name: 'Recording notice' });
-  await notice.getByText('Microphone: all sound, while the exam runs').waitFor();
-  await page.screenshot({ path: path.join(screenshots, '0-recording-notice.png') });
-  await notice.getByRole('button', { name: 'I agree: start the exam' }).click();
+  await startCandidateExam(page, student, 'Chemistry final', () =>
+    page.screenshot({ path: path.join(screenshots, '0-recording-notice.png') }),
+  );
 }
 
 /** Runs `steps` on a fresh page; on failure keeps a screenshot and prints what the page said. */

@@ -126,3 +126,23 @@ export async function recordsInKafka(
   }
   return { records: [...bySeq.values()].sort((a, b) => a.record.seq - b.record.seq), resent: sent.length - bySeq.size };
 }
+
+/**
+ * Signs the student in to the candidate client open on `page` and starts (or resumes) the exam
+ * titled `examTitle`, agreeing to its recording notice once `onNotice` has seen it.
+ */
+export async function startExam(
+  page: Page,
+  student: { email: string; password: string },
+  examTitle: string,
+  onNotice: () => Promise<unknown> = () => Promise.resolve(),
+) {
+  await page.getByLabel('Email').fill(student.email);
+  await page.getByLabel('Password').fill(student.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: `Start ${examTitle}` }).click();
+  const notice = page.getByRole('region', { name: 'Recording notice' });
+  await notice.getByText('Microphone: all sound, while the exam runs').waitFor();
+  await onNotice();
+  await notice.getByRole('button', { name: 'I agree: start the exam' }).click();
+}
