@@ -31,11 +31,11 @@ interface Segment {
 }
 
 /**
- * A session's records not yet acknowledged by the gateway, on disk, so that neither a lost
- * connection nor a crash of the app loses them (the desktop's RecordQueue). Append-only segment files of records encrypted
- * one by one (AES-256-GCM); a segment is deleted once the gateway acknowledged all its records,
- * and the highest acknowledged seq is kept in a file of its own. Bounded: an append that would
- * pass `maxBytes` is refused. A record torn by a kill mid-write is cut off when the queue opens;
+ * The desktop's RecordQueue: a session's records not yet acknowledged by the gateway, on disk,
+ * so that neither a lost connection nor a crash of the app loses them. Append-only segment files
+ * of records encrypted one by one (AES-256-GCM); a segment is deleted once the gateway
+ * acknowledged all its records, and the highest acknowledged seq is kept in a file of its own.
+ * Bounded: an append that would pass `maxBytes` is refused. A record torn by a kill mid-write is cut off when the queue opens;
  * a record that fails its authentication tag stops the opening (wrong key, altered file).
  * Writes are synchronous so that they keep their order and are in the kernel before the call
  * returns: a killed process loses nothing (a power cut may lose what was not yet flushed).
