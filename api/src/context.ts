@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
-import type { AvroSerde, Logger } from '@proctoflex/core';
+import type { AvroSerde, Logger, SealedEvidenceStore } from '@proctoflex/core';
 import type { AccessTokens, Caller, RefreshTokens } from './auth/tokens.ts';
 import type { ApiConfig } from './config.ts';
 import type { LiveFeed } from './live/feed.ts';
@@ -20,6 +20,8 @@ export interface ApiDeps {
   readonly live: LiveFeed;
   /** Compares a selfie with a reference photo (the face models, loaded on first use). */
   readonly identity: IdentityChecker;
+  /** The evidence store, sealing what it is given: alert evidence, reference photos, selfies. */
+  readonly evidence: SealedEvidenceStore;
 }
 
 /** Koa state of a request: its id, and its caller once authenticated. */

@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { Partitioners, type Producer } from 'kafkajs';
 import pg from 'pg';
 import type { Registry } from 'prom-client';
-import { AvroSerde, createKafka, startOperationsServer, type Logger } from '@proctoflex/core';
+import {
+  AvroSerde,
+  createKafka,
+  LocalEvidenceStore,
+  SealedEvidenceStore,
+  startOperationsServer,
+  type Logger,
+} from '@proctoflex/core';
 import { readAlert } from './alerts/routes.ts';
 import { createApp } from './app.ts';
 import { AccessTokens, RefreshTokens } from './auth/tokens.ts';
@@ -69,6 +76,7 @@ export class ApiServer {
       publish: publisherOf(this.producer, this.serde),
       live: this.live,
       identity: this.identity,
+      evidence: new SealedEvidenceStore(new LocalEvidenceStore(this.config.EVIDENCE_DIR), this.config.EVIDENCE_KEY),
     };
     await this.bootstrapAdmin(deps);
     this.retentionTimer = setInterval(() => {

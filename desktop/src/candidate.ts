@@ -12,8 +12,8 @@ export interface CandidateDeps {
   readonly drainMs: number;
   /** The machine as the desktop sees it; null in a browser, which sees no other application. */
   readonly machine: CandidateMachine | null;
-  /** Displays attached, where only that is known (a browser); the desktop counts its machine's. */
-  readonly displayCount?: () => number | null;
+  /** Displays attached; null where the platform cannot tell. */
+  readonly displayCount: () => number | null;
   readonly screenPermission: () => MachineCheck['screenPermission'];
   readonly clientVersion: string;
   readonly notify: (status: UploadStatus) => void;
@@ -85,7 +85,7 @@ export function createCandidate(deps: CandidateDeps): Omit<CandidateBridge, 'onS
       const found = await deps.machine?.inspector.snapshot();
       return {
         gateway,
-        displays: deps.machine ? deps.machine.displays().length : (deps.displayCount?.() ?? null),
+        displays: deps.displayCount(),
         screenPermission: deps.screenPermission(),
         virtualMachineHints: found?.virtualMachineHints ?? null,
         forbiddenApps: found ? forbiddenRunning(found.processes, start.exam.allowedApps).map(({ name }) => name) : null,

@@ -50,6 +50,7 @@ export function createIpcHandlers(deps: IpcDeps): IpcHandlers {
     ...deps,
     queues: diskQueues(deps.dataDir, deps.queueKey, deps.maxQueueBytes),
     machine: { inspector: deps.inspector, platform: process.platform, displays: deps.displays },
+    displayCount: () => deps.displays().length,
   });
   return {
     signIn: (email, password) => candidate.signIn(text.parse(email), text.parse(password)),

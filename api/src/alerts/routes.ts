@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { z } from 'zod';
-import { LocalEvidenceStore, SealedEvidenceStore, type AlertReview } from '@proctoflex/core';
+import type { AlertReview } from '@proctoflex/core';
 import { audit } from '../audit.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { Caller } from '../auth/tokens.ts';
@@ -71,7 +71,6 @@ function parseCursor(cursor: string): [string, string] {
 
 export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, config } = deps;
-  const store = new SealedEvidenceStore(new LocalEvidenceStore(config.EVIDENCE_DIR), config.EVIDENCE_KEY);
   const watchers = signedIn(deps, 'proctor', 'instructor', 'admin');
 
   /** The alert, if the caller may see its exam. */
@@ -195,6 +194,6 @@ export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
     if (!rows[0]) throw notFound('evidence');
     ctx.set('Cache-Control', 'private, no-store');
     ctx.type = rows[0].content_type;
-    ctx.body = await store.get(rows[0].storage_key);
+    ctx.body = await deps.evidence.get(rows[0].storage_key);
   });
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { createClickHouse, deleteSessionEvidence, LocalEvidenceStore } from '@proctoflex/core';
+import { createClickHouse, deleteSessionEvidence } from '@proctoflex/core';
 import { queryWithParams } from '../analytics/clickhouse.ts';
 import type { ApiDeps, Row } from '../context.ts';
 import { erasedFromPipeline } from '../sessions/status.ts';
@@ -26,13 +26,12 @@ function uuidLiteral(id: string): string {
 /** Deletes sessions with their alerts (and history), evidence rows and files, and identity selfies. */
 async function deleteSessions(deps: ApiDeps, client: pg.PoolClient, sessionIds: string[]): Promise<number> {
   if (sessionIds.length === 0) return 0;
-  const store = new LocalEvidenceStore(deps.config.EVIDENCE_DIR);
-  await deleteSessionEvidence(client, store, sessionIds);
+  await deleteSessionEvidence(client, deps.evidence, sessionIds);
   const { rows: selfies } = await client.query<{ key: string }>(
     'SELECT verification_key AS key FROM sessions WHERE id = ANY($1) AND verification_key IS NOT NULL',
     [sessionIds],
   );
-  for (const { key } of selfies) await store.delete(key);
+  for (const { key } of selfies) await deps.evidence.delete(key);
   await client.query('DELETE FROM alerts WHERE session_id = ANY($1)', [sessionIds]);
   const { rowCount } = await client.query('DELETE FROM sessions WHERE id = ANY($1)', [sessionIds]);
   return rowCount ?? 0;
@@ -104,7 +103,7 @@ export async function eraseCandidate(deps: ApiDeps, userId: string): Promise<{ s
     await client.query('DELETE FROM alerts WHERE candidate_id = $1', [userId]);
     await client.query('DELETE FROM exam_members WHERE user_id = $1', [userId]);
     await client.query('DELETE FROM refresh_tokens WHERE user_id = $1', [userId]);
-    await deleteReferencePhoto(client, new LocalEvidenceStore(deps.config.EVIDENCE_DIR), userId);
+    await deleteReferencePhoto(client, deps.evidence, userId);
     await client.query(
       `UPDATE users SET email = 'erased-' || id || '@invalid', display_name = 'erased', disabled = true,
          password_hash = 'erased' WHERE id = $1`,

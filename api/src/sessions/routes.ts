@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type ExamPolicy, LocalEvidenceStore, mintIngestToken, SealedEvidenceStore } from '@proctoflex/core';
+import { type ExamPolicy, mintIngestToken } from '@proctoflex/core';
 import { audit } from '../audit.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
@@ -57,7 +57,6 @@ const held = new Set(['required', 'pending']);
 
 export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, config } = deps;
-  const store = new SealedEvidenceStore(new LocalEvidenceStore(config.EVIDENCE_DIR), config.EVIDENCE_KEY);
   /** What the exam records and keeps (its notice's inputs), and whether it takes sessions now. */
   const recordingOf = async (examId: string) => {
     const { rows } = await pool.query<{
@@ -181,12 +180,12 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     if (!session.verification || !held.has(session.verification))
       throw conflict(`there is nothing to verify: the session is ${session.verification ?? 'not checked'}`);
     const { jpeg: selfie } = uploadedJpeg(ctx.request.body);
-    const reference = await referencePhotoOf(deps, store, session.candidateId);
+    const reference = await referencePhotoOf(deps, session.candidateId);
     if (!reference) throw conflict('your reference photo is no longer on record: ask a proctor');
     const comparison = await deps.identity.compare(reference, selfie);
     const verification = comparison.sameFace ? 'verified' : 'pending';
     const key = `verifications/${sessionId}.jpg`;
-    await store.put(key, selfie);
+    await deps.evidence.put(key, selfie);
     await pool.query(
       `UPDATE sessions SET verification = $2, verification_similarity = $3, verification_key = $4 WHERE id = $1`,
       [sessionId, verification, comparison.similarity, key],
@@ -245,7 +244,7 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
       if (!rows[0]?.key) throw notFound('verification photo');
       ctx.set('Cache-Control', 'private, no-store');
       ctx.type = 'image/jpeg';
-      ctx.body = await store.get(rows[0].key);
+      ctx.body = await deps.evidence.get(rows[0].key);
     },
   );
 

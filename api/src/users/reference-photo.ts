@@ -1,10 +1,4 @@
-import {
-  frameSizeProblem,
-  jpegDimensions,
-  LocalEvidenceStore,
-  SealedEvidenceStore,
-  type EvidenceStore,
-} from '@proctoflex/core';
+import { frameSizeProblem, jpegDimensions, type EvidenceStore } from '@proctoflex/core';
 import { z } from 'zod';
 import { audit } from '../audit.ts';
 import type { Caller } from '../auth/tokens.ts';
@@ -50,16 +44,12 @@ async function mayHandle(deps: ApiDeps, caller: Caller, userId: string): Promise
 }
 
 /** The candidate's reference photo on record, opened from the sealed store, or null. */
-export async function referencePhotoOf(
-  deps: ApiDeps,
-  store: SealedEvidenceStore,
-  userId: string,
-): Promise<Buffer | null> {
+export async function referencePhotoOf(deps: ApiDeps, userId: string): Promise<Buffer | null> {
   const { rows } = await deps.pool.query<{ storage_key: string }>(
     'SELECT storage_key FROM reference_photos WHERE user_id = $1',
     [userId],
   );
-  return rows[0] ? store.get(rows[0].storage_key) : null;
+  return rows[0] ? deps.evidence.get(rows[0].storage_key) : null;
 }
 
 /** Deletes a candidate's reference photo, file and row (an erasure). */
@@ -78,7 +68,6 @@ export async function deleteReferencePhoto(
  * seen by those and the exam's proctors; kept encrypted in the evidence store.
  */
 export function registerReferencePhotoRoutes(router: ApiRouter, deps: ApiDeps): void {
-  const store = new SealedEvidenceStore(new LocalEvidenceStore(deps.config.EVIDENCE_DIR), deps.config.EVIDENCE_KEY);
   const candidateFor = async (caller: Caller, userId: string) => {
     const { rows } = await deps.pool.query("SELECT 1 FROM users WHERE id = $1 AND role = 'student'", [userId]);
     if (!rows[0]) throw notFound('candidate');
@@ -92,7 +81,7 @@ export function registerReferencePhotoRoutes(router: ApiRouter, deps: ApiDeps): 
     const { jpeg, width, height } = uploadedJpeg(ctx.request.body);
     await deps.identity.requireOneFace(jpeg);
     const storageKey = storageKeyOf(userId);
-    await store.put(storageKey, jpeg);
+    await deps.evidence.put(storageKey, jpeg);
     const row = { byteSize: jpeg.length, width, height };
     await deps.pool.query(
       `INSERT INTO reference_photos (user_id, storage_key, byte_size, width, height, uploaded_by)
@@ -114,7 +103,7 @@ export function registerReferencePhotoRoutes(router: ApiRouter, deps: ApiDeps): 
   router.get('/users/:userId/reference-photo', signedIn(deps, 'admin', 'instructor', 'proctor'), async (ctx) => {
     const userId = ctx.params.userId!;
     await candidateFor(callerOf(ctx.state), userId);
-    const photo = await referencePhotoOf(deps, store, userId);
+    const photo = await referencePhotoOf(deps, userId);
     if (!photo) throw notFound('reference photo');
     ctx.set('Cache-Control', 'private, no-store');
     ctx.type = 'image/jpeg';

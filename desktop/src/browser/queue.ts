@@ -105,15 +105,18 @@ async function updateSession(db: IDBDatabase, sessionId: string, change: Partial
 
 /**
  * One session's queue. Its counts live in memory, so that appending stays synchronous like the
- * desktop's; each append is encrypted and written in order behind the previous writes, and a
- * read waits for those before it. A record whose write failed (the quota) stays in memory and
+ * desktop's; appends are encrypted and written in order behind the previous writes (those made
+ * while a write waits go together, in one transaction), and a read waits for those before it. A record whose write failed (the quota) stays in memory and
  * is still uploaded: it is only not kept across a closed tab.
  */
 class IndexedDbQueue implements RecordQueue {
   /** Sizes of the records not acknowledged, by seq, ascending. */
   private readonly pending: { seq: number; bytes: number }[] = [];
+  private pendingBytes = 0;
   /** Records not yet written (or whose write failed), by seq. */
   private readonly unwritten = new Map<number, QueuedRecord>();
+  /** Records appended since the last write began: the next write takes them all. */
+  private toWrite: QueuedRecord[] = [];
   private writes = Promise.resolve();
   private acked: number;
   private savedSchemas: WriterSchemas | null;
@@ -144,6 +147,7 @@ class IndexedDbQueue implements RecordQueue {
         if (!cursor.result) return resolve();
         const { seq, sealed } = cursor.result.value as RecordRow;
         queue.pending.push({ seq, bytes: sealed.byteLength + 12 });
+        queue.pendingBytes += sealed.byteLength + 12;
         cursor.result.continue();
       };
     });
@@ -159,7 +163,7 @@ class IndexedDbQueue implements RecordQueue {
   }
 
   get bytes(): number {
-    return this.pending.reduce((sum, { bytes }) => sum + bytes, 0);
+    return this.pendingBytes;
   }
 
   get pendingRecords(): number {
@@ -168,22 +172,27 @@ class IndexedDbQueue implements RecordQueue {
 
   append(records: readonly QueuedRecord[]): boolean {
     const sizes = records.map(({ seq, value }) => ({ seq, bytes: value.length + overhead }));
-    if (this.bytes + sizes.reduce((sum, { bytes }) => sum + bytes, 0) > this.maxBytes) return false;
+    const bytes = sizes.reduce((sum, size) => sum + size.bytes, 0);
+    if (this.pendingBytes + bytes > this.maxBytes) return false;
     let last = this.lastSeq;
     for (const { seq } of records) {
       if (seq <= last) throw new Error(`seq ${seq} does not follow ${last}`);
       last = seq;
     }
     this.pending.push(...sizes);
+    this.pendingBytes += bytes;
     for (const record of records) this.unwritten.set(record.seq, record);
-    this.writes = this.writes.then(() => this.write(records));
+    if (this.toWrite.length === 0) this.writes = this.writes.then(() => this.write(this.toWrite.splice(0)));
+    this.toWrite.push(...records);
     return true;
   }
 
   acknowledge(seq: number): void {
     if (seq <= this.acked) return;
     this.acked = seq;
-    while (this.pending[0] && this.pending[0].seq <= seq) this.pending.shift();
+    const done = this.pending.findIndex((record) => record.seq > seq);
+    for (const record of this.pending.splice(0, done === -1 ? this.pending.length : done))
+      this.pendingBytes -= record.bytes;
     for (const unwritten of this.unwritten.keys()) if (unwritten <= seq) this.unwritten.delete(unwritten);
     this.writes = this.writes.then(async () => {
       const transaction = this.db.transaction(['records', 'sessions'], 'readwrite');

@@ -14,7 +14,10 @@ export function forbiddenRunning(processes: readonly RunningProcess[], allowedAp
     const forbidden =
       rules.forbiddenName(canonicalApp(name)) ??
       (executablePath ? rules.forbiddenName(canonicalApp(executablePath)) : null);
-    if (forbidden) pidsByName.set(forbidden, [...(pidsByName.get(forbidden) ?? []), pid]);
+    if (!forbidden) continue;
+    const pids = pidsByName.get(forbidden);
+    if (pids) pids.push(pid);
+    else pidsByName.set(forbidden, [pid]);
   }
   return [...pidsByName].map(([name, pids]) => ({ name, pids })).sort((a, b) => a.name.localeCompare(b.name));
 }
