@@ -19,3 +19,4 @@ export * from './contracts/frame-size.ts';
 export * from './contracts/ingest-refusal.ts';
 export * from './contracts/ingest-stream.ts';
 export * from './contracts/applications.ts';
+export * from './contracts/verification.ts';

@@ -1,11 +1,8 @@
 import type { CaptureSettings, RecordingNotice } from '@proctoflex/api';
-import { ProctoFlexError, type SurveillanceLevel } from '@proctoflex/core/client';
+import { ProctoFlexError, type SurveillanceLevel, type Verification } from '@proctoflex/core/client';
 import type { IngestGrant } from './uploader.ts';
 
 export type { CaptureSettings, RecordingNotice };
-
-/** Identity before the exam (null: no reference photo on record, nothing to check). */
-export type Verification = 'required' | 'verified' | 'pending' | 'approved' | 'refused';
 
 /** A session's grant as the API gives it: no ingest token while the candidate's identity waits to be confirmed. */
 export interface SessionGrant extends Omit<IngestGrant, 'ingestToken'> {

@@ -1,4 +1,5 @@
-import type { CaptureSettings, ExamSummary, RecordingNotice, Verification } from './api.ts';
+import type { Verification } from '@proctoflex/core/client';
+import type { CaptureSettings, ExamSummary, RecordingNotice } from './api.ts';
 import type { UploadStatus } from './uploader.ts';
 
 /** What the renderer learns when it starts an exam. */

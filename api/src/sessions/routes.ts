@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { type ExamPolicy, mintIngestToken } from '@proctoflex/core';
+import { identityWaiting, type ExamPolicy, mintIngestToken, waitsForIdentity } from '@proctoflex/core';
 import { audit } from '../audit.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
@@ -52,9 +52,6 @@ const verificationDecision = z.object({
   comment: z.string().trim().max(1000).optional(),
 });
 
-/** Verification states in which the session waits for its identity to be confirmed: no ingest token yet. */
-const held = new Set(['required', 'pending']);
-
 export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, config } = deps;
   /** What the exam records and keeps (its notice's inputs), and whether it takes sessions now. */
@@ -88,14 +85,9 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     candidateId,
     capture: captureSettings(level),
     ingestUrl: config.API_INGEST_URL,
-    ingestToken:
-      verification && held.has(verification)
-        ? null
-        : mintIngestToken(
-            config.INGEST_TOKEN_SECRET,
-            { sessionId, examId, candidateId },
-            config.API_INGEST_TOKEN_TTL_S,
-          ),
+    ingestToken: waitsForIdentity(verification)
+      ? null
+      : mintIngestToken(config.INGEST_TOKEN_SECRET, { sessionId, examId, candidateId }, config.API_INGEST_TOKEN_TTL_S),
     ingestTokenExpiresIn: config.API_INGEST_TOKEN_TTL_S,
     verification,
   });
@@ -177,7 +169,7 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     const sessionId = ctx.params.sessionId!;
     const session = await sessionFor(ctx.state, sessionId);
     if (session.status !== 'active') throw conflict('the session has ended');
-    if (!session.verification || !held.has(session.verification))
+    if (!waitsForIdentity(session.verification))
       throw conflict(`there is nothing to verify: the session is ${session.verification ?? 'not checked'}`);
     const { jpeg: selfie } = uploadedJpeg(ctx.request.body);
     const reference = await referencePhotoOf(deps, session.candidateId);
@@ -213,9 +205,9 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
         `UPDATE sessions SET verification = $2, verified_by = $3, verified_at = now(),
            status = CASE WHEN $2 = 'refused' THEN 'ended' ELSE status END,
            ended_at = CASE WHEN $2 = 'refused' THEN now() ELSE ended_at END
-         WHERE id = $1 AND status = 'active' AND verification IN ('required', 'pending')
+         WHERE id = $1 AND status = 'active' AND verification = ANY($4)
          RETURNING ended_at AS "endedAt"`,
-        [sessionId, verification, callerOf(ctx.state).userId],
+        [sessionId, verification, callerOf(ctx.state).userId, identityWaiting],
       );
       if (!rows[0]) throw conflict('the session is not waiting for its identity to be confirmed');
       // A refused candidate's session takes nothing more.
