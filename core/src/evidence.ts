@@ -35,21 +35,29 @@ interface Queryable {
   query(sql: string, params: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
+/** The tables listing sealed files of a session: alerts' evidence and the pictures of its screen. */
+const sessionEvidenceTables = ['alert_evidence', 'screen_pictures'];
+
 /**
- * Deletes the evidence of sessions (an erasure): the files their alert_evidence rows list, then
- * the rows, so that a file that cannot be deleted leaves its row for the retry to find.
+ * Deletes the evidence of sessions (an erasure): the files their alert_evidence and
+ * screen_pictures rows list, then the rows, so that a file that cannot be deleted leaves its row
+ * for the retry to find.
  */
 export async function deleteSessionEvidence(
   database: Queryable,
   store: EvidenceStore,
   sessionIds: readonly string[],
 ): Promise<number> {
-  const { rows } = await database.query('SELECT storage_key FROM alert_evidence WHERE session_id = ANY($1)', [
-    sessionIds,
-  ]);
-  for (const { storage_key } of rows as { storage_key: string }[]) await store.delete(storage_key);
-  await database.query('DELETE FROM alert_evidence WHERE session_id = ANY($1)', [sessionIds]);
-  return rows.length;
+  let files = 0;
+  for (const table of sessionEvidenceTables) {
+    const { rows } = await database.query(`SELECT storage_key FROM ${table} WHERE session_id = ANY($1)`, [
+      sessionIds,
+    ]);
+    for (const { storage_key } of rows as { storage_key: string }[]) await store.delete(storage_key);
+    await database.query(`DELETE FROM ${table} WHERE session_id = ANY($1)`, [sessionIds]);
+    files += rows.length;
+  }
+  return files;
 }
 
 /** Keys are `/`-separated names of [A-Za-z0-9._-] parts, never `.` or `..`: safe as paths and object names. */

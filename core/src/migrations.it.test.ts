@@ -46,6 +46,7 @@ test('PostgreSQL migrations run twice are applied once, and the tables exist', a
       'reference_photos',
       'refresh_tokens',
       'schema_migrations',
+      'screen_pictures',
       'sessions',
       'users',
     ],

@@ -1,5 +1,6 @@
 import type { RunningProcess } from '@proctoflex/core';
 import type { Scene, Sound } from './media.ts';
+import type { ScreenView } from './screen.ts';
 
 /** How a simulated candidate behaves; all but `honest` misbehave in scripted windows. */
 export const behaviours = [
@@ -74,4 +75,8 @@ export function processesAt(
   return behaviour === 'forbidden-app' && misbehaving(behaviour, secondsIntoExam)
     ? { processes: [...everyday, ...forbidden], browserDomains: ['exam.proctoflex.dev', 'chatgpt.com'] }
     : { processes: everyday, browserDomains: ['exam.proctoflex.dev'] };
+}
+
+export function screenAt(behaviour: Behaviour, secondsIntoExam: number): ScreenView {
+  return behaviour === 'forbidden-app' && misbehaving(behaviour, secondsIntoExam) ? 'other-app' : 'exam';
 }

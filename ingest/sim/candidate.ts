@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { type RecordKind, type IngestClaims } from '@proctoflex/core';
 import { IngestClient, IngestClientError, type IngestStream } from '@proctoflex/ingest-client';
 import { SessionRecords } from '../src/records.ts';
-import { processesAt, sceneAt, soundAt, type Behaviour } from './behaviours.ts';
-import { frameSize, simulatedMedia, type SimulatedMedia } from './media.ts';
+import { processesAt, sceneAt, screenAt, soundAt, type Behaviour } from './behaviours.ts';
+import { frameSize, screenSize, simulatedMedia, type SimulatedMedia } from './media.ts';
 import type { SimulationStats } from './stats.ts';
 
 /**
  * What a desktop sends in second `tick` (1, 2, …) of its exam, `secondsIntoExam` in: 1 s of
- * audio, every 2 s a webcam frame, every 5 s a process snapshot and a heartbeat.
+ * audio, every 2 s a webcam frame, every 5 s a process snapshot and a heartbeat, every 10 s a
+ * picture of the screen (an exam at the STANDARD level).
  */
 export function recordsOfSecond(
   records: SessionRecords,
@@ -27,6 +28,10 @@ export function recordsOfSecond(
   if (tick % 5 === 0) {
     const { processes, browserDomains } = processesAt(behaviour, secondsIntoExam);
     batch.push(records.processes(processes, browserDomains, captureTime), records.event('HEARTBEAT', captureTime));
+  }
+  if (tick % 10 === 0) {
+    const screens = media.screens[screenAt(behaviour, secondsIntoExam)];
+    batch.push(records.screen(screens[(tick / 10) % screens.length]!, screenSize, captureTime));
   }
   return batch;
 }
@@ -75,8 +80,7 @@ interface PendingBatch {
 }
 
 /**
- * One candidate's desktop: every second 1 s of audio, every 2 s a webcam frame, every 5 s a
- * process snapshot and a heartbeat, each second's records as one batch. Batches not acknowledged
+ * One candidate's desktop: every second the records of `recordsOfSecond` as one batch. Batches not acknowledged
  * (refused as retriable, or lost with the connection) are kept and uploaded over POST after a
  * reconnect, in order, as the desktop client does.
  */

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { repoPath } from '@proctoflex/core';
 import { averted, sitterNamed } from './cast.ts';
+import { screenPictures, screenSize, type ScreenView } from './screen.ts';
 import { frameSize, plainLook, Webcam, type Footage } from './webcam.ts';
 
-export { frameSize };
+export { frameSize, screenSize };
 
 /** What the webcam shows in a scripted moment of a simulated exam. */
 export type Scene = 'candidate' | 'candidate-alt' | 'empty' | 'two-people' | 'looking-away' | 'phone';
@@ -81,8 +82,9 @@ export function soundChunks(): Record<Sound, Buffer[]> {
 export interface SimulatedMedia {
   readonly frames: Record<Scene, Buffer[]>;
   readonly sounds: Record<Sound, Buffer[]>;
+  readonly screens: Record<ScreenView, Buffer[]>;
 }
 
 export async function simulatedMedia(): Promise<SimulatedMedia> {
-  return { frames: await sceneFrames(), sounds: soundChunks() };
+  return { frames: await sceneFrames(), sounds: soundChunks(), screens: await screenPictures() };
 }

@@ -26,6 +26,12 @@ export class SessionRecords {
     return { kind: 'FRAME' as RecordKind, record };
   }
 
+  /** A picture of the candidate's screen: kept as evidence, never scored. */
+  screen(jpeg: Buffer, size: { width: number; height: number }, captureTime = Date.now()) {
+    const record: FrameCaptured = { ...this.common(captureTime), source: 'SCREEN', enrolment: false, ...size, jpeg };
+    return { kind: 'FRAME' as RecordKind, record };
+  }
+
   audio(pcm: Buffer, captureTime = Date.now()) {
     const durationMs = Math.round((pcm.length / 2 / 16_000) * 1000);
     const record: AudioChunk = { ...this.common(captureTime), sampleRate: 16_000, durationMs, pcm };

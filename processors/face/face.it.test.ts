@@ -30,8 +30,14 @@ test('each scripted behaviour shows its face signal while it misbehaves, and an 
   await pipeline.processAll('face', { FACE_IDENTITY_INTERVAL_MS: '4000' });
 
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
-  const frames = (await pipeline.read<FrameCaptured>('FRAMES_TOPIC')).filter((frame) => !frame.enrolment);
-  assert.equal(scores.length, frames.length + candidates.length, 'every frame, enrolments included, is scored once');
+  const frames = (await pipeline.read<FrameCaptured>('FRAMES_TOPIC')).filter(
+    (frame) => frame.source === 'WEBCAM' && !frame.enrolment,
+  );
+  assert.equal(
+    scores.length,
+    frames.length + candidates.length,
+    'every webcam frame, enrolments included, is scored once; screens never',
+  );
   const signals = ['no_face', 'several_faces', 'looking_away', 'identity_mismatch'];
   for (const { behaviour, claims } of candidates) {
     const own = scores.filter((score) => score.sessionId === claims.sessionId && score.sourceSeq > 1);

@@ -38,7 +38,9 @@ test('phones and second people are seen while the script shows them, every 2nd f
   const frames = await pipeline.read<FrameCaptured>('FRAMES_TOPIC');
   const signals = ['phone_visible', 'book_visible', 'laptop_visible', 'another_person'];
   for (const { behaviour, claims } of candidates) {
-    const webcamFrames = frames.filter((frame) => frame.sessionId === claims.sessionId && !frame.enrolment);
+    const webcamFrames = frames.filter(
+      (frame) => frame.sessionId === claims.sessionId && frame.source === 'WEBCAM' && !frame.enrolment,
+    );
     const own = scores.filter((score) => score.sessionId === claims.sessionId);
     assert.equal(own.length, Math.ceil(webcamFrames.length / 2), behaviour);
     const inWindow = (score: DetectorScore) => misbehaving(behaviour, (score.captureTime - startTime) / 1000);

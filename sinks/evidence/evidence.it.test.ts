@@ -19,6 +19,16 @@ import { scriptedExam } from '@proctoflex/ingest/sim';
 
 const kafka = testKafka();
 
+interface ScreenPictureRow {
+  session_id: string;
+  seq: string;
+  capture_time: Date;
+  width: number;
+  height: number;
+  byte_size: number;
+  storage_key: string;
+}
+
 interface EvidenceRow {
   alert_id: string;
   kind: string;
@@ -82,8 +92,16 @@ async function evidenceSetUp(t: TestContext) {
       await new Promise((resolve) => setTimeout(resolve, 500));
     return rows();
   };
-  return { pipeline, database, directory, key, env, rows, rowsWhen };
+  const screenPictures = async () =>
+    (await database.pool.query<ScreenPictureRow>('SELECT * FROM screen_pictures ORDER BY session_id, seq')).rows;
+  return { pipeline, database, directory, key, env, rows, rowsWhen, screenPictures };
 }
+
+/** The screen pictures among `records`. */
+const screensOf = (records: readonly { kind: string; record: unknown }[]) =>
+  records
+    .filter(({ kind, record }) => kind === 'FRAME' && (record as FrameCaptured).source === 'SCREEN')
+    .map(({ record }) => record as FrameCaptured);
 
 /** Webcam frames of `records` captured within 5 s of `moment`: what an alert's evidence holds. */
 const framesAround = (records: readonly { kind: string; record: unknown }[], moment: number) =>
@@ -94,10 +112,10 @@ const framesAround = (records: readonly { kind: string; record: unknown }[], mom
       Math.abs((record as FrameCaptured).captureTime - moment) <= 5000,
   ).length;
 
-test('an opened alert gets a sealed strip, thumbnail and clip of the frames and audio around it; a replay adds nothing', async (t) => {
-  const { pipeline, directory, key, env, rows, rowsWhen } = await evidenceSetUp(t);
+test('an opened alert gets a sealed strip, thumbnail and clip of the frames and audio around it, every screen picture is sealed as sent; a replay adds nothing', async (t) => {
+  const { pipeline, directory, key, env, rows, rowsWhen, screenPictures } = await evidenceSetUp(t);
 
-  // 40 s of two candidates: a webcam frame every 2 s, a second of audio every second.
+  // 40 s of two candidates: a webcam frame every 2 s, a second of audio every second, a screen every 10 s.
   const examId = uniqueName('exam');
   const { startTime, candidates } = await scriptedExam(examId, ['phone', 'honest'], 40);
   for (const { records } of candidates) await pipeline.produceSession(records);
@@ -116,7 +134,7 @@ test('an opened alert gets a sealed strip, thumbnail and clip of the frames and 
     ['late/clip', 'late/strip', 'late/thumbnail', 'phone/clip', 'phone/strip', 'phone/thumbnail'],
   );
   const store = new LocalEvidenceStore(directory);
-  const open = async (row: EvidenceRow) => decryptEvidence(key, row.storage_key, await store.get(row.storage_key));
+  const open = async (row: { storage_key: string }) => decryptEvidence(key, row.storage_key, await store.get(row.storage_key));
   const phoneRows = new Map(written.filter((row) => row.alert_id === phoneAlert.alertId).map((row) => [row.kind, row]));
 
   const phoneFrames = framesAround(candidates[0]!.records, phoneAlert.eventTime);
@@ -145,10 +163,28 @@ test('an opened alert gets a sealed strip, thumbnail and clip of the frames and 
   assert.throws(() => decryptEvidence(key, phoneRows.get('strip')!.storage_key, sealed), /failed authentication/);
   assert.ok(!sealed.includes(clip.subarray(0, 64)), 'nothing of the clip in the clear');
 
+  // Every picture of the screen, listed with its session and time, opens to the JPEG the client sent.
+  const sent = new Map(
+    candidates.flatMap(({ records }) => screensOf(records)).map((frame) => [`${frame.sessionId}/${frame.seq}`, frame]),
+  );
+  assert.equal(sent.size, 8, 'four screen pictures of each candidate');
+  const pictures = await screenPictures();
+  assert.deepEqual(pictures.map(({ session_id, seq }) => `${session_id}/${seq}`).sort(), [...sent.keys()].sort());
+  for (const picture of pictures) {
+    const frame = sent.get(`${picture.session_id}/${picture.seq}`)!;
+    assert.ok((await open(picture)).equals(frame.jpeg), 'the JPEG as sent');
+    assert.ok(!(await store.get(picture.storage_key)).includes(frame.jpeg.subarray(0, 64)), 'nothing in the clear');
+    assert.deepEqual(
+      [picture.capture_time.getTime(), picture.width, picture.height, picture.byte_size],
+      [frame.captureTime, frame.width, frame.height, frame.jpeg.length],
+    );
+  }
+
   // A second sink of its own group replays everything: the same six files, sealed again.
   const replay = await pipeline.processAll('evidence-sink', env);
   await pipeline.caughtUp(replay, 'FRAMES_TOPIC');
   assert.equal((await rows()).length, 6);
+  assert.equal((await screenPictures()).length, sent.size);
   assert.equal((await sharp(await open(phoneRows.get('thumbnail')!)).metadata()).width, 320);
 });
 
@@ -189,7 +225,7 @@ test('audio read behind the frames waits to go into the clip', async (t) => {
 });
 
 test('an erased session: the sink deletes what it sealed of it and seals nothing more, others keep theirs', async (t) => {
-  const { pipeline, directory, env, rows, rowsWhen } = await evidenceSetUp(t);
+  const { pipeline, directory, env, rows, rowsWhen, screenPictures } = await evidenceSetUp(t);
   const { startTime, candidates } = await scriptedExam(uniqueName('exam'), ['phone', 'honest'], 40);
   for (const { records } of candidates) await pipeline.produceSession(records);
   const [phone, honest] = candidates.map(({ claims }) => claims);
@@ -207,8 +243,11 @@ test('an erased session: the sink deletes what it sealed of it and seals nothing
   await pipeline.produce('SESSION_STATUS_TOPIC', [
     { sessionId: phone!.sessionId, status: 'ERASED', endedTime: Date.now() },
   ]);
+  assert.equal(new Set((await screenPictures()).map(({ session_id }) => session_id)).size, 2, 'screens of both');
   await eventually('the erased session has no evidence rows left', async () =>
-    (await rows()).every(({ storage_key }) => storage_key.split('/')[1] === honest!.sessionId),
+    [...(await rows()), ...(await screenPictures())].every(
+      ({ storage_key }) => storage_key.split('/')[1] === honest!.sessionId,
+    ),
   );
   // Long enough for the pending capture to have come due, had it not been dropped.
   await new Promise((resolve) => setTimeout(resolve, 2 * Number(env.EVIDENCE_BUFFER_MS)));
@@ -225,7 +264,7 @@ test('an erased session: the sink deletes what it sealed of it and seals nothing
       .filter((entry) => entry.isFile())
       .map((entry) => path.relative(directory, path.join(entry.parentPath, entry.name)))
       .sort(),
-    left.map(({ storage_key }) => storage_key).sort(),
+    [...left, ...(await screenPictures())].map(({ storage_key }) => storage_key).sort(),
     'no file of the erased session',
   );
 });

@@ -50,6 +50,16 @@ ON CONFLICT (alert_id, kind) DO UPDATE SET
   frame_count = EXCLUDED.frame_count, audio_ms = EXCLUDED.audio_ms, from_time = EXCLUDED.from_time,
   to_time = EXCLUDED.to_time, created_at = now()`;
 
+/** A batch's screen pictures in one statement; the same record again (a replay) rewrites its row. */
+const upsertScreenPictures = `
+INSERT INTO screen_pictures (session_id, seq, exam_id, capture_time, width, height, byte_size, storage_key)
+SELECT session_id, seq, exam_id, to_timestamp(capture_ms / 1000.0), width, height, byte_size, storage_key
+FROM unnest($1::text[], $2::bigint[], $3::text[], $4::float8[], $5::int[], $6::int[], $7::int[], $8::text[])
+  AS picture(session_id, seq, exam_id, capture_ms, width, height, byte_size, storage_key)
+ON CONFLICT (session_id, seq) DO UPDATE SET
+  exam_id = EXCLUDED.exam_id, capture_time = EXCLUDED.capture_time, width = EXCLUDED.width,
+  height = EXCLUDED.height, byte_size = EXCLUDED.byte_size, storage_key = EXCLUDED.storage_key`;
+
 /**
  * How far ahead of the gateway's clock a client's capture times may run for read-back evidence to
  * be whole (Kafka is searched by send time). The gateway accepts more (INGEST_MAX_CLOCK_SKEW_MS);
@@ -65,6 +75,8 @@ const keyPart = (id: string) => (isEvidenceKey(id) ? id : createHash('sha256').u
  * the frames and audio around it: a JPEG strip, a thumbnail and an MP4 clip, each AES-256-GCM
  * encrypted into the evidence store and listed in PostgreSQL alert_evidence. Captures waiting for
  * their last frames are stage state, so a restart still seals them (with the frames it sees then).
+ * Every picture of a candidate's screen is sealed too, as the client sent it (the gateway checked
+ * it is a whole JPEG), and listed in screen_pictures for the session's timeline.
  */
 export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, EvidenceState>({
   name: 'evidence-sink',
@@ -210,12 +222,38 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
           return { captures: stored.captures.filter((capture) => !isDone(capture)) };
         };
 
+        /** Seals each screen picture, then lists them all: a listed picture is always in the store. */
+        const keepScreenPictures = async (frames: readonly FrameCaptured[]) => {
+          if (frames.length === 0) return;
+          const storageKeys: string[] = [];
+          for (const frame of frames) {
+            const storageKey = [keyPart(frame.examId), keyPart(frame.sessionId), 'screen', `${frame.seq}.jpg`].join('/');
+            try {
+              await store.put(storageKey, frame.jpeg);
+            } catch (error) {
+              throw new ServiceUnavailableError('the evidence store did not take the screen picture', error);
+            }
+            storageKeys.push(storageKey);
+          }
+          await pool.query(upsertScreenPictures, [
+            frames.map(({ sessionId }) => sessionId),
+            frames.map(({ seq }) => seq),
+            frames.map(({ examId }) => examId),
+            frames.map(({ captureTime }) => captureTime),
+            frames.map(({ width }) => width),
+            frames.map(({ height }) => height),
+            frames.map(({ jpeg }) => jpeg.length),
+            storageKeys,
+          ]);
+        };
+
         const save = (state: SessionState<EvidenceState>, id: string, value: EvidenceState) =>
           value.captures.length > 0 ? state.set(id, value) : state.delete(id);
 
         return Promise.resolve({
           async processBatch(records, { state, logger: log }) {
             const sessions = new Map<string, EvidenceState>();
+            const screenPictures: FrameCaptured[] = [];
             const sessionOf = (sessionId: string) => {
               let session = sessions.get(sessionId);
               if (!session) {
@@ -229,6 +267,7 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
                 const frame = value as FrameCaptured;
                 mediaOf(frame.sessionId).addFrame(frame);
                 sessionOf(frame.sessionId);
+                if (frame.source === 'SCREEN' && !frame.enrolment) screenPictures.push(frame);
               } else if (topic === config.AUDIO_TOPIC) {
                 const chunk = value as AudioChunk;
                 mediaOf(chunk.sessionId).addAudio(chunk);
@@ -250,6 +289,7 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
                 });
               }
             }
+            await keepScreenPictures(screenPictures);
             // A capture is complete once the session's media (capture time) has passed its end.
             for (const [sessionId, session] of sessions) {
               const complete = mediaOf(sessionId).complete;
