@@ -39,7 +39,9 @@ test('erasure is final: a candidate erased while streaming leaves no row, eviden
   const alertsOf = () => count('SELECT count(*) AS n FROM alerts WHERE candidate_id = $1', studentA.id);
   // By session, not through alerts: an evidence row has no foreign key and could outlive its alert.
   const evidenceOf = () => count('SELECT count(*) AS n FROM alert_evidence WHERE session_id = $1', grant.sessionId);
+  const screensOf = () => count('SELECT count(*) AS n FROM screen_pictures WHERE session_id = $1', grant.sessionId);
   await eventually('an alert with its evidence', async () => (await evidenceOf()) > 0, 90_000);
+  assert.ok((await screensOf()) > 0, 'screen pictures kept');
   const changelog = `proctor.state.${face.stageName}.v1`;
   const descriptors = async () =>
     (await readTopicToEnd(testKafka(), changelog)).filter((message) => message.key?.toString() === grant.sessionId);
@@ -92,6 +94,7 @@ test('erasure is final: a candidate erased while streaming leaves no row, eviden
   await eventually('the analytics rows deleted', async () => (await clickhouseRows()) === 0, 60_000);
   assert.equal(await alertsOf(), 0, 'no alert came back');
   assert.equal(await evidenceOf(), 0, 'no evidence row came back');
+  assert.equal(await screensOf(), 0, 'no screen picture came back');
   const files = await readdir(api.evidenceDir, { recursive: true, withFileTypes: true });
   assert.deepEqual(
     files.filter((entry) => entry.isFile() && path.join(entry.parentPath, entry.name).includes(grant.sessionId)),
@@ -108,11 +111,18 @@ test('erasure is final: a candidate erased while streaming leaves no row, eviden
     sessions: unknown[];
     alerts: unknown[];
     evidence: unknown[];
+    screenPictures: unknown[];
     analytics: Record<string, unknown[]>;
   };
   assert.deepEqual(
-    [exported.sessions, exported.alerts, exported.evidence, Object.values(exported.analytics).flat()],
-    [[], [], [], []],
+    [
+      exported.sessions,
+      exported.alerts,
+      exported.evidence,
+      exported.screenPictures,
+      Object.values(exported.analytics).flat(),
+    ],
+    [[], [], [], [], []],
     'the export is empty',
   );
 });

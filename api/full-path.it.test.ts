@@ -3,9 +3,10 @@ import test from 'node:test';
 import type { RiskUpdate } from '@proctoflex/core';
 import { eventually, freePort } from '@proctoflex/core/testing';
 import type { ServerSentEvent } from '@proctoflex/core';
+import { screenPictures } from '@proctoflex/ingest/sim';
 import { liveStream, startApi, startSession, startTestStages, streamScriptedSession, twoExams } from './src/testing.ts';
 
-test('the full path: a student starts a session, the simulator streams with its ingest token, the alert and its evidence reach the API and the live stream, a proctor confirms it, the audit log has it', async (t) => {
+test('the full path: a student starts a session, the simulator streams with its ingest token, the alert and its evidence reach the API and the live stream, the screen pictures its timeline, a proctor confirms it, the audit log has it', async (t) => {
   const gatewayPort = await freePort();
   const api = await startApi(t, { API_INGEST_URL: `http://127.0.0.1:${gatewayPort}` });
   const { call } = api;
@@ -70,6 +71,37 @@ test('the full path: a student starts a session, the simulator streams with its 
   assert.deepEqual([...new Uint8Array(await image.arrayBuffer()).subarray(0, 2)], [0xff, 0xd8], 'a JPEG');
   assert.equal((await call('GET', thumbnail.url, proctorB.token)).status, 403);
   assert.equal((await call('GET', thumbnail.url, studentA.token)).status, 403);
+
+  // Every picture of the screen on the session's timeline, for proctors of the exam only: the
+  // chat window while the forbidden app was open (seconds 20 to 40), the exam page otherwise.
+  const timeline = await call('GET', `/api/sessions/${grant.sessionId}/timeline`, proctorA.token);
+  assert.equal(timeline.status, 200);
+  const screens = timeline.body.screens as { seq: number; time: number; width: number; height: number; url: string }[];
+  assert.equal(screens.length, 4, 'a picture every 10 s of 45 s');
+  const startTime = screens[0]!.time - 10_000;
+  const pictures = await screenPictures();
+  for (const screen of screens) {
+    const response = await fetch(`http://127.0.0.1:${api.port}${screen.url}`, {
+      headers: { authorization: `Bearer ${proctorA.token}` },
+    });
+    assert.deepEqual([response.status, response.headers.get('content-type')], [200, 'image/jpeg']);
+    assert.match(response.headers.get('cache-control') ?? '', /no-store/);
+    const jpeg = Buffer.from(await response.arrayBuffer());
+    const second = (screen.time - startTime) / 1000;
+    const view = second >= 20 && second < 40 ? 'other-app' : 'exam';
+    assert.ok(
+      pictures[view].some((picture) => picture.equals(jpeg)),
+      `second ${second}: the ${view} picture the client sent`,
+    );
+    assert.deepEqual([screen.width, screen.height], [1280, 720]);
+  }
+  const screenUrl = screens[0]!.url;
+  assert.equal((await call('GET', screenUrl, proctorB.token)).status, 403);
+  assert.equal((await call('GET', screenUrl, studentA.token)).status, 403);
+  assert.equal((await call('GET', `/api/sessions/${grant.sessionId}/timeline`, proctorB.token)).status, 403);
+  for (const seq of ['999999', '-1', '1e3', 'x'.repeat(300)])
+    assert.equal((await call('GET', `/api/sessions/${grant.sessionId}/screens/${seq}`, proctorA.token)).status, 404);
+
   const confirmed = await call('POST', `/api/alerts/${alertId}/review`, proctorA.token, {
     decision: 'confirm',
     comment: 'Chat assistant open during the exam',

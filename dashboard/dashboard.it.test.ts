@@ -168,7 +168,7 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
     60_000,
   );
   await live.getByRole('link', { name: 'Sam Candidate' }).click();
-  await live.getByRole('img', { name: 'Risk over time with alerts and signals' }).waitFor();
+  await live.getByRole('img', { name: 'Risk over time with alerts, signals and screen pictures' }).waitFor();
   assert.ok((await live.locator('polyline.risk').count()) === 1, 'a risk line');
   // Every signal cell is a minute inside the drawing (1000 units wide).
   const cells = await live
@@ -182,6 +182,28 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
   const events = live.getByRole('table', { name: 'Session events' });
   await events.getByRole('cell', { name: 'Started the exam' }).waitFor();
   assert.equal(await events.getByText('HEARTBEAT').count(), 0);
+  // The pictures of the screen, one every 10 s of the 45: browsed, and the one nearest an event shown.
+  assert.equal(await live.locator('rect.screen').count(), 4, 'a mark per picture on the drawing');
+  const screen = live.getByRole('region', { name: "The candidate's screen" });
+  await screen.getByText(/picture 1 of 4/).waitFor();
+  await screen.getByRole('button', { name: 'Later →' }).click();
+  await screen.getByRole('button', { name: 'Later →' }).click();
+  await screen.getByText(/picture 3 of 4/).waitFor();
+  const shown = screen.getByRole('img', { name: /^The candidate's screen at/ });
+  await shown.waitFor();
+  assert.deepEqual(
+    await shown.evaluate((image: HTMLImageElement) =>
+      image.decode().then(() => [image.naturalWidth, image.naturalHeight]),
+    ),
+    [1280, 720],
+    'the picture itself, decoded',
+  );
+  assert.equal(await screen.getByRole('button', { name: /^Screen at/ }).count(), 4, 'the strip');
+  await events
+    .getByRole('row', { name: /Started the exam/ })
+    .getByRole('button', { name: 'Screen' })
+    .click();
+  await screen.getByText(/picture 1 of 4/).waitFor();
   const alertRow = live.getByRole('row', { name: /Forbidden application running/ });
   await alertRow.getByRole('button', { name: 'Evidence and decisions' }).click();
   await alertRow.getByRole('img', { name: 'Evidence of Forbidden app' }).waitFor();

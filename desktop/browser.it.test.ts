@@ -5,7 +5,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { build } from 'vite';
 import { repoPath } from '@proctoflex/core';
-import { freePort, uniqueName } from '@proctoflex/core/testing';
+import { eventually, freePort, uniqueName } from '@proctoflex/core/testing';
 import { startApiGateway, startTestApi } from '@proctoflex/api/testing';
 import type { Gateway } from '@proctoflex/ingest';
 import { sceneFrames } from '@proctoflex/ingest/sim';
@@ -55,11 +55,17 @@ test(
     t.after(() => api.stop());
     let gateway: Gateway | null = await startApiGateway(api, gatewayPort);
     t.after(() => gateway?.stop());
-    // From the microphone to the proctor: voice, risk and the alerts sink.
+    // From the microphone to the proctor: voice, risk and the alerts sink; the screen's pictures
+    // to the session's timeline: the evidence sink.
     const stages = [
       api.pipeline.spawnStage('voice', {}),
       api.pipeline.spawnStage('risk', {}),
       api.pipeline.spawnStage('alerts-sink', { DATABASE_URL: api.database.url }),
+      api.pipeline.spawnStage('evidence-sink', {
+        DATABASE_URL: api.database.url,
+        EVIDENCE_KEY: api.secrets.evidence,
+        EVIDENCE_DIR: api.evidenceDir,
+      }),
     ];
     await Promise.all(stages.map(({ process }) => process.started));
     const browser = await launchCandidateChromium(work);
@@ -220,6 +226,24 @@ test(
         !screens.some(({ captureTime }) => captureTime > share[0]!.captureTime && captureTime < share[1]!.captureTime),
         'nothing of a stopped share is sent',
       );
+      // Every picture of the screen is kept and on the session's timeline, as the page took it.
+      const kept = await eventually(
+        'the screen pictures on the timeline',
+        async () => {
+          const { body } = await api.call('GET', `/api/sessions/${sessionId}/timeline`, accessToken);
+          const listed = body.screens as { seq: number; url: string }[];
+          return listed.length === screens.length ? listed : undefined;
+        },
+        60_000,
+      );
+      assert.deepEqual(
+        kept.map(({ seq }) => seq),
+        screens.map(({ seq }) => seq),
+      );
+      const last = await fetch(`${baseUrl}${kept.at(-1)!.url}`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      assert.ok(Buffer.from(await last.arrayBuffer()).equals(screens.at(-1)!.jpeg as Buffer), 'the JPEG the page sent');
       const outageEnd = outageStarted + 30_000;
       const capturedOffline = records.filter(
         ({ record }) => record.captureTime > outageStarted + 1000 && record.captureTime < outageEnd - 1000,

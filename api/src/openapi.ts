@@ -289,7 +289,7 @@ export const openApiDocument = {
     },
     '/api/sessions/{sessionId}/timeline': {
       get: operation(
-        "A session's risk over time, its strongest signal per minute and detector, its events but heartbeats (ClickHouse, at most 1,000), and its alerts",
+        "A session's risk over time, its strongest signal per minute and detector, its events but heartbeats (ClickHouse, at most 1,000), its alerts, and the pictures of its screen (at most 5,000, oldest first)",
         watchers,
         {
           parameters: [pathParam('sessionId')],
@@ -302,7 +302,20 @@ export const openApiDocument = {
               items: object({ time: integer, type: string, detail: { type: 'string', nullable: true } }),
             },
             alerts: { type: 'array', items: ref('Alert') },
+            screens: {
+              type: 'array',
+              items: object({ seq: integer, time: integer, width: integer, height: integer, url: string }),
+            },
           }),
+        },
+      ),
+    },
+    '/api/sessions/{sessionId}/screens/{seq}': {
+      get: operation(
+        "A picture of the session's screen (JPEG as the client sent it), decrypted; never cached",
+        watchers,
+        {
+          parameters: [pathParam('sessionId'), pathParam('seq')],
         },
       ),
     },

@@ -50,9 +50,7 @@ export async function deleteSessionEvidence(
 ): Promise<number> {
   let files = 0;
   for (const table of sessionEvidenceTables) {
-    const { rows } = await database.query(`SELECT storage_key FROM ${table} WHERE session_id = ANY($1)`, [
-      sessionIds,
-    ]);
+    const { rows } = await database.query(`SELECT storage_key FROM ${table} WHERE session_id = ANY($1)`, [sessionIds]);
     for (const { storage_key } of rows as { storage_key: string }[]) await store.delete(storage_key);
     await database.query(`DELETE FROM ${table} WHERE session_id = ANY($1)`, [sessionIds]);
     files += rows.length;

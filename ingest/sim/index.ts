@@ -10,6 +10,7 @@ export {
   type SimulatedMedia,
 } from './media.ts';
 export { mintSessions, runSimulation, type SimulatedSession } from './run.ts';
+export { screenPictures, screenSize, type ScreenView } from './screen.ts';
 export * from './cast.ts';
 export {
   Webcam,

@@ -134,7 +134,8 @@ test('an opened alert gets a sealed strip, thumbnail and clip of the frames and 
     ['late/clip', 'late/strip', 'late/thumbnail', 'phone/clip', 'phone/strip', 'phone/thumbnail'],
   );
   const store = new LocalEvidenceStore(directory);
-  const open = async (row: { storage_key: string }) => decryptEvidence(key, row.storage_key, await store.get(row.storage_key));
+  const open = async (row: { storage_key: string }) =>
+    decryptEvidence(key, row.storage_key, await store.get(row.storage_key));
   const phoneRows = new Map(written.filter((row) => row.alert_id === phoneAlert.alertId).map((row) => [row.kind, row]));
 
   const phoneFrames = framesAround(candidates[0]!.records, phoneAlert.eventTime);

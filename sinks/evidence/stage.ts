@@ -227,7 +227,9 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
           if (frames.length === 0) return;
           const storageKeys: string[] = [];
           for (const frame of frames) {
-            const storageKey = [keyPart(frame.examId), keyPart(frame.sessionId), 'screen', `${frame.seq}.jpg`].join('/');
+            const storageKey = [keyPart(frame.examId), keyPart(frame.sessionId), 'screen', `${frame.seq}.jpg`].join(
+              '/',
+            );
             try {
               await store.put(storageKey, frame.jpeg);
             } catch (error) {

@@ -49,7 +49,8 @@ async function deleteFromClickHouse(deps: ApiDeps, tables: string[], condition: 
 /**
  * Everything kept about one candidate, as JSON: account, exams, the reference photo on record (its
  * size and upload; the picture itself from GET /api/users/{id}/reference-photo), sessions and the
- * consents to them, alerts, evidence list, analytics rows.
+ * consents to them, alerts, evidence list, the list of screen pictures (each from GET
+ * /api/sessions/{id}/screens/{seq}), analytics rows.
  */
 export async function exportCandidate(deps: ApiDeps, userId: string): Promise<Row> {
   const query = async (sql: string) => (await deps.pool.query<Row>(sql, [userId])).rows;
@@ -82,6 +83,10 @@ export async function exportCandidate(deps: ApiDeps, userId: string): Promise<Ro
     evidence: await query(
       `SELECT e.alert_id, e.kind, e.content_type, e.byte_size, e.from_time, e.to_time FROM alert_evidence e
        JOIN sessions s ON s.id = e.session_id WHERE s.candidate_id = $1`,
+    ),
+    screenPictures: await query(
+      `SELECT p.session_id, p.seq, p.capture_time, p.width, p.height, p.byte_size FROM screen_pictures p
+       JOIN sessions s ON s.id = p.session_id WHERE s.candidate_id = $1 ORDER BY p.session_id, p.capture_time`,
     ),
     analytics,
   };

@@ -31,12 +31,12 @@ export function recordingNotice(exam: {
     recorded: [
       `Camera: a picture every ${seconds(capture.frameIntervalMs)}, the first one kept as your reference photo`,
       'Microphone: all sound, while the exam runs',
-      `Your screen: a picture every ${seconds(capture.screenIntervalMs)} and whenever you leave or return to the exam window`,
+      `Your screen: a picture every ${seconds(capture.screenIntervalMs)} and whenever you leave or return to the exam window, each one kept as evidence`,
       `Your computer, with the desktop app (not in a browser): the running applications, the focused window and the displays, every ${seconds(capture.processIntervalMs)}`,
       'Leaving the exam window, copy and paste, stopping the screen share',
       'Around each alert: a short clip (pictures and sound) and a strip of pictures, kept as evidence',
     ],
-    kept: `The stream of pictures and sound: ${streamHours()} hours. Alerts, evidence and the analysis: ${exam.retentionDays} days after the exam ends, then deleted. You may ask an administrator for a copy of your data or for its erasure.`,
+    kept: `The stream of pictures and sound: ${streamHours()} hours. Alerts, evidence (the pictures of your screen included) and the analysis: ${exam.retentionDays} days after the exam ends, then deleted. You may ask an administrator for a copy of your data or for its erasure.`,
     seenBy:
       "This exam's proctors and instructor, and the exam centre's administrators. Detectors score the recordings automatically; a person decides on every alert.",
   };

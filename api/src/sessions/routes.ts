@@ -44,6 +44,12 @@ const timelineQueries = {
     LIMIT 1000`,
 };
 
+/** The most screen pictures a timeline lists: a 7-hour exam at the STRICT level (one every 5 s). */
+const timelineScreenPictures = 5000;
+
+/** A screen picture's seq in a path: the record's per-session sequence number. */
+const screenSeq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
 /** A session starts only with the candidate's agreement to the exam's recording notice in force. */
 const sessionStart = z.object({ noticeVersion: z.string().min(1).max(64) });
 
@@ -264,7 +270,7 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.get('/sessions/:sessionId/timeline', signedIn(deps, 'proctor', 'instructor', 'admin'), async (ctx) => {
     const session = await sessionFor(ctx.state, ctx.params.sessionId!);
     const params = { exam_id: session.examId, session_id: ctx.params.sessionId! };
-    const [risk, signals, events, { rows: alerts }] = await Promise.all([
+    const [risk, signals, events, { rows: alerts }, { rows: screens }] = await Promise.all([
       queryWithParams(config.CLICKHOUSE_URL, timelineQueries.risk, params),
       queryWithParams(config.CLICKHOUSE_URL, timelineQueries.signals, params),
       queryWithParams(config.CLICKHOUSE_URL, timelineQueries.events, params),
@@ -273,6 +279,11 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
            review_status AS "reviewStatus"
          FROM alerts WHERE session_id = $1 ORDER BY started_at`,
         [ctx.params.sessionId],
+      ),
+      pool.query<{ seq: string; time: Date; width: number; height: number }>(
+        `SELECT seq, capture_time AS time, width, height FROM screen_pictures WHERE session_id = $1
+         ORDER BY capture_time, seq LIMIT $2`,
+        [ctx.params.sessionId, timelineScreenPictures],
       ),
     ]);
     // ClickHouse writes 64-bit integers as strings in JSON: times and counts become numbers here.
@@ -289,7 +300,29 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
       })),
       events: events.map((row) => ({ time: Number(row.time), type: row.type, detail: row.detail })),
       alerts,
+      screens: screens.map(({ seq, time, width, height }) => ({
+        seq: Number(seq),
+        time: time.getTime(),
+        width,
+        height,
+        url: `/api/sessions/${ctx.params.sessionId}/screens/${seq}`,
+      })),
     };
+  });
+
+  router.get('/sessions/:sessionId/screens/:seq', signedIn(deps, 'proctor', 'instructor', 'admin'), async (ctx) => {
+    await sessionFor(ctx.state, ctx.params.sessionId!);
+    const seq = screenSeq.safeParse(ctx.params.seq);
+    const { rows } = seq.success
+      ? await pool.query<{ storage_key: string }>(
+          'SELECT storage_key FROM screen_pictures WHERE session_id = $1 AND seq = $2',
+          [ctx.params.sessionId, seq.data],
+        )
+      : { rows: [] };
+    if (!rows[0]) throw notFound('screen picture');
+    ctx.set('Cache-Control', 'private, no-store');
+    ctx.type = 'image/jpeg';
+    ctx.body = await deps.evidence.get(rows[0].storage_key);
   });
 
   router.get('/exams/:examId/sessions', signedIn(deps), async (ctx) => {
