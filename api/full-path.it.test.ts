@@ -6,7 +6,7 @@ import type { ServerSentEvent } from '@proctoflex/core';
 import { screenPictures } from '@proctoflex/ingest/sim';
 import { liveStream, startApi, startSession, startTestStages, streamScriptedSession, twoExams } from './src/testing.ts';
 
-test('the full path: a student starts a session, the simulator streams with its ingest token, the alert and its evidence reach the API and the live stream, the screen pictures its timeline, a proctor confirms it, the audit log has it', async (t) => {
+test('the full path: a student starts a session, the simulator streams with its ingest token, the alert and its evidence reach the API and the live stream, the screen pictures reach its timeline, a proctor confirms it, the audit log has it', async (t) => {
   const gatewayPort = await freePort();
   const api = await startApi(t, { API_INGEST_URL: `http://127.0.0.1:${gatewayPort}` });
   const { call } = api;
@@ -99,7 +99,8 @@ test('the full path: a student starts a session, the simulator streams with its 
   assert.equal((await call('GET', screenUrl, proctorB.token)).status, 403);
   assert.equal((await call('GET', screenUrl, studentA.token)).status, 403);
   assert.equal((await call('GET', `/api/sessions/${grant.sessionId}/timeline`, proctorB.token)).status, 403);
-  for (const seq of ['999999', '-1', '1e3', 'x'.repeat(300)])
+  const seq0 = screens[0]!.seq;
+  for (const seq of ['999999', '-1', `${seq0}e0`, `${seq0}.0`, `%20${seq0}`, 'x'.repeat(300)])
     assert.equal((await call('GET', `/api/sessions/${grant.sessionId}/screens/${seq}`, proctorA.token)).status, 404);
 
   const confirmed = await call('POST', `/api/alerts/${alertId}/review`, proctorA.token, {
