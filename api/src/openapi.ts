@@ -319,6 +319,33 @@ export const openApiDocument = {
         },
       ),
     },
+    ...Object.fromEntries(
+      (
+        [
+          [
+            'csv',
+            'text/csv',
+            'a row per alert (a session without alerts and a candidate who did not sit on one of their own)',
+          ],
+          ['pdf', 'application/pdf', "A4: the exam and its totals, a line per candidate, each candidate's alerts"],
+        ] as const
+      ).map(([format, type, what]) => [
+        `/api/exams/{examId}/report.${format}`,
+        {
+          get: {
+            ...operation(
+              `The exam board's report: every candidate, their sessions, alerts, decisions, reviewers and times (UTC), ${what}; audited (exam.report)`,
+              managers,
+              { parameters: [pathParam('examId')] },
+            ),
+            responses: {
+              200: { description: `The report (${type}), as an attachment`, content: { [type]: {} } },
+              ...errors,
+            },
+          },
+        },
+      ]),
+    ),
     '/api/sessions/{sessionId}/token': {
       post: operation(
         'A fresh ingest token for an active session (none while its identity waits to be confirmed)',

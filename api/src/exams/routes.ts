@@ -9,6 +9,7 @@ import { badRequest, parse } from '../http.ts';
 import { inTransaction } from '../transaction.ts';
 import { examFor, examToManage, visibleExams } from './access.ts';
 import { publishSessionStatus } from '../sessions/status.ts';
+import { examReport, reportCsv, reportPdf } from './report.ts';
 
 const name = z.string().trim().min(1).max(200);
 const examInput = z
@@ -247,6 +248,33 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
     await revokeRunningSessions(deps, exam.id, candidates);
     ctx.body = { candidates, proctors };
   });
+
+  // The exam board's report: a row per alert (CSV) or a document to print (PDF). Audited: it
+  // names every candidate and what was decided about them.
+  for (const format of ['csv', 'pdf'] as const)
+    router.get(`/exams/:examId/report.${format}`, signedIn(deps, 'instructor', 'admin'), async (ctx) => {
+      const caller = callerOf(ctx.state);
+      const exam = await examFor(pool, caller, ctx.params.examId!);
+      const report = await examReport(pool, exam.id);
+      await audit(pool, {
+        actorId: caller.userId,
+        action: 'exam.report',
+        entityType: 'exam',
+        entityId: exam.id,
+        after: { format },
+      });
+      ctx.set('Cache-Control', 'private, no-store');
+      ctx.attachment(`exam-report-${exam.id}.${format}`);
+      if (format === 'csv') {
+        ctx.type = 'text/csv; charset=utf-8';
+        ctx.body = reportCsv(report);
+      } else {
+        ctx.type = 'application/pdf';
+        const document = reportPdf(report);
+        ctx.body = document;
+        document.end();
+      }
+    });
 }
 
 /**
