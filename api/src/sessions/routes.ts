@@ -48,7 +48,10 @@ const timelineQueries = {
 const timelineScreenPictures = 5000;
 
 /** A screen picture's seq in a path: the record's per-session sequence number. */
-const screenSeq = z.string().regex(/^\d{1,15}$/).transform(Number);
+const screenSeq = z
+  .string()
+  .regex(/^\d{1,15}$/)
+  .transform(Number);
 
 /** A session starts only with the candidate's agreement to the exam's recording notice in force. */
 const sessionStart = z.object({ noticeVersion: z.string().min(1).max(64) });
