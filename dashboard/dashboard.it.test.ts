@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'node:test';
 import { repoPath, type ExamPolicy } from '@proctoflex/core';
@@ -212,7 +212,7 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
   console.log(`dashboard: build ${(dashboardBytes / 1024).toFixed(0)} KiB`);
 });
 
-test("an instructor creates an exam that forbids an application; a candidate who opens it shows up in the exam's queue", async () => {
+test("an instructor creates an exam that forbids an application; a candidate who opens it shows up in the exam's queue, the analytics and the exam report", async () => {
   const { api, call, adminToken, user, streamForbiddenApp, baseUrl, newPage } = await stackStarted;
   const instructor = await user('instructor', 'Ines Instructor');
   const student = await user('student', 'Kim Candidate');
@@ -286,6 +286,23 @@ test("an instructor creates an exam that forbids an application; a candidate who
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click();
   await page.getByRole('heading', { name: 'Analytics: all your exams' }).waitFor();
   await page.getByRole('img', { name: "Alerts per rule by the proctors' decision" }).waitFor();
+
+  // The exam board's report, downloaded from the list of exams.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Exams' }).click();
+  const examRow = page.getByRole('row', { name: /Databases midterm/ });
+  for (const [format, start] of [
+    ['PDF', '%PDF-'],
+    ['CSV', 'exam_id,exam_title,candidate_id'],
+  ] as const) {
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      examRow.getByRole('button', { name: format }).click(),
+    ]);
+    assert.equal(file.suggestedFilename(), `Databases midterm report.${format.toLowerCase()}`);
+    const saved = await readFile((await file.path())!, 'utf8');
+    assert.ok(saved.startsWith(start), `the ${format} report`);
+    if (format === 'CSV') assert.match(saved, /Kim Candidate/);
+  }
 });
 
 test("a proctor settles a candidate's identity from the live page: reference and selfie side by side, approved, the exam may begin", async () => {
