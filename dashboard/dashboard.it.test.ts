@@ -299,7 +299,7 @@ test("an instructor creates an exam that forbids an application; a candidate who
       examRow.getByRole('button', { name: format }).click(),
     ]);
     assert.equal(file.suggestedFilename(), `Databases midterm report.${format.toLowerCase()}`);
-    const saved = await readFile((await file.path())!, 'utf8');
+    const saved = await readFile(await file.path(), 'utf8');
     assert.ok(saved.startsWith(start), `the ${format} report`);
     if (format === 'CSV') assert.match(saved, /Kim Candidate/);
   }
