@@ -172,6 +172,26 @@ export const openApiDocument = {
       post: operation('End the sign-in a refresh token belongs to', [], { body: refreshBody, status: 204 }),
     },
     '/api/me': { get: operation('The signed-in user', everyone, { response: ref('User') }) },
+    '/api/users/import': {
+      post: operation(
+        'Import candidates (students) from a CSV with the header email,name[,password] (at most 1,000 rows), enrolled in examId when given: all created in one transaction, or none and a 422 with `problems` (line, message) for every wrong line. A row without a password gets one generated, returned once in `created`',
+        ['admin'],
+        {
+          body: object({ csv: string, examId: string }, ['csv']),
+          response: object({
+            created: {
+              type: 'array',
+              items: object({ id: string, email: string, displayName: string, password: string }, [
+                'id',
+                'email',
+                'displayName',
+              ]),
+            },
+          }),
+          status: 201,
+        },
+      ),
+    },
     '/api/users': {
       post: operation('Create a user', ['admin'], {
         body: object({ email: string, displayName: string, role: string, password: string }),

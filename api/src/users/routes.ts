@@ -7,12 +7,21 @@ import type { ApiDeps, ApiRouter, Row } from '../context.ts';
 import { conflict, notFound, parse } from '../http.ts';
 import { audit } from '../audit.ts';
 import { publishSessionStatus } from '../sessions/status.ts';
+import { examToManage } from '../exams/access.ts';
+import { importCandidates } from './import.ts';
 
 const newUser = z.object({
   email: z.email().max(320),
   displayName: z.string().trim().min(1).max(200),
   role: z.enum(roles),
   password: z.string().min(12, 'at least 12 characters').max(1024),
+});
+
+const importRequest = z.object({
+  /** The CSV file's text: header email,name[,password]. */
+  csv: z.string().min(1).max(1_000_000),
+  /** An exam to enrol every imported candidate in. */
+  examId: z.string().min(1).max(200).optional(),
 });
 
 const userColumns = 'id, email, display_name AS "displayName", role, disabled, created_at AS "createdAt"';
@@ -40,6 +49,23 @@ export function registerUserRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.post('/users', admin, async (ctx) => {
     ctx.status = 201;
     ctx.body = await createUser(deps, parse(newUser, ctx.request.body), callerOf(ctx.state).userId);
+  });
+
+  router.post('/users/import', admin, async (ctx) => {
+    const caller = callerOf(ctx.state);
+    const { csv, examId } = parse(importRequest, ctx.request.body);
+    if (examId !== undefined) await examToManage(deps.pool, caller, examId);
+    const result = await importCandidates(deps, csv, examId ?? null, caller.userId);
+    if ('problems' in result) {
+      ctx.status = 422;
+      ctx.body = {
+        error: `${result.problems.length} line(s) of the file are wrong: nobody was imported`,
+        problems: result.problems,
+      };
+      return;
+    }
+    ctx.status = 201;
+    ctx.body = result;
   });
 
   // Instructors see the students and proctors they may assign to their exams; admins everyone.
