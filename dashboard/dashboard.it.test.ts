@@ -354,3 +354,57 @@ test("a proctor settles a candidate's identity from the live page: reference and
   };
   assert.deepEqual(entries[0], { ...entries[0], action: 'session.verification_decision', actorId: proctor.id });
 });
+
+test('an admin adds a proctor and imports candidates from CSV: a wrong line named and nobody imported, then everyone, enrolled, with their passwords shown once', async () => {
+  const { api, call, adminToken, user, baseUrl, newPage } = await stackStarted;
+  const instructor = await user('instructor', 'Iris Instructor');
+  const instructorToken = (await api.login(instructor.email, instructor.password)).accessToken;
+  const { body: created } = await call('POST', '/api/exams', instructorToken, {
+    title: 'Organic chemistry',
+    startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+    endsAt: new Date(Date.now() + 90_000_000).toISOString(),
+    durationMinutes: 60,
+  });
+  const candidatesOf = async () =>
+    (await call('GET', `/api/exams/${String(created.id)}`, adminToken)).body.candidates as string[];
+  const page = await newPage();
+  await signIn(page, baseUrl, admin.email, admin.password);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+
+  const proctorEmail = `${uniqueName('proctor')}@proctoflex.test`;
+  const add = page.getByRole('region', { name: 'Add a user' });
+  await add.getByLabel('Name').fill('Paz Proctor');
+  await add.getByLabel('Email').fill(proctorEmail);
+  await add.getByLabel('Role').selectOption('proctor');
+  await add.getByLabel('Password').fill('proctor password 1234');
+  await add.getByRole('button', { name: 'Add user' }).click();
+  await add.getByText('Paz Proctor (proctor) can sign in.').waitFor();
+  await page.getByRole('table', { name: 'Users' }).getByRole('cell', { name: proctorEmail }).waitFor();
+
+  const importer = page.getByRole('region', { name: 'Import candidates from CSV' });
+  const first = `${uniqueName('ana')}@import.test`;
+  const second = `${uniqueName('bo')}@import.test`;
+  const upload = (csv: string) =>
+    importer
+      .getByLabel('CSV file')
+      .setInputFiles({ name: 'candidates.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await upload(`email,name\n${first},Ana Ahn\nnot an email,Bo Bad\n`);
+  await importer.getByLabel('Enrol in').selectOption({ label: 'Organic chemistry' });
+  await importer.getByRole('button', { name: 'Import' }).click();
+  await importer.getByRole('list', { name: 'Lines to fix' }).getByText('Line 3: not an email address').waitFor();
+  await importer.getByText(/nobody was imported/).waitFor();
+  assert.deepEqual(await candidatesOf(), [], 'nobody imported');
+
+  await upload(`email,name\n${first},Ana Ahn\n${second},Bo Berg\n`);
+  await importer.getByRole('button', { name: 'Import' }).click();
+  await importer.getByText('2 candidates imported.').waitFor();
+  const passwords = importer.getByRole('table', { name: 'Passwords made for the imported candidates' });
+  const password = await passwords
+    .getByRole('row', { name: /Ana Ahn/ })
+    .locator('code')
+    .textContent();
+  await page.screenshot({ path: path.join(screenshots, '10-users.png'), fullPage: true });
+  await api.login(first, password ?? '');
+  assert.equal((await candidatesOf()).length, 2, 'both enrolled in the exam');
+  await page.getByRole('table', { name: 'Users' }).getByRole('cell', { name: second }).waitFor();
+});

@@ -1,10 +1,11 @@
 import { ProctoFlexError } from '@proctoflex/core/client';
 
-/** The API's answer to a request it refused: its status and message. */
+/** The API's answer to a request it refused: its status, message and the rest of its body (e.g. an import's problems). */
 export class ApiError extends ProctoFlexError {
   constructor(
     readonly status: number,
     message: string,
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message, { retriable: status >= 500 });
   }
@@ -61,8 +62,10 @@ export async function request(method: string, path: string, body?: unknown): Pro
   if (response.status === 401 && tokens && (await refresh())) response = await send(method, path, body);
   if (response.status === 401) keep(null);
   if (!response.ok) {
-    const { error } = (await response.json().catch(() => ({ error: response.statusText }))) as { error: string };
-    throw new ApiError(response.status, error);
+    const { error, ...details } = (await response.json().catch(() => ({ error: response.statusText }))) as {
+      error: string;
+    };
+    throw new ApiError(response.status, error, details);
   }
   return response;
 }
