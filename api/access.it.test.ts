@@ -63,6 +63,22 @@ test('each role gets exactly its own: exams, sessions and alerts of other exams 
   );
   assert.deepEqual(policies[0]!.allowedDomains, ['exam.proctoflex.dev']);
 
+  // An admin assigns instructor B to exam A: B manages it as its creator does, until taken off.
+  // Only an admin assigns instructors; setting the other members leaves them as they are.
+  const membersOfA = { candidates: [studentA.id], proctors: [proctorA.id] };
+  const setMembers = (token: string, members: Record<string, string[]>) =>
+    call('PUT', `/api/exams/${examA}/members`, token, members);
+  assert.equal((await setMembers(instructorA.token, { ...membersOfA, instructors: [instructorB.id] })).status, 403);
+  assert.equal((await setMembers(adminToken, { ...membersOfA, instructors: [proctorA.id] })).status, 400);
+  assert.equal((await setMembers(instructorB.token, membersOfA)).status, 403);
+  assert.equal((await setMembers(adminToken, { ...membersOfA, instructors: [instructorB.id] })).status, 200);
+  assert.deepEqual(new Set(await examIds(instructorB.token)), new Set([examA, examB]));
+  assert.equal((await setMembers(instructorB.token, membersOfA)).status, 200, 'B manages exam A');
+  assert.deepEqual((await call('GET', `/api/exams/${examA}`, instructorA.token)).body.instructors, [instructorB.id]);
+  assert.equal((await setMembers(adminToken, { ...membersOfA, instructors: [] })).status, 200);
+  assert.deepEqual(await examIds(instructorB.token), [examB]);
+  assert.equal((await setMembers(instructorB.token, membersOfA)).status, 403, 'taken off, B manages it no more');
+
   // Sessions: a student starts one in their own exam only, and gets an ingest token for it.
   assert.equal((await startSession(call, examB, studentA.token)).status, 403);
   const started = await startSession(call, examA, studentA.token);

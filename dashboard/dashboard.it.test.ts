@@ -355,7 +355,7 @@ test("a proctor settles a candidate's identity from the live page: reference and
   assert.deepEqual(entries[0], { ...entries[0], action: 'session.verification_decision', actorId: proctor.id });
 });
 
-test('an admin adds a proctor and imports candidates from CSV: a wrong line named and nobody imported, then everyone, enrolled, with their passwords shown once', async () => {
+test('an admin adds a proctor, imports candidates from CSV (a wrong line named and nobody imported, then everyone, enrolled, with their passwords shown once) and assigns a second instructor to the exam', async () => {
   const { api, call, adminToken, user, baseUrl, newPage } = await stackStarted;
   const instructor = await user('instructor', 'Iris Instructor');
   const instructorToken = (await api.login(instructor.email, instructor.password)).accessToken;
@@ -407,4 +407,27 @@ test('an admin adds a proctor and imports candidates from CSV: a wrong line name
   await api.login(first, password ?? '');
   assert.equal((await candidatesOf()).length, 2, 'both enrolled in the exam');
   await page.getByRole('table', { name: 'Users' }).getByRole('cell', { name: second }).waitFor();
+
+  // The admin assigns a second instructor to the exam in its editor; its members stay as they were.
+  const colleague = await user('instructor', 'Ivo Instructor');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Exams' }).click();
+  await page
+    .getByRole('row', { name: /Organic chemistry/ })
+    .getByRole('link', { name: 'Edit' })
+    .click();
+  await page
+    .getByRole('group', { name: 'Instructors' })
+    .getByLabel(/Ivo Instructor/)
+    .check();
+  await page.getByRole('button', { name: 'Save exam' }).click();
+  await page.getByRole('cell', { name: 'Organic chemistry' }).waitFor();
+  const { body: assigned } = await call('GET', `/api/exams/${String(created.id)}`, adminToken);
+  assert.deepEqual([assigned.instructors, (assigned.candidates as string[]).length], [[colleague.id], 2]);
+  const colleagueToken = (await api.login(colleague.email, colleague.password)).accessToken;
+  const { body: theirs } = await call('GET', '/api/exams', colleagueToken);
+  assert.deepEqual(
+    (theirs.exams as { title: string }[]).map(({ title }) => title),
+    ['Organic chemistry'],
+    'the assigned instructor manages it',
+  );
 });

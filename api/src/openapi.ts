@@ -247,7 +247,7 @@ export const openApiDocument = {
       ),
     },
     '/api/exams/{examId}': {
-      get: operation('One exam with its candidates and proctors', everyone, {
+      get: operation('One exam with its candidates, proctors and assigned instructors', everyone, {
         parameters: [pathParam('examId')],
         response: ref('Exam'),
       }),
@@ -262,10 +262,21 @@ export const openApiDocument = {
       }),
     },
     '/api/exams/{examId}/members': {
-      put: operation('Set the candidates (students) and proctors of an exam', managers, {
-        parameters: [pathParam('examId')],
-        body: object({ candidates: { type: 'array', items: string }, proctors: { type: 'array', items: string } }),
-      }),
+      put: operation(
+        'Set the candidates (students) and proctors of an exam, and (an admin only) the instructors who manage it besides its creator; instructors absent: left as they are',
+        managers,
+        {
+          parameters: [pathParam('examId')],
+          body: object(
+            {
+              candidates: { type: 'array', items: string },
+              proctors: { type: 'array', items: string },
+              instructors: { type: 'array', items: string },
+            },
+            ['candidates', 'proctors'],
+          ),
+        },
+      ),
     },
     '/api/exams/{examId}/notice': {
       get: operation(

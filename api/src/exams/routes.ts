@@ -5,7 +5,7 @@ import { ruleDefaults, type ExamPolicy } from '@proctoflex/core';
 import { audit } from '../audit.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
-import { badRequest, parse } from '../http.ts';
+import { badRequest, forbidden, parse } from '../http.ts';
 import { inTransaction } from '../transaction.ts';
 import { examFor, examToManage, visibleExams } from './access.ts';
 import { publishSessionStatus } from '../sessions/status.ts';
@@ -54,6 +54,8 @@ type ExamInput = z.infer<typeof examInput>;
 const members = z.object({
   candidates: z.array(z.string().min(1).max(100)).max(10_000),
   proctors: z.array(z.string().min(1).max(100)).max(1_000),
+  /** Instructors who manage the exam besides its creator: set by an admin; left as they are when absent. */
+  instructors: z.array(z.string().min(1).max(100)).max(100).optional(),
 });
 
 const examColumns = `e.id, e.title, e.starts_at AS "startsAt", e.ends_at AS "endsAt",
@@ -156,7 +158,7 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
       [exam.id],
     );
     const of = (role: string) => memberRows.filter((row) => row.memberRole === role).map((row) => row.userId);
-    ctx.body = { ...rows[0], candidates: of('candidate'), proctors: of('proctor') };
+    ctx.body = { ...rows[0], candidates: of('candidate'), proctors: of('proctor'), instructors: of('instructor') };
   });
 
   router.put('/exams/:examId', signedIn(deps, 'instructor', 'admin'), async (ctx) => {
@@ -209,10 +211,12 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.put('/exams/:examId/members', signedIn(deps, 'instructor', 'admin'), async (ctx) => {
     const caller = callerOf(ctx.state);
     const exam = await examToManage(pool, caller, ctx.params.examId!);
-    const { candidates, proctors } = parse(members, ctx.request.body);
+    const { candidates, proctors, instructors } = parse(members, ctx.request.body);
+    if (instructors !== undefined && caller.role !== 'admin') throw forbidden('only an admin assigns instructors');
     const wanted = [
       ...candidates.map((userId) => ({ userId, memberRole: 'candidate', role: 'student' })),
       ...proctors.map((userId) => ({ userId, memberRole: 'proctor', role: 'proctor' })),
+      ...(instructors ?? []).map((userId) => ({ userId, memberRole: 'instructor', role: 'instructor' })),
     ];
     const { rows: users } = await pool.query<{ id: string; role: string }>(
       'SELECT id, role FROM users WHERE id = ANY($1) AND NOT disabled',
@@ -222,14 +226,17 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
     const wrong = wanted.filter(({ userId, role }) => roleOf.get(userId) !== role);
     if (wrong.length > 0)
       throw badRequest(
-        `not active users of the right role (candidates are students, proctors proctors): ${wrong.map(({ userId }) => userId).join(', ')}`,
+        `not active users of the right role (candidates are students, proctors proctors, instructors instructors): ${wrong.map(({ userId }) => userId).join(', ')}`,
       );
     await inTransaction(pool, async (client) => {
       const { rows: before } = await client.query<Row>(
         'SELECT user_id, member_role FROM exam_members WHERE exam_id = $1 ORDER BY member_role, user_id',
         [exam.id],
       );
-      await client.query<Row>('DELETE FROM exam_members WHERE exam_id = $1', [exam.id]);
+      await client.query<Row>("DELETE FROM exam_members WHERE exam_id = $1 AND ($2 OR member_role <> 'instructor')", [
+        exam.id,
+        instructors !== undefined,
+      ]);
       await client.query<Row>(
         `INSERT INTO exam_members (exam_id, user_id, member_role)
          SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT DO NOTHING`,
@@ -241,12 +248,12 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
         entityType: 'exam',
         entityId: exam.id,
         before,
-        after: { candidates, proctors },
+        after: { candidates, proctors, ...(instructors && { instructors }) },
       });
     });
     // A candidate taken off the exam sends no more.
     await revokeRunningSessions(deps, exam.id, candidates);
-    ctx.body = { candidates, proctors };
+    ctx.body = { candidates, proctors, ...(instructors && { instructors }) };
   });
 
   // The exam board's report: a row per alert (CSV) or a document to print (PDF). Audited: it

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { audit } from '../audit.ts';
 import type { Caller } from '../auth/tokens.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
+import { instructsExam } from '../exams/access.ts';
 import type { ApiDeps, ApiRouter } from '../context.ts';
 import { badRequest, forbidden, notFound, parse } from '../http.ts';
 
@@ -35,7 +36,7 @@ async function mayHandle(deps: ApiDeps, caller: Caller, userId: string): Promise
     `SELECT EXISTS (
        SELECT 1 FROM exam_members c JOIN exams e ON e.id = c.exam_id
        WHERE c.user_id = $1 AND c.member_role = 'candidate' AND e.deleted_at IS NULL
-         AND (e.created_by = $2 OR EXISTS (
+         AND (${instructsExam('e', '$2')} OR EXISTS (
            SELECT 1 FROM exam_members p WHERE p.exam_id = e.id AND p.user_id = $2 AND p.member_role = 'proctor'))
      ) AS allowed`,
     [userId, caller.userId],
