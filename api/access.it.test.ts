@@ -242,7 +242,14 @@ test("every route of the OpenAPI document against every role: outside its roles 
     { name: 'student A', role: 'student', token: studentA.token, inExamA: true },
     { name: 'student B', role: 'student', token: studentB.token, inExamA: false },
   ];
-  const values: Record<string, string> = { examId: examA, sessionId, alertId, userId: studentA.id, kind: 'thumbnail' };
+  const values: Record<string, string> = {
+    examId: examA,
+    sessionId,
+    alertId,
+    userId: studentA.id,
+    kind: 'thumbnail',
+    seq: '0',
+  };
   const exam = {
     title: 'Linear algebra',
     startsAt: new Date(Date.now() - 3_600_000).toISOString(),
@@ -305,8 +312,9 @@ test("every route of the OpenAPI document against every role: outside its roles 
           caller.token,
           bodies[`${method.toUpperCase()} ${path}`],
         );
-        // No evidence file, no identity selfie: the session's own check passed them.
-        const nothingThere = path.endsWith('{kind}') || path.endsWith('/verification/photo');
+        // No evidence file, no screen picture, no identity selfie: the session's own check passed them.
+        const nothingThere =
+          path.endsWith('{kind}') || path.endsWith('/screens/{seq}') || path.endsWith('/verification/photo');
         const expected = allowed ? (nothingThere ? 404 : 200) : caller.token ? 403 : 401;
         assert.equal(status, expected, `${method.toUpperCase()} ${path} as ${caller.name}`);
         checked += 1;
