@@ -218,7 +218,29 @@ function table(doc: PDFKit.PDFDocument, columns: readonly Column[], rows: readon
   doc.moveDown();
 }
 
+/** The two tables of the PDF; widths add up to the A4 page inside 40-point margins (515). */
+const candidateColumns: Column[] = [
+  { title: 'Candidate', width: 105 },
+  { title: 'Email', width: 140 },
+  { title: 'Sat', width: 85 },
+  { title: 'Identity', width: 50 },
+  { title: 'Alerts', width: 35 },
+  { title: 'Confirmed', width: 48 },
+  { title: 'Not reviewed', width: 52 },
+];
+const alertColumns: Column[] = [
+  { title: 'Started', width: 75 },
+  { title: 'Alert', width: 130 },
+  { title: 'Severity', width: 45 },
+  { title: 'Decision', width: 50 },
+  { title: 'Reviewer', width: 65 },
+  { title: 'Reviewed', width: 75 },
+  { title: 'Comment', width: 75 },
+];
+
 const decisions = ['confirmed', 'dismissed', 'escalated', 'pending'] as const;
+/** A decision as the exam board reads it. */
+const decisionWords = (decision: string) => (decision === 'pending' ? 'not reviewed' : decision);
 
 /**
  * The report as an A4 PDF: the exam and its totals, a line per candidate, then each candidate's
@@ -250,7 +272,7 @@ export function reportPdf({ exam, generatedAt, candidates }: ExamReport): PDFKit
     `Candidates: ${candidates.length}, of whom ${sat} sat the exam (${candidates.reduce((sum, { sessions }) => sum + sessions.length, 0)} sessions).`,
   );
   doc.text(
-    `Alerts: ${all.length}: ${decisions.map((decision) => `${count(all, decision)} ${decision === 'pending' ? 'not reviewed' : decision}`).join(', ')}.`,
+    `Alerts: ${all.length}: ${decisions.map((decision) => `${count(all, decision)} ${decisionWords(decision)}`).join(', ')}.`,
   );
   doc.moveDown();
 
@@ -258,15 +280,7 @@ export function reportPdf({ exam, generatedAt, candidates }: ExamReport): PDFKit
   doc.moveDown(0.3);
   table(
     doc,
-    [
-      { title: 'Candidate', width: 105 },
-      { title: 'Email', width: 140 },
-      { title: 'Sat', width: 85 },
-      { title: 'Identity', width: 50 },
-      { title: 'Alerts', width: 35 },
-      { title: 'Confirmed', width: 48 },
-      { title: 'Not reviewed', width: 52 },
-    ],
+    candidateColumns,
     candidates.map((candidate) => {
       const alerts = alertsOf(candidate);
       const first = candidate.sessions[0];
@@ -292,20 +306,12 @@ export function reportPdf({ exam, generatedAt, candidates }: ExamReport): PDFKit
     doc.moveDown(0.3);
     table(
       doc,
-      [
-        { title: 'Started', width: 75 },
-        { title: 'Alert', width: 130 },
-        { title: 'Severity', width: 45 },
-        { title: 'Decision', width: 50 },
-        { title: 'Reviewer', width: 65 },
-        { title: 'Reviewed', width: 75 },
-        { title: 'Comment', width: 75 },
-      ],
+      alertColumns,
       alerts.map((alert) => [
         utc(alert.startedAt),
         alert.description,
         alert.severity,
-        alert.decision === 'pending' ? 'not reviewed' : alert.decision,
+        decisionWords(alert.decision),
         alert.reviewer ?? '',
         utc(alert.reviewedAt),
         alert.comment ?? '',
