@@ -268,6 +268,7 @@ test("every route of the OpenAPI document against every role: outside its roles 
     'PUT /api/exams/{examId}': exam,
     'PUT /api/exams/{examId}/members': { candidates: [studentA.id], proctors: [proctorA.id] },
     'POST /api/alerts/{alertId}/review': { decision: 'confirm' },
+    'POST /api/exams/{examId}/alerts/review': { rule: 'speech', decision: 'dismiss' },
     'PUT /api/users/{userId}/reference-photo': {
       jpeg: readFileSync(repoPath('models/fixtures/grace-hopper.jpg')).toString('base64'),
     },

@@ -455,6 +455,17 @@ export const openApiDocument = {
         response: ref('Alert'),
       }),
     },
+    '/api/exams/{examId}/alerts/review': {
+      post: operation(
+        'Decide every alert of one rule in one exam still waiting for a decision (at most 2,000 a request; decided ones keep theirs): each audited and published like a single review',
+        ['proctor', 'admin'],
+        {
+          parameters: [pathParam('examId')],
+          body: object({ rule: string, decision: string, comment: string }, ['rule', 'decision']),
+          response: object({ decided: integer, alertIds: { type: 'array', items: string } }),
+        },
+      ),
+    },
     '/api/alerts/{alertId}/evidence/{kind}': {
       get: operation('An evidence file, decrypted (strip, thumbnail: JPEG; clip: MP4); never cached', watchers, {
         parameters: [pathParam('alertId'), pathParam('kind')],

@@ -10,16 +10,14 @@ import { badRequest, notFound, parse } from '../http.ts';
 import { inTransaction } from '../transaction.ts';
 
 const id = z.string().min(1).max(200);
+const ruleName = z.string().regex(/^[a-z_]{1,64}$/, 'expected a rule name such as no_face');
 const listQuery = z.object({
   examId: id.optional(),
   sessionId: id.optional(),
   state: z.enum(['open', 'closed']).optional(),
   reviewStatus: z.enum(['pending', 'confirmed', 'dismissed', 'escalated']).optional(),
   severity: z.enum(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional(),
-  rule: z
-    .string()
-    .regex(/^[a-z_]{1,64}$/, 'expected a rule name such as no_face')
-    .optional(),
+  rule: ruleName.optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -31,6 +29,10 @@ const review = z.object({
   decision: z.enum(['confirm', 'dismiss', 'escalate']),
   comment: z.string().trim().max(2000).optional(),
 });
+/** One decision for every pending alert of a rule in an exam: at most this many a request (each is audited and published). */
+const maxBulkDecisions = 2000;
+const bulkReview = review.extend({ rule: ruleName });
+
 const decisions = {
   confirm: { status: 'confirmed', published: 'CONFIRMED' },
   dismiss: { status: 'dismissed', published: 'DISMISSED' },
@@ -146,29 +148,38 @@ export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
     };
   });
 
-  router.post('/alerts/:alertId/review', signedIn(deps, 'proctor', 'admin'), async (ctx) => {
-    const caller = callerOf(ctx.state);
-    const alert = await alertFor(caller, ctx.params.alertId!);
-    const { decision, comment } = parse(review, ctx.request.body);
+  /**
+   * Decides the alerts `alertIds` in the caller's transaction: each locked, updated, audited with
+   * its state before and after, and published to the reviews topic (the transaction commits only
+   * once the analytics stream has every decision). Returns them as they are now.
+   */
+  const decide = async (
+    client: pg.PoolClient,
+    caller: Caller,
+    alertIds: readonly string[],
+    decision: keyof typeof decisions,
+    comment: string | null,
+  ) => {
     const { status, published } = decisions[decision];
-    ctx.body = await inTransaction(pool, async (client) => {
-      const { rows: before } = await client.query<Row>(
-        `SELECT ${alertColumns} FROM alerts a WHERE a.id = $1 FOR UPDATE`,
-        [alert.id],
-      );
-      const { rows: after } = await client.query<Row>(
-        `UPDATE alerts a SET review_status = $2, reviewed_by = $3, reviewed_at = now() WHERE a.id = $1
-         RETURNING ${alertColumns}`,
-        [alert.id, status, caller.userId],
-      );
+    const { rows: before } = await client.query<Row>(
+      `SELECT ${alertColumns} FROM alerts a WHERE a.id = ANY($1) ORDER BY a.id FOR UPDATE`,
+      [alertIds],
+    );
+    const { rows: after } = await client.query<Row & { id: string; sessionId: string; examId: string; rule: string }>(
+      `UPDATE alerts a SET review_status = $2, reviewed_by = $3, reviewed_at = now() WHERE a.id = ANY($1)
+       RETURNING ${alertColumns}`,
+      [alertIds, status, caller.userId],
+    );
+    const beforeOf = new Map(before.map((row) => [row.id, row]));
+    for (const alert of after) {
       await audit(client, {
         actorId: caller.userId,
         action: 'alert.review',
         entityType: 'alert',
         entityId: alert.id,
-        before: before[0],
-        after: after[0],
-        comment: comment ?? null,
+        before: beforeOf.get(alert.id),
+        after: alert,
+        comment,
       });
       const event: AlertReview = {
         alertId: alert.id,
@@ -179,9 +190,40 @@ export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
         reviewerId: caller.userId,
         reviewedTime: Date.now(),
       };
-      // Committed only once the analytics stream has the decision too.
       await deps.publish(config.REVIEWS_TOPIC, alert.sessionId, event);
-      return after[0];
+    }
+    return after;
+  };
+
+  router.post('/alerts/:alertId/review', signedIn(deps, 'proctor', 'admin'), async (ctx) => {
+    const caller = callerOf(ctx.state);
+    const alert = await alertFor(caller, ctx.params.alertId!);
+    const { decision, comment } = parse(review, ctx.request.body);
+    ctx.body = (
+      await inTransaction(pool, (client) => decide(client, caller, [alert.id], decision, comment ?? null))
+    )[0];
+  });
+
+  // Every alert of one rule in one exam still waiting for a decision, decided at once (e.g. a
+  // rule that misfired for a whole room); decided ones keep their decision.
+  router.post('/exams/:examId/alerts/review', signedIn(deps, 'proctor', 'admin'), async (ctx) => {
+    const caller = callerOf(ctx.state);
+    const exam = await examFor(pool, caller, ctx.params.examId!);
+    const { rule, decision, comment } = parse(bulkReview, ctx.request.body);
+    ctx.body = await inTransaction(pool, async (client) => {
+      const { rows: pending } = await client.query<{ id: string }>(
+        `SELECT id FROM alerts WHERE exam_id = $1 AND rule = $2 AND review_status = 'pending'
+         ORDER BY started_at LIMIT $3`,
+        [exam.id, rule, maxBulkDecisions],
+      );
+      const decided = await decide(
+        client,
+        caller,
+        pending.map(({ id }) => id),
+        decision,
+        comment ?? null,
+      );
+      return { decided: decided.length, alertIds: decided.map(({ id }) => id) };
     });
   });
 
