@@ -145,8 +145,23 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
       id: string;
     }[]
   )[0]!.id;
+  // Keys: j and k move through the queue (two alerts: the app and the site), c confirms.
+  const items = queue.getByRole('list', { name: 'Alerts to review' }).getByRole('button');
+  const selectedItem = () =>
+    items.evaluateAll((buttons) => buttons.findIndex((button) => button.getAttribute('aria-current') === 'true'));
+  await items.first().click();
+  await queue.keyboard.press('j');
+  await eventually('j selects the next alert', async () => (await selectedItem()) === 1 || undefined);
+  await queue.keyboard.press('k');
+  await eventually('k selects the one before', async () => (await selectedItem()) === 0 || undefined);
+  await queue
+    .getByRole('button', { name: /Forbidden app/ })
+    .first()
+    .click();
+  await queue.getByRole('heading', { name: /Forbidden app/ }).waitFor();
   await queue.getByLabel('Comment').fill('ChatGPT open in the browser');
-  await queue.getByRole('button', { name: /^Confirm/ }).click();
+  await queue.getByLabel('Comment').blur();
+  await queue.keyboard.press('c');
   await eventually(
     'the decision in the audit log',
     async () => {
@@ -157,6 +172,18 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
     10_000,
   ).then((entry) => assert.equal(entry, `${proctor.id}|ChatGPT open in the browser|confirmed`));
   await queue.screenshot({ path: path.join(screenshots, '5-after-confirm.png') });
+  // The site alert left: every pending one of its rule dismissed at once, with a comment.
+  await queue.getByRole('heading', { name: /Forbidden domain/ }).waitFor();
+  await queue.getByLabel('Comment').fill('the exam site itself');
+  await queue.getByText(/Decide every pending Forbidden domain alert/).click();
+  await queue.getByRole('button', { name: 'Dismiss all' }).click();
+  await queue.getByRole('status').getByText('1 Forbidden domain alerts dismissed.').waitFor();
+  await queue.getByText('Nothing to review').waitFor();
+  const { body: site } = await call('GET', `/api/alerts?examId=${examId}&rule=forbidden_domain`, adminToken);
+  assert.deepEqual(
+    (site.alerts as { reviewStatus: string }[]).map(({ reviewStatus }) => reviewStatus),
+    ['dismissed'],
+  );
 
   // The session's timeline: risk from ClickHouse, the alerts on it, their evidence and decisions.
   await eventually(
