@@ -177,7 +177,7 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
   await queue.getByLabel('Comment').fill('the exam site itself');
   await queue.getByText(/Decide every pending Forbidden domain alert/).click();
   await queue.getByRole('button', { name: 'Dismiss all' }).click();
-  await queue.getByRole('status').getByText('1 Forbidden domain alerts dismissed.').waitFor();
+  await queue.getByRole('status').getByText('1 Forbidden domain alert dismissed.').waitFor();
   await queue.getByText('Nothing to review').waitFor();
   const { body: site } = await call('GET', `/api/alerts?examId=${examId}&rule=forbidden_domain`, adminToken);
   assert.deepEqual(
