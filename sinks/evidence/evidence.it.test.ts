@@ -119,6 +119,8 @@ test('an opened alert gets a sealed strip, thumbnail and clip of the frames and 
   const examId = uniqueName('exam');
   const { startTime, candidates } = await scriptedExam(examId, ['phone', 'honest'], 40);
   for (const { records } of candidates) await pipeline.produceSession(records);
+  // A screen picture in the topic twice (sent again after a gateway restart): one batch takes both.
+  await pipeline.produce('FRAMES_TOPIC', [screensOf(candidates[0]!.records)[0]!]);
   const [phone, honest] = candidates.map(({ claims }) => claims);
   // The phone is in view from 20 s; the honest candidate's alert (about a process) opens so late
   // that its window outlasts the session: sealed once due, with what arrived.

@@ -222,8 +222,13 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
           return { captures: stored.captures.filter((capture) => !isDone(capture)) };
         };
 
-        /** Seals each screen picture, then lists them all: a listed picture is always in the store. */
-        const keepScreenPictures = async (frames: readonly FrameCaptured[]) => {
+        /**
+         * Seals each screen picture, then lists them all: a listed picture is always in the store.
+         * A record twice in one batch (sent again after a gateway restart) is kept once: one
+         * statement may not update the same row twice.
+         */
+        const keepScreenPictures = async (pictures: readonly FrameCaptured[]) => {
+          const frames = [...new Map(pictures.map((frame) => [`${frame.sessionId}/${frame.seq}`, frame])).values()];
           if (frames.length === 0) return;
           const storageKeys: string[] = [];
           for (const frame of frames) {
