@@ -57,6 +57,9 @@ test('admins import candidates from CSV: every bad line named and nobody importe
   assert.equal(tooMany.status, 422);
   assert.match(String(tooMany.body.error), /nobody/);
   assert.equal((await importCsv('', examA)).status, 400);
+  assert.deepEqual((await importCsv('email,name\n', examA)).body.problems, [
+    { line: 2, message: 'no candidates under the header' },
+  ]);
   assert.equal((await importCsv('email,name\n', uniqueName('exam'))).status, 404);
   assert.equal((await importCsv(`email,name\n${email('i')},Ivy\n`, undefined, instructorA.token)).status, 403);
   assert.equal(await userCount(), before);

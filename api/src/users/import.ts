@@ -45,10 +45,11 @@ export async function importCandidates(
   examId: string | null,
   actorId: string,
 ): Promise<ImportResult> {
+  let header: string[] = [];
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
     records = parseCsv(csv, {
-      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
+      columns: (names: string[]) => (header = names.map((name) => name.trim().toLowerCase())),
       info: true,
       skip_empty_lines: true,
       // A spreadsheet may leave out a row's empty last field.
@@ -60,10 +61,10 @@ export async function importCandidates(
   } catch (error) {
     return { problems: [{ line: (error as { lines?: number }).lines ?? 1, message: (error as Error).message }] };
   }
-  const header = Object.keys(records[0]?.record ?? {});
   const unknown = header.filter((name) => !(columns as readonly string[]).includes(name));
   if (unknown.length > 0 || !header.includes('email') || !header.includes('name'))
     return { problems: [{ line: 1, message: `the header must be email,name[,password] (found ${header.join(',')})` }] };
+  if (records.length === 0) return { problems: [{ line: 2, message: 'no candidates under the header' }] };
   if (records.length > maxImportRows)
     return { problems: [{ line: maxImportRows + 2, message: `more than ${maxImportRows} rows: split the file` }] };
 
