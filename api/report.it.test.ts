@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import sharp from 'sharp';
 import { eventually, freePort, uniqueName } from '@proctoflex/core/testing';
 import { ensureCommand } from '../infra/lib.ts';
-import { admin, startApi, startSession, startTestStages, streamScriptedSession } from './src/testing.ts';
+import { addUser, admin, startApi, startSession, startTestStages, streamScriptedSession } from './src/testing.ts';
 
 const run = promisify(execFile);
 
@@ -20,13 +20,7 @@ test("the exam board's report: every candidate, alert, decision, reviewer and ti
   t.after(() => stages.stop());
   const { accessToken: adminToken } = await api.login(admin.email, admin.password);
   // Names and comments come from people: a Greek name, one a spreadsheet would run, one with a comma and quotes.
-  const user = async (role: string, displayName: string) => {
-    const email = `${uniqueName(role)}@report.test`;
-    const password = `${role} password 1234`;
-    const { status, body } = await api.call('POST', '/api/users', adminToken, { email, displayName, role, password });
-    assert.equal(status, 201, JSON.stringify(body));
-    return { id: body.id as string, email, displayName, token: (await api.login(email, password)).accessToken };
-  };
+  const user = (role: string, displayName: string) => addUser(api, adminToken, role, displayName);
   const instructor = await user('instructor', 'Ines Instructor');
   const otherInstructor = await user('instructor', 'Oscar Other');
   const proctor = await user('proctor', 'Pat Proctor');

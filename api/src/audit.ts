@@ -15,19 +15,28 @@ export interface AuditEntry {
   readonly comment?: string | null;
 }
 
-/** Records who did what to what, with the state before and after, in the caller's transaction when given one. */
-export async function audit(db: pg.Pool | pg.PoolClient, entry: AuditEntry): Promise<void> {
+/**
+ * Records who did what to what, with the state before and after, in the caller's transaction when
+ * given one. Several entries (a bulk decision, an import) go in one statement, in their order.
+ */
+export async function audit(db: pg.Pool | pg.PoolClient, entries: AuditEntry | readonly AuditEntry[]): Promise<void> {
+  const all = ([] as AuditEntry[]).concat(entries);
+  if (all.length === 0) return;
+  const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
   await db.query(
     `INSERT INTO audit_log (actor_id, action, entity_type, entity_id, before, after, comment)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+     SELECT actor_id, action, entity_type, entity_id, before, after, comment
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[])
+       WITH ORDINALITY AS entry(actor_id, action, entity_type, entity_id, before, after, comment, position)
+     ORDER BY position`,
     [
-      entry.actorId,
-      entry.action,
-      entry.entityType,
-      entry.entityId,
-      entry.before === undefined ? null : JSON.stringify(entry.before),
-      entry.after === undefined ? null : JSON.stringify(entry.after),
-      entry.comment ?? null,
+      all.map(({ actorId }) => actorId),
+      all.map(({ action }) => action),
+      all.map(({ entityType }) => entityType),
+      all.map(({ entityId }) => entityId),
+      all.map(({ before }) => json(before)),
+      all.map(({ after }) => json(after)),
+      all.map(({ comment }) => comment ?? null),
     ],
   );
 }

@@ -14,8 +14,8 @@ export interface ApiDeps {
   readonly pool: pg.Pool;
   readonly accessTokens: AccessTokens;
   readonly refreshTokens: RefreshTokens;
-  /** Publishes to the pipeline (policies, reviews) with the topics' registered schemas. */
-  readonly publish: (topic: string, key: string, value: unknown) => Promise<void>;
+  /** Publishes records to one topic of the pipeline (policies, reviews, statuses) with its registered schema, in one request. */
+  readonly publish: (topic: string, records: readonly { key: string; value: unknown }[]) => Promise<void>;
   /** Alert changes and risk as they happen, and each session's latest risk. */
   readonly live: LiveFeed;
   /** Compares a selfie with a reference photo (the face models, loaded on first use). */
@@ -34,8 +34,13 @@ export type ApiRouter = Router<ApiState>;
 
 /** A publisher on one idempotent producer; schemas are registered at start-up. */
 export function publisherOf(producer: Producer, serde: AvroSerde): ApiDeps['publish'] {
-  return async (topic, key, value) => {
-    await producer.send({ topic, acks: -1, messages: [{ key, value: serde.encode(topic, value) }] });
+  return async (topic, records) => {
+    if (records.length === 0) return;
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: records.map(({ key, value }) => ({ key, value: serde.encode(topic, value) })),
+    });
   };
 }
 

@@ -228,20 +228,18 @@ export async function liveStream(api: Api, token: string, query = '') {
 }
 
 /** Two instructors with an open exam each, a proctor and a student per exam. */
+/** A user of `role` created by the admin of `adminToken`, signed in. */
+export async function addUser(api: Api, adminToken: string, role: string, displayName = role) {
+  const email = `${uniqueName(role)}@proctoflex.test`;
+  const password = `${role} password 1234`;
+  const { status, body } = await api.call('POST', '/api/users', adminToken, { email, displayName, role, password });
+  assert.equal(status, 201, JSON.stringify(body));
+  return { id: body.id as string, email, displayName, token: (await api.login(email, password)).accessToken };
+}
+
 export async function twoExams(api: Api) {
   const { accessToken: adminToken } = await api.login(admin.email, admin.password);
-  const user = async (role: string) => {
-    const email = `${uniqueName(role)}@proctoflex.test`;
-    const password = `${role} password 1234`;
-    const { status, body } = await api.call('POST', '/api/users', adminToken, {
-      email,
-      displayName: role,
-      role,
-      password,
-    });
-    assert.equal(status, 201, JSON.stringify(body));
-    return { id: body.id as string, token: (await api.login(email, password)).accessToken };
-  };
+  const user = (role: string) => addUser(api, adminToken, role);
   const exam = async (instructorToken: string) => {
     const { status, body } = await api.call('POST', '/api/exams', instructorToken, {
       title: 'Linear algebra',

@@ -230,18 +230,15 @@ export const evidenceSinkStage = pipelineStage<typeof evidenceSinkSpec, Evidence
         const keepScreenPictures = async (pictures: readonly FrameCaptured[]) => {
           const frames = [...new Map(pictures.map((frame) => [`${frame.sessionId}/${frame.seq}`, frame])).values()];
           if (frames.length === 0) return;
-          const storageKeys: string[] = [];
-          for (const frame of frames) {
-            const storageKey = [keyPart(frame.examId), keyPart(frame.sessionId), 'screen', `${frame.seq}.jpg`].join(
-              '/',
-            );
-            try {
-              await store.put(storageKey, frame.jpeg);
-            } catch (error) {
+          const storageKeys = frames.map(({ examId, sessionId, seq }) =>
+            [keyPart(examId), keyPart(sessionId), 'screen', `${seq}.jpg`].join('/'),
+          );
+          // Written side by side: the batch waits for the slowest file, not for their sum.
+          await Promise.all(frames.map((frame, index) => store.put(storageKeys[index]!, frame.jpeg))).catch(
+            (error: unknown) => {
               throw new ServiceUnavailableError('the evidence store did not take the screen picture', error);
-            }
-            storageKeys.push(storageKey);
-          }
+            },
+          );
           await pool.query(upsertScreenPictures, [
             frames.map(({ sessionId }) => sessionId),
             frames.map(({ seq }) => seq),

@@ -171,8 +171,9 @@ export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
       [alertIds, status, caller.userId],
     );
     const beforeOf = new Map(before.map((row) => [row.id, row]));
-    for (const alert of after) {
-      await audit(client, {
+    await audit(
+      client,
+      after.map((alert) => ({
         actorId: caller.userId,
         action: 'alert.review',
         entityType: 'alert',
@@ -180,18 +181,24 @@ export function registerAlertRoutes(router: ApiRouter, deps: ApiDeps): void {
         before: beforeOf.get(alert.id),
         after: alert,
         comment,
-      });
-      const event: AlertReview = {
-        alertId: alert.id,
-        sessionId: alert.sessionId,
-        examId: alert.examId,
-        rule: alert.rule,
-        decision: published,
-        reviewerId: caller.userId,
-        reviewedTime: Date.now(),
-      };
-      await deps.publish(config.REVIEWS_TOPIC, alert.sessionId, event);
-    }
+      })),
+    );
+    const reviewedTime = Date.now();
+    await deps.publish(
+      config.REVIEWS_TOPIC,
+      after.map((alert) => ({
+        key: alert.sessionId,
+        value: {
+          alertId: alert.id,
+          sessionId: alert.sessionId,
+          examId: alert.examId,
+          rule: alert.rule,
+          decision: published,
+          reviewerId: caller.userId,
+          reviewedTime,
+        } satisfies AlertReview,
+      })),
+    );
     return after;
   };
 

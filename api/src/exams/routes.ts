@@ -106,7 +106,7 @@ export function registerExamRoutes(router: ApiRouter, deps: ApiDeps): void {
         before: before[0],
         after: rows[0],
       });
-      await deps.publish(deps.config.POLICIES_TOPIC, policy.examId, policy);
+      await deps.publish(deps.config.POLICIES_TOPIC, [{ key: policy.examId, value: policy }]);
       return rows[0] as Record<string, unknown>;
     });
   };

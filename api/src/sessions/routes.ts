@@ -316,12 +316,11 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.get('/sessions/:sessionId/screens/:seq', signedIn(deps, 'proctor', 'instructor', 'admin'), async (ctx) => {
     await sessionFor(ctx.state, ctx.params.sessionId!);
     const seq = screenSeq.safeParse(ctx.params.seq);
-    const { rows } = seq.success
-      ? await pool.query<{ storage_key: string }>(
-          'SELECT storage_key FROM screen_pictures WHERE session_id = $1 AND seq = $2',
-          [ctx.params.sessionId, seq.data],
-        )
-      : { rows: [] };
+    if (!seq.success) throw notFound('screen picture');
+    const { rows } = await pool.query<{ storage_key: string }>(
+      'SELECT storage_key FROM screen_pictures WHERE session_id = $1 AND seq = $2',
+      [ctx.params.sessionId, seq.data],
+    );
     if (!rows[0]) throw notFound('screen picture');
     ctx.set('Cache-Control', 'private, no-store');
     ctx.type = 'image/jpeg';

@@ -12,10 +12,9 @@ export async function publishSessionStatus(
   status: SessionStatusKind,
   endedTime = Date.now(),
 ): Promise<void> {
-  await Promise.all(
-    sessionIds.map((sessionId) =>
-      deps.publish(deps.config.SESSION_STATUS_TOPIC, sessionId, { sessionId, status, endedTime }),
-    ),
+  await deps.publish(
+    deps.config.SESSION_STATUS_TOPIC,
+    sessionIds.map((sessionId) => ({ key: sessionId, value: { sessionId, status, endedTime } })),
   );
 }
 

@@ -116,14 +116,16 @@ export async function importCandidates(
           accounts.map(({ hash }) => hash),
         ],
       );
-      for (const user of created)
-        await audit(client, {
+      await audit(
+        client,
+        created.map((user) => ({
           actorId,
           action: 'user.create',
           entityType: 'user',
           entityId: String(user.id),
           after: user,
-        });
+        })),
+      );
       if (examId !== null) {
         await client.query(
           `INSERT INTO exam_members (exam_id, user_id, member_role) SELECT $1, id, 'candidate' FROM unnest($2::text[]) AS id`,

@@ -98,13 +98,14 @@ export async function signOut(): Promise<void> {
 /** An evidence file as an object URL (it needs the token, so it cannot be a plain src). */
 /** Fetches a file with the caller's token and hands it to the browser as a download named `filename`. */
 export async function download(path: string, filename: string): Promise<void> {
-  const url = URL.createObjectURL(await (await request('GET', path)).blob());
+  const url = await objectUrlOf(path);
   Object.assign(document.createElement('a'), { href: url, download: filename }).click();
   // The browser has taken the file once the click is handled; the URL is let go a little later.
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export async function evidenceUrl(path: string): Promise<string> {
+/** A file the API serves with the caller's token (evidence, a screen picture, a report) as an object URL; the caller revokes it. */
+export async function objectUrlOf(path: string): Promise<string> {
   return URL.createObjectURL(await (await request('GET', path)).blob());
 }
 
