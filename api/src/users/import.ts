@@ -7,7 +7,7 @@ import type { ApiDeps, Row } from '../context.ts';
 import { conflict } from '../http.ts';
 import { inTransaction } from '../transaction.ts';
 
-/** Rows one import takes: each password is hashed (scrypt, about 50 ms on one of 4 threads), about 12 s. */
+/** Rows one import takes: each password is hashed (scrypt, about 50 ms on one of 4 threads), about 12 s estimated. */
 export const maxImportRows = 1000;
 
 const columns = ['email', 'name', 'password'] as const;
