@@ -139,4 +139,9 @@ export const topicsSpec = {
     'Sessions that may send no more: ended, revoked or erased (SessionStatus), followed as a table.',
     'proctor.session-status.v1',
   ),
+  THUMBNAILS_TOPIC: variable(
+    parsers.text,
+    "Small copies of sessions' latest webcam frames for the live wall (Thumbnail), kept an hour.",
+    'proctor.thumbnails.v1',
+  ),
 } satisfies ConfigSpec;

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import test from 'node:test';
 import sharp from 'sharp';
-import { repoPath, type DeadLetter, type DetectorScore, type FrameCaptured } from '@proctoflex/core';
+import { repoPath, type DeadLetter, type DetectorScore, type FrameCaptured, type Thumbnail } from '@proctoflex/core';
 import { killStage, testKafka, uniqueName, waitUntil } from '@proctoflex/core/testing';
 import { TestPipeline } from '@proctoflex/pipeline/testing';
 import { SessionRecords } from '@proctoflex/ingest';
@@ -30,16 +30,40 @@ test('each scripted behaviour shows its face signal while it misbehaves, and an 
   await pipeline.processAll('face', { FACE_IDENTITY_INTERVAL_MS: '4000' });
 
   const scores = await pipeline.read<DetectorScore>('SCORES_TOPIC');
-  const frames = (await pipeline.read<FrameCaptured>('FRAMES_TOPIC')).filter(
-    (frame) => frame.source === 'WEBCAM' && !frame.enrolment,
-  );
+  const webcam = (await pipeline.read<FrameCaptured>('FRAMES_TOPIC')).filter((frame) => frame.source === 'WEBCAM');
+  const frames = webcam.filter((frame) => !frame.enrolment);
   assert.equal(
     scores.length,
     frames.length + candidates.length,
     'every webcam frame, enrolments included, is scored once; screens never',
   );
   const signals = ['no_face', 'several_faces', 'looking_away', 'identity_mismatch'];
+  const thumbnails = await pipeline.read<Thumbnail>('THUMBNAILS_TOPIC');
   for (const { behaviour, claims } of candidates) {
+    // The live wall's thumbnails: the first webcam frame, then the first 4 s (the default) after the last.
+    const picked = webcam
+      .filter((frame) => frame.sessionId === claims.sessionId)
+      .map(({ captureTime }) => captureTime)
+      .reduce<number[]>(
+        (times, time) => (times.length === 0 || time - times.at(-1)! >= 4000 ? [...times, time] : times),
+        [],
+      );
+    const sessionThumbnails = thumbnails.filter((thumbnail) => thumbnail.sessionId === claims.sessionId);
+    assert.deepEqual(
+      sessionThumbnails.map(({ captureTime }) => captureTime),
+      picked,
+      `${behaviour}: a thumbnail every 4 s`,
+    );
+    assert.ok(sessionThumbnails.length >= examSeconds / 5, `${behaviour}: ${sessionThumbnails.length} thumbnails`);
+    for (const thumbnail of sessionThumbnails) {
+      const { width, height, format } = await sharp(thumbnail.jpeg).metadata();
+      assert.deepEqual({ width, height, format }, { width: thumbnail.width, height: thumbnail.height, format: 'jpeg' });
+      assert.ok(
+        Math.max(width, height) <= 160 && thumbnail.examId === claims.examId,
+        `${behaviour}: a small JPEG of its exam`,
+      );
+    }
+
     const own = scores.filter((score) => score.sessionId === claims.sessionId && score.sourceSeq > 1);
     const inWindow = (score: DetectorScore) => misbehaving(behaviour, (score.captureTime - startTime) / 1000);
     for (const signal of signals) {
