@@ -19,7 +19,7 @@ test('erasure is final: a candidate erased while streaming leaves no row, eviden
     API_ERASURE_SETTLE_MS: '2000',
   });
   const { call } = api;
-  const stages = await startTestStages(api, gatewayPort, clickhouse.url);
+  const stages = await startTestStages(api, gatewayPort, { clickhouseUrl: clickhouse.url });
   t.after(() => stages.stop());
   const face = api.pipeline.spawnStage('face');
   await face.process.started;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import sharp from 'sharp';
 import type { RiskUpdate } from '@proctoflex/core';
 import { eventually, freePort } from '@proctoflex/core/testing';
 import type { ServerSentEvent } from '@proctoflex/core';
@@ -10,8 +11,8 @@ test('the full path: a student starts a session, the simulator streams with its 
   const gatewayPort = await freePort();
   const api = await startApi(t, { API_INGEST_URL: `http://127.0.0.1:${gatewayPort}` });
   const { call } = api;
-  // The stages between the gateway and the API: app policy, risk, alerts and evidence.
-  const stages = await startTestStages(api, gatewayPort);
+  // The stages between the gateway and the API: app policy, risk, alerts, evidence, and face (the live wall's thumbnails).
+  const stages = await startTestStages(api, gatewayPort, { face: true });
   t.after(() => stages.stop());
   const { adminToken, examA, studentA, proctorA, proctorB } = await twoExams(api);
   const live = await liveStream(api, proctorA.token);
@@ -102,6 +103,27 @@ test('the full path: a student starts a session, the simulator streams with its 
   const seq0 = screens[0]!.seq;
   for (const seq of ['999999', '-1', `${seq0}e0`, `${seq0}.0`, `%20${seq0}`, 'x'.repeat(300)])
     assert.equal((await call('GET', `/api/sessions/${grant.sessionId}/screens/${seq}`, proctorA.token)).status, 404);
+
+  // The live wall: the session's newest webcam thumbnail, written by the face stage, for the exam's proctors only.
+  const wall = `/api/exams/${examA}/thumbnails`;
+  const tile = await eventually(
+    'a thumbnail of the session on the wall',
+    async () =>
+      ((await call('GET', wall, proctorA.token)).body.thumbnails as Record<string, unknown>[]).find(
+        ({ sessionId }) => sessionId === grant.sessionId,
+      ),
+    60_000,
+  );
+  const { width, height, format } = await sharp(Buffer.from(tile.jpeg as string, 'base64')).metadata();
+  assert.deepEqual([width, height, format], [tile.width, tile.height, 'jpeg']);
+  assert.ok(width <= 160 && height <= 160, `${width}x${height}`);
+  assert.ok(Number(tile.captureTime) > Date.now() - 120_000, 'a frame of the last minutes');
+  const newer = await call('GET', `${wall}?since=${String(tile.captureTime)}`, proctorA.token);
+  assert.deepEqual(newer.body.thumbnails, [], 'nothing newer: the session ended');
+  assert.equal((await call('GET', wall, proctorB.token)).status, 403);
+  assert.equal((await call('GET', wall, studentA.token)).status, 403);
+  for (const since of ['abc', '-1', '1e400', 'x'.repeat(5000)])
+    assert.equal((await call('GET', `${wall}?since=${since}`, proctorA.token)).status, 400, since);
 
   const confirmed = await call('POST', `/api/alerts/${alertId}/review`, proctorA.token, {
     decision: 'confirm',

@@ -29,7 +29,7 @@ async function startStack() {
     API_BOOTSTRAP_ADMIN_PASSWORD: admin.password,
   });
   const { call } = api;
-  const stages = await startTestStages(api, gatewayPort, clickhouse.url);
+  const stages = await startTestStages(api, gatewayPort, { clickhouseUrl: clickhouse.url, face: true });
   const browser = await launchChromium();
   const { accessToken: adminToken } = await api.login(admin.email, admin.password);
   const user = async (role: string, displayName: string) => {

@@ -24,6 +24,7 @@ export const apiSpec = {
   REVIEWS_TOPIC: topicsSpec.REVIEWS_TOPIC,
   RISK_TOPIC: topicsSpec.RISK_TOPIC,
   SESSION_STATUS_TOPIC: topicsSpec.SESSION_STATUS_TOPIC,
+  THUMBNAILS_TOPIC: topicsSpec.THUMBNAILS_TOPIC,
   API_PORT: variable(parsers.portOrAny, 'Public port of the API, the dashboard, /healthz and /readyz.', '3000'),
   API_METRICS_PORT: variable(
     parsers.portOrAny,
@@ -67,6 +68,11 @@ export const apiSpec = {
     parsers.positiveInt,
     'How often the retention job erases exams past their retention (and old ClickHouse days), in seconds.',
     '3600',
+  ),
+  API_THUMBNAIL_CACHE_MB: variable(
+    parsers.positiveInt,
+    "Memory for the live wall's webcam thumbnails (about 5 KiB per session), in MiB; the sessions updated longest ago are dropped first.",
+    '64',
   ),
   API_ERASURE_SETTLE_MS: variable(
     parsers.nonNegativeInt,

@@ -54,7 +54,8 @@ export class ApiServer {
       config.DATABASE_URL,
       kafka,
       this.serde,
-      config.RISK_TOPIC,
+      { risk: config.RISK_TOPIC, thumbnails: config.THUMBNAILS_TOPIC },
+      config.API_THUMBNAIL_CACHE_MB * 1024 * 1024,
       (alertId) => readAlert(this.pool, alertId),
       logger,
     );

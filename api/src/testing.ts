@@ -107,11 +107,15 @@ export async function startApiGateway(api: TestApi, gatewayPort: number): Promis
 /**
  * What lies between a desktop and `api`: a gateway on `gatewayPort` (the API's API_INGEST_URL)
  * with its topics and ingest secret, and the stages from app policy to the sinks: alerts and
- * evidence into its database and evidence directory (a buffer that holds a whole upload), and
- * ClickHouse when `clickhouseUrl` is given. Resolves once all run; the stages stop with the
+ * evidence into its database and evidence directory (a buffer that holds a whole upload),
+ * ClickHouse when `clickhouseUrl` is given, the face stage with `face`. Resolves once all run; the stages stop with the
  * API's pipeline, the gateway with stop().
  */
-export async function startTestStages(api: TestApi, gatewayPort: number, clickhouseUrl?: string) {
+export async function startTestStages(
+  api: TestApi,
+  gatewayPort: number,
+  { clickhouseUrl, face = false }: { clickhouseUrl?: string; face?: boolean } = {},
+) {
   const { pipeline } = api;
   const gateway = await startApiGateway(api, gatewayPort);
   const stages = (
@@ -128,6 +132,8 @@ export async function startTestStages(api: TestApi, gatewayPort: number, clickho
           EVIDENCE_BUFFER_MS: '60000',
         },
       ],
+      // For the live wall's thumbnails.
+      ...(face ? [['face', {}]] : []),
       ...(clickhouseUrl ? [['clickhouse-sink', { CLICKHOUSE_URL: clickhouseUrl }]] : []),
     ] as [string, Record<string, string>][]
   ).map(([name, env]) => pipeline.spawnStage(name, env));

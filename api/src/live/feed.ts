@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import pg from 'pg';
-import { alertsChannel, type AvroSerde, type Logger, type RiskUpdate, type AlertNotice } from '@proctoflex/core';
+import {
+  alertsChannel,
+  type AvroSerde,
+  type Logger,
+  type RiskUpdate,
+  type AlertNotice,
+  type Thumbnail,
+} from '@proctoflex/core';
+import { ThumbnailCache } from './thumbnails.ts';
 
 /** One live event: an alert that changed, or a session's new risk. */
 export type LiveEvent =
@@ -15,16 +23,26 @@ export interface LiveSubscriber {
 
 /** How far back the risk topic is read at start-up, so every running session has its latest risk. */
 const riskLookbackMs = 10 * 60_000;
+/** How far back the thumbnails topic is read at start-up: every running session has written one since. */
+const thumbnailsLookbackMs = 60_000;
+
+/** The topics the feed reads. */
+export interface LiveTopics {
+  readonly risk: string;
+  readonly thumbnails: string;
+}
 
 /**
  * The API's live side: alerts changed in PostgreSQL (the alerts sink's NOTIFY) and sessions' risk
  * from proctor.risk.v1, fanned out to subscribers of their exam; the latest risk per session is
- * kept for the sessions list. One PostgreSQL connection and one consumer (a group of its own)
- * per API process.
+ * kept for the sessions list; the newest webcam thumbnail per session (proctor.thumbnails.v1) in a
+ * bounded cache for the live wall. One PostgreSQL connection and one consumer (a group of its
+ * own) per API process.
  */
 export class LiveFeed {
   private readonly subscribers = new Set<LiveSubscriber>();
   private readonly latestRisk = new Map<string, RiskUpdate>();
+  readonly thumbnails: ThumbnailCache;
   private listener: pg.Client | undefined;
   private consumer: Consumer | undefined;
 
@@ -32,10 +50,13 @@ export class LiveFeed {
     private readonly databaseUrl: string,
     private readonly kafka: Kafka,
     private readonly serde: AvroSerde,
-    private readonly riskTopic: string,
+    private readonly topics: LiveTopics,
+    thumbnailCacheBytes: number,
     private readonly loadAlert: (alertId: string) => Promise<unknown>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.thumbnails = new ThumbnailCache(thumbnailCacheBytes);
+  }
 
   async start(): Promise<void> {
     this.listener = new pg.Client({ connectionString: this.databaseUrl });
@@ -44,25 +65,31 @@ export class LiveFeed {
     await this.listener.connect();
     await this.listener.query(`LISTEN ${alertsChannel}`);
 
+    const { risk: riskTopic, thumbnails: thumbnailsTopic } = this.topics;
     const admin = this.kafka.admin();
     await admin.connect();
-    const since = await admin
-      .fetchTopicOffsetsByTimestamp(this.riskTopic, Date.now() - riskLookbackMs)
-      .finally(() => admin.disconnect());
+    const [riskSince, thumbnailsSince] = await Promise.all([
+      admin.fetchTopicOffsetsByTimestamp(riskTopic, Date.now() - riskLookbackMs),
+      admin.fetchTopicOffsetsByTimestamp(thumbnailsTopic, Date.now() - thumbnailsLookbackMs),
+    ]).finally(() => admin.disconnect());
     this.consumer = this.kafka.consumer({ groupId: `proctoflex.api.live.${randomBytes(6).toString('hex')}` });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.riskTopic], fromBeginning: false });
+    await this.consumer.subscribe({ topics: [riskTopic, thumbnailsTopic], fromBeginning: false });
     await this.consumer.run({
       autoCommit: false,
-      eachMessage: async ({ message }) => {
-        const risk = (await this.serde.decode(message.value)) as RiskUpdate;
+      eachMessage: async ({ topic, message }) => {
+        const value = await this.serde.decode(message.value);
+        if (topic === thumbnailsTopic) return this.thumbnails.put(value as Thumbnail);
+        const risk = value as RiskUpdate;
         const previous = this.latestRisk.get(risk.sessionId);
         if (previous && previous.captureTime > risk.captureTime) return;
         this.latestRisk.set(risk.sessionId, risk);
         this.publish({ type: 'risk', examId: risk.examId, data: risk });
       },
     });
-    for (const { partition, offset } of since) this.consumer.seek({ topic: this.riskTopic, partition, offset });
+    for (const { partition, offset } of riskSince) this.consumer.seek({ topic: riskTopic, partition, offset });
+    for (const { partition, offset } of thumbnailsSince)
+      this.consumer.seek({ topic: thumbnailsTopic, partition, offset });
   }
 
   async stop(): Promise<void> {

@@ -30,8 +30,37 @@ async function watchedExams(
   return new Set(rows.map(({ id }) => id));
 }
 
-/** `GET /api/live`: Server-Sent Events of alert changes (`alert`) and risk (`risk`) for the caller's exams. */
+/** A thumbnails request: those captured after `since` (epoch ms; all when absent). */
+const thumbnailsQuery = z.object({ since: z.coerce.number().int().min(0).max(8.64e15).default(0) });
+
+/**
+ * `GET /api/live`: Server-Sent Events of alert changes (`alert`) and risk (`risk`) for the caller's
+ * exams. `GET /api/exams/{examId}/thumbnails`: the newest webcam thumbnail of each of the exam's
+ * sessions, for the live wall, in one answer.
+ */
 export function registerLiveRoutes(router: ApiRouter, deps: ApiDeps): void {
+  router.get('/exams/:examId/thumbnails', signedIn(deps, ...liveRoles), async (ctx) => {
+    const exam = await examFor(deps.pool, callerOf(ctx.state), ctx.params.examId!);
+    const { since } = parse(thumbnailsQuery, ctx.query, 'query');
+    // Only sessions the exam has now: an erased one's thumbnail, still cached, is never served.
+    const { rows } = await deps.pool.query<{ id: string }>('SELECT id FROM sessions WHERE exam_id = $1', [exam.id]);
+    const thumbnails = deps.live.thumbnails.newerThan(
+      exam.id,
+      rows.map(({ id }) => id),
+      since,
+    );
+    ctx.set('Cache-Control', 'private, no-store');
+    ctx.body = {
+      thumbnails: thumbnails.map(({ sessionId, captureTime, width, height, jpeg }) => ({
+        sessionId,
+        captureTime,
+        width,
+        height,
+        jpeg: jpeg.toString('base64'),
+      })),
+    };
+  });
+
   router.get('/live', signedIn(deps, ...liveRoles), async (ctx) => {
     const caller = callerOf(ctx.state);
     const { examId } = parse(z.object({ examId: z.string().min(1).max(200).optional() }), ctx.query, 'query');
