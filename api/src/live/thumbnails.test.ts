@@ -14,11 +14,13 @@ const thumbnail = (sessionId: string, captureTime: number, bytes = 1000, examId 
 
 test('keeps the newest thumbnail per session; a replayed older one changes nothing', () => {
   const cache = new ThumbnailCache(10_000);
-  cache.put(thumbnail('a', 2000));
-  cache.put(thumbnail('a', 1000));
-  cache.put(thumbnail('b', 1500));
+  cache.put(thumbnail('a', 2000), 10);
+  cache.put(thumbnail('a', 1000), 20);
+  cache.put(thumbnail('b', 1500), 30);
   assert.deepEqual(
-    cache.newerThan('exam-1', ['a', 'b', 'unknown'], 0).map(({ sessionId, captureTime }) => [sessionId, captureTime]),
+    cache
+      .receivedSince('exam-1', ['a', 'b', 'unknown'], 0)
+      .map(({ sessionId, captureTime }) => [sessionId, captureTime]),
     [
       ['a', 2000],
       ['b', 1500],
@@ -26,16 +28,16 @@ test('keeps the newest thumbnail per session; a replayed older one changes nothi
   );
   assert.deepEqual(cache.size, { sessions: 2, bytes: 2000 });
   assert.deepEqual(
-    cache.newerThan('exam-1', ['a', 'b'], 1500).map(({ sessionId }) => sessionId),
-    ['a'],
-    'only those newer than asked',
+    cache.receivedSince('exam-1', ['a', 'b'], 10).map(({ sessionId }) => sessionId),
+    ['b'],
+    'only those received since (the replay of a did not count)',
   );
 });
 
 test("another exam's sessions are never answered, even when asked for by id", () => {
   const cache = new ThumbnailCache(10_000);
   cache.put(thumbnail('a', 1000, 100, 'exam-2'));
-  assert.deepEqual(cache.newerThan('exam-1', ['a'], 0), []);
+  assert.deepEqual(cache.receivedSince('exam-1', ['a'], 0), []);
 });
 
 test('bounded by bytes: the sessions updated longest ago go first; an oversized thumbnail is not kept', () => {
@@ -46,7 +48,7 @@ test('bounded by bytes: the sessions updated longest ago go first; an oversized 
   cache.put(thumbnail('a', 2000)); // a is now the most recently updated
   cache.put(thumbnail('d', 1000)); // over: b goes
   assert.deepEqual(
-    cache.newerThan('exam-1', ['a', 'b', 'c', 'd'], 0).map(({ sessionId }) => sessionId),
+    cache.receivedSince('exam-1', ['a', 'b', 'c', 'd'], 0).map(({ sessionId }) => sessionId),
     ['a', 'c', 'd'],
   );
   assert.deepEqual(cache.size, { sessions: 3, bytes: 3000 });
