@@ -108,14 +108,19 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
 
   const grant = await streamForbiddenApp(examId, student);
 
-  const row = live.locator(`tr[data-session="${grant.sessionId}"]`);
-  await row.waitFor({ timeout: 60_000 });
+  // The wall: a tile with the candidate's webcam thumbnail (the face stage's, through the API's cache) and risk.
+  const tile = live.locator(`li[data-session="${grant.sessionId}"]`);
+  await tile.waitFor({ timeout: 60_000 });
   await eventually(
     'the risk shown to rise',
-    async () => Number(await row.locator('[data-risk]').getAttribute('data-risk')) > 0,
+    async () => Number(await tile.locator('[data-risk]').getAttribute('data-risk')) > 0,
     60_000,
   );
-  assert.match(await row.innerText(), /Sam Candidate/);
+  assert.match(await tile.innerText(), /Sam Candidate/);
+  const webcam = tile.getByRole('img', { name: 'Webcam of Sam Candidate' });
+  await webcam.waitFor({ timeout: 60_000 });
+  const thumbnailWidth = await webcam.evaluate((image: HTMLImageElement) => image.decode().then(() => image.naturalWidth));
+  assert.ok(thumbnailWidth > 0 && thumbnailWidth <= 160, `a thumbnail ${thumbnailWidth} px wide`);
   await live.screenshot({ path: path.join(screenshots, '3-live-exam.png') });
 
   // The alert: how long after the API had it the queue showed it.
