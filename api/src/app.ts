@@ -15,6 +15,7 @@ import { registerLiveRoutes } from './live/routes.ts';
 import { badRequest, clientErrorOf, HttpError } from './http.ts';
 import { openApiDocument } from './openapi.ts';
 import { candidatePages, dashboardPages, servePages } from './pages.ts';
+import { registerInterventionRoutes } from './sessions/interventions.ts';
 import { registerSessionRoutes } from './sessions/routes.ts';
 import { registerReferencePhotoRoutes } from './users/reference-photo.ts';
 import { registerUserRoutes } from './users/routes.ts';
@@ -27,6 +28,7 @@ export function apiRouter(deps: ApiDeps): Router<ApiState> {
   registerReferencePhotoRoutes(router, deps);
   registerExamRoutes(router, deps);
   registerSessionRoutes(router, deps);
+  registerInterventionRoutes(router, deps);
   registerAlertRoutes(router, deps);
   registerLiveRoutes(router, deps);
   registerAnalyticsRoutes(router, deps);

@@ -126,6 +126,7 @@ export const openApiDocument = {
         candidateId: string,
         candidateName: string,
         status: string,
+        pausedAt: { ...dateTime, nullable: true, description: 'Set while a proctor has the session paused' },
         startedAt: dateTime,
         verification: {
           type: 'string',
@@ -137,6 +138,20 @@ export const openApiDocument = {
         openAlerts: integer,
         disconnected: { type: 'boolean', description: 'The risk stage has an open client_disconnected alert' },
       }),
+      Intervention: object(
+        {
+          id: string,
+          sessionId: string,
+          examId: string,
+          kind: { type: 'string', enum: ['message', 'pause', 'resume', 'end'] },
+          text: { ...string, description: 'The message, or the reason the candidate is told' },
+          sentBy: { ...string, nullable: true },
+          sentByName: { ...string, nullable: true },
+          sentAt: dateTime,
+          acknowledgedAt: { ...dateTime, nullable: true, description: "When the candidate's client acknowledged it" },
+        },
+        ['id', 'kind', 'text', 'sentAt', 'acknowledgedAt'],
+      ),
       Alert: object({
         id: string,
         sessionId: string,
@@ -471,10 +486,65 @@ export const openApiDocument = {
         parameters: [pathParam('alertId'), pathParam('kind')],
       }),
     },
+    '/api/sessions/{sessionId}/interventions': {
+      post: operation(
+        "Reaches the session's candidate: a message, a pause (the client covers the exam until resumed), a resume, or the end of the session (as ENDED from now: what was captured before is still taken), each with what the candidate is told (text, required but for resume); audited (session.intervention)",
+        watchers,
+        {
+          parameters: [pathParam('sessionId')],
+          body: object({ kind: { type: 'string', enum: ['message', 'pause', 'resume', 'end'] }, text: string }, [
+            'kind',
+          ]),
+          response: ref('Intervention'),
+          status: 201,
+          extra: { 409: { description: 'The session has ended, is already paused, or is not paused' } },
+        },
+      ),
+      get: operation(
+        "The session's interventions, oldest first (a student sees their own, without who sent them)",
+        everyone,
+        {
+          parameters: [pathParam('sessionId')],
+          response: object({ interventions: { type: 'array', items: ref('Intervention') } }),
+        },
+      ),
+    },
+    '/api/sessions/{sessionId}/interventions/stream': {
+      get: {
+        ...operation(
+          "Server-Sent Events for the session's candidate: `ready`, the last 100 interventions, then `intervention` as each is sent or acknowledged (an intervention may come twice: same id)",
+          ['student (own sessions)'],
+          { parameters: [pathParam('sessionId')] },
+        ),
+        responses: { 200: { description: 'An event stream', content: { 'text/event-stream': {} } }, ...errors },
+      },
+    },
+    '/api/sessions/{sessionId}/interventions/{interventionId}/acknowledgement': {
+      post: operation('The candidate acknowledges an intervention (again: no change)', ['student (own sessions)'], {
+        parameters: [pathParam('sessionId'), pathParam('interventionId')],
+        response: ref('Intervention'),
+      }),
+    },
+    '/api/exams/{examId}/thumbnails': {
+      get: operation(
+        "The newest webcam thumbnail (JPEG, base64, at most 160 px) of each of the exam's sessions, those this API process received after `since` (epoch ms; `now` is the next request's); for the live wall",
+        watchers,
+        {
+          parameters: [pathParam('examId'), queryParam('since', integer)],
+          response: object({
+            now: integer,
+            thumbnails: {
+              type: 'array',
+              items: object({ sessionId: string, captureTime: integer, width: integer, height: integer, jpeg: string }),
+            },
+          }),
+        },
+      ),
+    },
     '/api/live': {
       get: {
         ...operation(
-          "Server-Sent Events: `alert` (an alert of the caller's exams changed, with the alert) and `risk` (a session's new risk)",
+          "Server-Sent Events: `alert` (an alert of the caller's exams changed, with the alert), `risk` (a session's new risk) and `intervention` (one sent or acknowledged)",
           watchers,
           { parameters: [queryParam('examId')] },
         ),

@@ -18,6 +18,7 @@ import type { ApiConfig } from './config.ts';
 import { publisherOf, type ApiDeps } from './context.ts';
 import { runRetention } from './gdpr/data.ts';
 import { LiveFeed } from './live/feed.ts';
+import { readIntervention } from './sessions/interventions.ts';
 import { IdentityChecker } from './sessions/identity.ts';
 import { createUser } from './users/routes.ts';
 
@@ -56,7 +57,10 @@ export class ApiServer {
       this.serde,
       { risk: config.RISK_TOPIC, thumbnails: config.THUMBNAILS_TOPIC },
       config.API_THUMBNAIL_CACHE_MB * 1024 * 1024,
-      (alertId) => readAlert(this.pool, alertId),
+      {
+        alert: (alertId) => readAlert(this.pool, alertId),
+        intervention: (interventionId) => readIntervention(this.pool, interventionId),
+      },
       logger,
     );
   }

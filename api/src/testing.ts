@@ -200,9 +200,12 @@ export async function startApi(t: test.TestContext, env: Record<string, string> 
 type Api = Awaited<ReturnType<typeof startApi>>;
 
 /** A live stream (`GET /api/live`) read as it arrives: `until` resolves with the first event that matches. */
-export async function liveStream(api: Api, token: string, query = '') {
+export const liveStream = (api: Api, token: string, query = '') => eventStream(api, token, `/api/live${query}`);
+
+/** The Server-Sent Events of `GET path`, read as they arrive: `until` resolves with the first event that matches. */
+export async function eventStream(api: Api, token: string, path: string) {
   const controller = new AbortController();
-  const response = await fetch(`http://127.0.0.1:${api.port}/api/live${query}`, {
+  const response = await fetch(`http://127.0.0.1:${api.port}${path}`, {
     headers: { authorization: `Bearer ${token}` },
     signal: controller.signal,
   });
@@ -222,7 +225,7 @@ export async function liveStream(api: Api, token: string, query = '') {
         const found = events.find(matches);
         if (found) return found;
         if (Date.now() > deadline)
-          throw new Error(`no matching live event in ${timeoutMs} ms: ${JSON.stringify(events)}`);
+          throw new Error(`no matching event in ${timeoutMs} ms: ${JSON.stringify(events)}`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 500);

@@ -9,11 +9,14 @@ import {
   type AlertNotice,
   type Thumbnail,
 } from '@proctoflex/core';
+import { interventionsChannel, type Intervention, type InterventionNotice } from '../sessions/interventions.ts';
 import { ThumbnailCache } from './thumbnails.ts';
 
-/** One live event: an alert that changed, or a session's new risk. */
+/** One live event: an alert that changed, a session's new risk, or a proctor's intervention sent or acknowledged. */
 export type LiveEvent =
-  { type: 'alert'; examId: string; data: unknown } | { type: 'risk'; examId: string; data: RiskUpdate };
+  | { type: 'alert'; examId: string; data: unknown }
+  | { type: 'risk'; examId: string; data: RiskUpdate }
+  | { type: 'intervention'; examId: string; data: Intervention };
 
 /** A connected client: the exams it may see (`all` for an admin; re-checked while it listens) and where its events go. */
 export interface LiveSubscriber {
@@ -26,6 +29,12 @@ const riskLookbackMs = 10 * 60_000;
 /** How far back the thumbnails topic is read at start-up: every running session has written one since. */
 const thumbnailsLookbackMs = 60_000;
 
+/** How the feed reads a row a notification names. */
+export interface LiveLoaders {
+  alert(alertId: string): Promise<unknown>;
+  intervention(interventionId: string): Promise<Intervention | undefined>;
+}
+
 /** The topics the feed reads. */
 export interface LiveTopics {
   readonly risk: string;
@@ -33,14 +42,16 @@ export interface LiveTopics {
 }
 
 /**
- * The API's live side: alerts changed in PostgreSQL (the alerts sink's NOTIFY) and sessions' risk
- * from proctor.risk.v1, fanned out to subscribers of their exam; the latest risk per session is
+ * The API's live side: alerts changed in PostgreSQL (the alerts sink's NOTIFY), interventions
+ * sent or acknowledged (any API process's NOTIFY) and sessions' risk from proctor.risk.v1, fanned
+ * out to subscribers of their exam, interventions also to their session's candidate; the latest risk per session is
  * kept for the sessions list; the newest webcam thumbnail per session (proctor.thumbnails.v1) in a
  * bounded cache for the live wall. One PostgreSQL connection and one consumer (a group of its
  * own) per API process.
  */
 export class LiveFeed {
   private readonly subscribers = new Set<LiveSubscriber>();
+  private readonly candidates = new Map<string, Set<(intervention: Intervention) => void>>();
   private readonly latestRisk = new Map<string, RiskUpdate>();
   readonly thumbnails: ThumbnailCache;
   private listener: pg.Client | undefined;
@@ -52,7 +63,7 @@ export class LiveFeed {
     private readonly serde: AvroSerde,
     private readonly topics: LiveTopics,
     thumbnailCacheBytes: number,
-    private readonly loadAlert: (alertId: string) => Promise<unknown>,
+    private readonly load: LiveLoaders,
     private readonly logger: Logger,
   ) {
     this.thumbnails = new ThumbnailCache(thumbnailCacheBytes);
@@ -61,9 +72,13 @@ export class LiveFeed {
   async start(): Promise<void> {
     this.listener = new pg.Client({ connectionString: this.databaseUrl });
     this.listener.on('error', (error) => this.logger.error({ err: error }, 'live alerts connection lost'));
-    this.listener.on('notification', ({ payload }) => void this.onAlert(payload));
+    this.listener.on(
+      'notification',
+      ({ channel, payload }) =>
+        void (channel === interventionsChannel ? this.onIntervention(payload) : this.onAlert(payload)),
+    );
     await this.listener.connect();
-    await this.listener.query(`LISTEN ${alertsChannel}`);
+    await this.listener.query(`LISTEN ${alertsChannel}; LISTEN ${interventionsChannel}`);
 
     const { risk: riskTopic, thumbnails: thumbnailsTopic } = this.topics;
     const admin = this.kafka.admin();
@@ -102,6 +117,16 @@ export class LiveFeed {
     return () => this.subscribers.delete(subscriber);
   }
 
+  /** A session's candidate: the interventions sent to it, or acknowledged, from now on. */
+  subscribeSession(sessionId: string, send: (intervention: Intervention) => void): () => void {
+    const listeners = this.candidates.get(sessionId) ?? new Set();
+    this.candidates.set(sessionId, listeners.add(send));
+    return () => {
+      listeners.delete(send);
+      if (listeners.size === 0) this.candidates.delete(sessionId);
+    };
+  }
+
   riskOf(sessionId: string): RiskUpdate | undefined {
     return this.latestRisk.get(sessionId);
   }
@@ -109,9 +134,21 @@ export class LiveFeed {
   private async onAlert(payload: string | undefined): Promise<void> {
     try {
       const notice = JSON.parse(payload ?? '') as AlertNotice;
-      this.publish({ type: 'alert', examId: notice.examId, data: await this.loadAlert(notice.alertId) });
+      this.publish({ type: 'alert', examId: notice.examId, data: await this.load.alert(notice.alertId) });
     } catch (error) {
       this.logger.error({ err: error, payload }, 'live alert not sent');
+    }
+  }
+
+  private async onIntervention(payload: string | undefined): Promise<void> {
+    try {
+      const notice = JSON.parse(payload ?? '') as InterventionNotice;
+      const intervention = await this.load.intervention(notice.interventionId);
+      if (!intervention) return; // erased meanwhile
+      this.publish({ type: 'intervention', examId: intervention.examId, data: intervention });
+      for (const send of this.candidates.get(intervention.sessionId) ?? []) send(intervention);
+    } catch (error) {
+      this.logger.error({ err: error, payload }, 'live intervention not sent');
     }
   }
 

@@ -67,36 +67,58 @@ export function registerLiveRoutes(router: ApiRouter, deps: ApiDeps): void {
   router.get('/live', signedIn(deps, ...liveRoles), async (ctx) => {
     const caller = callerOf(ctx.state);
     const { examId } = parse(z.object({ examId: z.string().min(1).max(200).optional() }), ctx.query, 'query');
-    const subscriber: LiveSubscriber = {
-      exams: await watchedExams(deps, caller, examId),
-      send: (event) => stream.write(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`),
-    };
-    const stream = new PassThrough();
-    const unsubscribe = deps.live.subscribe(subscriber);
-    // Comments keep proxies from closing an idle stream.
-    const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), heartbeatMs);
-    const recheck = setInterval(() => void reauthorize(), liveAccessRecheckMs);
-    const close = (reason?: string) => {
-      clearInterval(heartbeat);
-      clearInterval(recheck);
-      unsubscribe();
-      if (stream.writableEnded) return;
-      if (reason) stream.write(`event: closed\ndata: ${JSON.stringify({ reason })}\n\n`);
-      stream.end();
-    };
-    const reauthorize = async () => {
-      try {
-        subscriber.exams = await watchedExams(deps, await currentCaller(deps, caller, liveRoles), examId);
-      } catch (error) {
-        if (error instanceof HttpError) close(error.message);
-        else deps.logger.warn({ err: error }, 'live stream access not re-checked; trying again');
-      }
-    };
-    ctx.req.once('close', () => close());
-    ctx.set({ 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-    ctx.type = 'text/event-stream';
-    ctx.body = stream;
+    const subscriber: LiveSubscriber = { exams: await watchedExams(deps, caller, examId), send: () => undefined };
+    const stream = openEventStream(ctx, deps, async () => {
+      subscriber.exams = await watchedExams(deps, await currentCaller(deps, caller, liveRoles), examId);
+    });
+    subscriber.send = (event) => stream.send(event.type, event.data);
+    stream.onClose(deps.live.subscribe(subscriber));
     const exams = subscriber.exams;
-    stream.write(`event: ready\ndata: ${JSON.stringify({ exams: exams === 'all' ? 'all' : [...exams] })}\n\n`);
+    stream.send('ready', { exams: exams === 'all' ? 'all' : [...exams] });
   });
+}
+
+/** A Server-Sent Events stream being answered. */
+export interface EventStream {
+  send(type: string, data: unknown): void;
+  /** Runs `cleanup` when the stream closes (the client left, or its access ended). */
+  onClose(cleanup: () => void): void;
+}
+
+/**
+ * Answers `ctx` with a Server-Sent Events stream: keep-alive comments, and `reauthorize` every
+ * liveAccessRecheckMs, whose HttpError (a disabled account, an ended sign-in, access taken away)
+ * sends `closed` with its message and ends the stream.
+ */
+export function openEventStream(
+  ctx: Parameters<Parameters<ApiRouter['get']>[1]>[0],
+  deps: ApiDeps,
+  reauthorize: () => Promise<void>,
+): EventStream {
+  const stream = new PassThrough();
+  const cleanups: (() => void)[] = [];
+  const send = (type: string, data: unknown) => {
+    if (!stream.writableEnded) stream.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  // Comments keep proxies from closing an idle stream.
+  const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), heartbeatMs);
+  const recheck = setInterval(() => {
+    reauthorize().catch((error: unknown) => {
+      if (error instanceof HttpError) close(error.message);
+      else deps.logger.warn({ err: error }, 'event stream access not re-checked; trying again');
+    });
+  }, liveAccessRecheckMs);
+  const close = (reason?: string) => {
+    clearInterval(heartbeat);
+    clearInterval(recheck);
+    for (const cleanup of cleanups.splice(0)) cleanup();
+    if (stream.writableEnded) return;
+    if (reason) send('closed', { reason });
+    stream.end();
+  };
+  ctx.req.once('close', () => close());
+  ctx.set({ 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  ctx.type = 'text/event-stream';
+  ctx.body = stream;
+  return { send, onClose: (cleanup) => cleanups.push(cleanup) };
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
 import { z } from 'zod';
 import { identityWaiting, type ExamPolicy, mintIngestToken, waitsForIdentity } from '@proctoflex/core';
 import { audit } from '../audit.ts';
 import { callerOf, signedIn } from '../auth/guard.ts';
+import type { Caller } from '../auth/tokens.ts';
 import type { ApiDeps, ApiRouter, Row } from '../context.ts';
 import { publishSessionStatus } from './status.ts';
 import { examFor } from '../exams/access.ts';
@@ -14,7 +16,7 @@ import { recordingNotice } from './notice.ts';
 import { referencePhotoOf, uploadedJpeg } from '../users/reference-photo.ts';
 
 const sessionColumns = `s.id, s.exam_id AS "examId", s.candidate_id AS "candidateId", u.display_name AS "candidateName",
-  s.status, s.started_at AS "startedAt", s.ended_at AS "endedAt", s.client_version AS "clientVersion",
+  s.status, s.paused_at AS "pausedAt", s.started_at AS "startedAt", s.ended_at AS "endedAt", s.client_version AS "clientVersion",
   s.verification, s.verification_similarity AS "verificationSimilarity",
   (SELECT count(*)::int FROM alerts a WHERE a.session_id = s.id AND a.state = 'open') AS "openAlerts",
   EXISTS (SELECT 1 FROM alerts a WHERE a.session_id = s.id AND a.state = 'open' AND a.rule = 'client_disconnected')
@@ -61,6 +63,20 @@ const verificationDecision = z.object({
   comment: z.string().trim().max(1000).optional(),
 });
 
+/** The session, if `caller` may see it: through its exam, and a student only their own. */
+export async function visibleSession(pool: pg.Pool, caller: Caller, sessionId: string) {
+  const { rows } = await pool.query<Row>(
+    `SELECT ${sessionColumns} FROM sessions s JOIN users u ON u.id = s.candidate_id WHERE s.id = $1`,
+    [sessionId],
+  );
+  const session = rows[0] as
+    { id: string; examId: string; candidateId: string; status: string; verification: string | null } | undefined;
+  if (!session) throw notFound('session');
+  await examFor(pool, caller, session.examId);
+  if (caller.role === 'student' && session.candidateId !== caller.userId) throw forbidden('not your session');
+  return session;
+}
+
 export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
   const { pool, config } = deps;
   /** What the exam records and keeps (its notice's inputs), and whether it takes sessions now. */
@@ -101,20 +117,8 @@ export function registerSessionRoutes(router: ApiRouter, deps: ApiDeps): void {
     verification,
   });
 
-  /** The session, if the caller may see it: through its exam, and a student only their own. */
-  const sessionFor = async (state: Parameters<typeof callerOf>[0], sessionId: string) => {
-    const caller = callerOf(state);
-    const { rows } = await pool.query<Row>(
-      `SELECT ${sessionColumns} FROM sessions s JOIN users u ON u.id = s.candidate_id WHERE s.id = $1`,
-      [sessionId],
-    );
-    const session = rows[0] as
-      { examId: string; candidateId: string; status: string; verification: string | null } | undefined;
-    if (!session) throw notFound('session');
-    await examFor(pool, caller, session.examId);
-    if (caller.role === 'student' && session.candidateId !== caller.userId) throw forbidden('not your session');
-    return session;
-  };
+  const sessionFor = (state: Parameters<typeof callerOf>[0], sessionId: string) =>
+    visibleSession(pool, callerOf(state), sessionId);
 
   router.get('/exams/:examId/notice', signedIn(deps), async (ctx) => {
     const exam = await examFor(pool, callerOf(ctx.state), ctx.params.examId!);
