@@ -156,6 +156,53 @@ test(
         .waitFor({ timeout: 90_000 });
       await dashboardPage.screenshot({ path: path.join(screenshots, 'browser-3-alert.png') });
 
+      // The proctor reaches the candidate from the session's page; each is on the candidate's
+      // page moments after the click (both clocks are this machine's), and acknowledged there.
+      await dashboardPage.goto(`${baseUrl}/#/sessions/${sessionId}`);
+      const reach = dashboardPage.getByRole('region', { name: 'Reach the candidate' });
+      await dashboardPage.evaluate("document.addEventListener('click', () => (window.__clickedAt = Date.now()), true)");
+      const shownAfterClick = async (button: string, text: string, shown: string) => {
+        if (text) await reach.getByLabel('What the candidate is told').fill(text);
+        await reach.getByRole('button', { name: button }).click();
+        const seenAt = await page.waitForFunction(
+          `[...document.querySelectorAll('[role=alertdialog]')].some((dialog) => dialog.getAttribute('aria-label') === ${JSON.stringify(shown)}) && Date.now()`,
+          undefined,
+          { polling: 20, timeout: 30_000 },
+        );
+        const latency = Number(await seenAt.jsonValue()) - Number(await dashboardPage.evaluate('window.__clickedAt'));
+        const dialog = page.getByRole('alertdialog', { name: shown });
+        if (text) await dialog.getByText(text).waitFor();
+        return { latency, dialog };
+      };
+      const message = await shownAfterClick(
+        'Send message',
+        'Please show your desk to the camera.',
+        'Message from your proctor',
+      );
+      await page.screenshot({ path: path.join(screenshots, 'browser-3b-message.png') });
+      await message.dialog.getByRole('button', { name: 'OK, understood' }).click();
+      await message.dialog.waitFor({ state: 'detached' });
+      const sent = reach.getByRole('table', { name: 'Sent to the candidate' });
+      await sent
+        .getByRole('row', { name: /Please show your desk/ })
+        .getByText(/^read /)
+        .waitFor();
+      const pause = await shownAfterClick('Pause', 'We need to check your room.', 'Your proctor paused the exam');
+      await page.getByRole('alert', { name: 'Exam paused' }).getByText('We need to check your room.').waitFor();
+      await page.screenshot({ path: path.join(screenshots, 'browser-3c-paused.png') });
+      await pause.dialog.getByRole('button', { name: 'OK, understood' }).click();
+      const resume = await shownAfterClick('Resume', '', 'Your proctor resumed the exam');
+      await page.getByRole('alert', { name: 'Exam paused' }).waitFor({ state: 'detached' });
+      await resume.dialog.getByRole('button', { name: 'OK, understood' }).click();
+      await sent
+        .getByRole('row', { name: /Resumed/ })
+        .getByText(/^read /)
+        .waitFor();
+      await dashboardPage.screenshot({ path: path.join(screenshots, 'browser-3d-reach.png'), fullPage: true });
+      console.log(
+        `intervention: shown on the candidate's page ${message.latency} ms (message), ${pause.latency} ms (pause), ${resume.latency} ms (resume) after the proctor's click`,
+      );
+
       // The candidate stops sharing the screen: told, asked to share it again, and both reported.
       await page.evaluate(
         "const [track] = window.__screens.at(-1).getVideoTracks(); track.stop(); track.dispatchEvent(new Event('ended'))",

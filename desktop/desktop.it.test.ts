@@ -95,7 +95,7 @@ async function startStack() {
     const lockdowns: unknown[] = [];
     const page = await (await browser.newContext()).newPage();
     page.on('dialog', (dialog) => void dialog.accept());
-    const notify = await exposeBridge(page, () => handlers);
+    const { notify, notifyIntervention } = await exposeBridge(page, () => handlers);
     const handlers = createIpcHandlers({
       api: new CandidateApi(`http://127.0.0.1:${api.port}`),
       dataDir: path.join(work, 'data'),
@@ -110,6 +110,7 @@ async function startStack() {
         statuses.push(status);
         notify(status);
       },
+      notifyIntervention,
       onError: (error) => assert.fail(error instanceof Error ? error : String(error)),
       lockdown: (settings) => lockdowns.push(settings),
     });

@@ -9,6 +9,7 @@ import { AvroSerde, repoPath, type RecordKind } from '@proctoflex/core';
 import { readTopicToEnd, servicesConfig, testKafka, topicOfKind, type TopicVariable } from '@proctoflex/core/testing';
 import { sceneFrames } from '@proctoflex/ingest/sim';
 import { launchChromium } from '../infra/chromium.ts';
+import type { CandidateIntervention } from './src/api.ts';
 import { ipcChannels, type IpcChannel } from './src/bridge.ts';
 import type { IpcHandlers } from './src/ipc.ts';
 import type { UploadStatus } from './src/uploader.ts';
@@ -85,14 +86,21 @@ export async function exposeBridge(page: Page, handlers: () => IpcHandlers) {
     const invoke = (channel) => (...args) =>
       window.__proctoflexInvoke(channel, JSON.stringify(args, (_, value) =>
         value instanceof Uint8Array ? { __bytes: toBase64(value) } : value));
+    const interventionListeners = [];
     window.proctoflex = {
       ...Object.fromEntries(${JSON.stringify(ipcChannels)}.map((channel) => [channel, invoke(channel)])),
       onStatus: (listener) => listeners.push(listener),
+      onIntervention: (listener) => interventionListeners.push(listener),
     };
     window.__proctoflexStatus = (status) => listeners.forEach((listener) => listener(status));
+    window.__proctoflexIntervention = (intervention) => interventionListeners.forEach((listener) => listener(intervention));
   }`);
-  return (status: UploadStatus) =>
-    void page.evaluate(`window.__proctoflexStatus(${JSON.stringify(status)})`).catch(() => undefined);
+  const send = (global: string, value: unknown) =>
+    void page.evaluate(`window.${global}(${JSON.stringify(value)})`).catch(() => undefined);
+  return {
+    notify: (status: UploadStatus) => send('__proctoflexStatus', status),
+    notifyIntervention: (intervention: CandidateIntervention) => send('__proctoflexIntervention', intervention),
+  };
 }
 
 export interface SentRecord {

@@ -6,7 +6,7 @@
  */
 import './buffer-global.ts';
 import { mount } from 'svelte';
-import { CandidateApi } from '../src/api.ts';
+import { CandidateApi, type CandidateIntervention } from '../src/api.ts';
 import { IndexedDbQueues } from '../src/browser/queue.ts';
 import { createCandidate } from '../src/candidate.ts';
 import type { UploadStatus } from '../src/uploader.ts';
@@ -19,6 +19,7 @@ const maxQueueBytes = 512 * 1024 * 1024;
 const drainMs = 60_000;
 
 const listeners: ((status: UploadStatus) => void)[] = [];
+const interventionListeners: ((intervention: CandidateIntervention) => void)[] = [];
 const candidate = createCandidate({
   api: new CandidateApi(location.origin),
   queues: await IndexedDbQueues.open(maxQueueBytes),
@@ -32,6 +33,7 @@ const candidate = createCandidate({
   screenPermission: () => 'not-needed',
   clientVersion: `proctoflex-browser/${navigator.userAgent.slice(0, 200)}`,
   notify: (status) => listeners.forEach((listener) => listener(status)),
+  notifyIntervention: (intervention) => interventionListeners.forEach((listener) => listener(intervention)),
   onError: (error) => console.error(error),
   // A page can lock nothing down: the exam's lockdown applies to the desktop app only.
   lockdown: () => undefined,
@@ -39,5 +41,11 @@ const candidate = createCandidate({
 
 mount(App, {
   target: document.getElementById('app')!,
-  props: { bridge: { ...candidate, onStatus: (listener: (status: UploadStatus) => void) => listeners.push(listener) } },
+  props: {
+    bridge: {
+      ...candidate,
+      onStatus: (listener: (status: UploadStatus) => void) => listeners.push(listener),
+      onIntervention: (listener: (intervention: CandidateIntervention) => void) => interventionListeners.push(listener),
+    },
+  },
 });

@@ -1,5 +1,10 @@
 import type { CaptureSettings, RecordingNotice } from '@proctoflex/api';
-import { ProctoFlexError, type SurveillanceLevel, type Verification } from '@proctoflex/core/client';
+import {
+  ProctoFlexError,
+  readServerSentEvents,
+  type SurveillanceLevel,
+  type Verification,
+} from '@proctoflex/core/client';
 import type { IngestGrant } from './uploader.ts';
 
 export type { CaptureSettings, RecordingNotice };
@@ -9,6 +14,16 @@ export interface SessionGrant extends Omit<IngestGrant, 'ingestToken'> {
   readonly ingestToken: string | null;
   readonly capture: CaptureSettings;
   readonly verification: Verification | null;
+}
+
+/** What a proctor told the candidate during the session: a message, a pause, a resume or the end, with its text. */
+export interface CandidateIntervention {
+  readonly id: string;
+  readonly kind: 'message' | 'pause' | 'resume' | 'end';
+  /** The message, or the reason. */
+  readonly text: string;
+  readonly sentAt: string;
+  readonly acknowledgedAt: string | null;
 }
 
 /** An exam as a candidate sees it in the app. */
@@ -135,6 +150,32 @@ export class CandidateApi {
 
   refreshGrant(sessionId: string): Promise<SessionGrant> {
     return this.call('POST', `/api/sessions/${sessionId}/token`) as Promise<SessionGrant>;
+  }
+
+  /**
+   * Follows the session's interventions until the stream ends or `signal` aborts: the last ones
+   * first, then each as a proctor sends it (one may come twice). Resolves when the stream ends.
+   */
+  async followInterventions(
+    sessionId: string,
+    onIntervention: (intervention: CandidateIntervention) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const open = () =>
+      fetch(`${this.baseUrl}/api/sessions/${sessionId}/interventions/stream`, {
+        headers: { authorization: `Bearer ${this.tokens?.accessToken ?? ''}` },
+        signal,
+      });
+    let response = await open();
+    if (response.status === 401 && (await this.refreshAccess())) response = await open();
+    if (!response.ok || !response.body) throw new ApiError(response.status, `interventions: ${response.statusText}`);
+    await readServerSentEvents(response.body, ({ type, data }) => {
+      if (type === 'intervention') onIntervention(data as unknown as CandidateIntervention);
+    });
+  }
+
+  async acknowledge(sessionId: string, interventionId: string): Promise<void> {
+    await this.call('POST', `/api/sessions/${sessionId}/interventions/${interventionId}/acknowledgement`);
   }
 
   async endSession(sessionId: string): Promise<void> {

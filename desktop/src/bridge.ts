@@ -1,5 +1,5 @@
 import type { Verification } from '@proctoflex/core/client';
-import type { CaptureSettings, ExamSummary, RecordingNotice } from './api.ts';
+import type { CandidateIntervention, CaptureSettings, ExamSummary, RecordingNotice } from './api.ts';
 import type { UploadStatus } from './uploader.ts';
 
 /** What the renderer learns when it starts an exam. */
@@ -71,10 +71,14 @@ export interface CandidateBridge {
   /** False when the record was not kept (the offline queue is full). */
   record(capture: Capture): Promise<boolean>;
   endExam(): Promise<{ uploaded: boolean }>;
+  /** The candidate has read what a proctor told them. */
+  acknowledge(interventionId: string): Promise<void>;
   onStatus(listener: (status: UploadStatus) => void): void;
+  /** What proctors tell the candidate once the exam has begun (one may come twice: same id). */
+  onIntervention(listener: (intervention: CandidateIntervention) => void): void;
 }
 
-export type IpcChannel = Exclude<keyof CandidateBridge, 'onStatus'>;
+export type IpcChannel = Exclude<keyof CandidateBridge, 'onStatus' | 'onIntervention'>;
 export const ipcChannels: readonly IpcChannel[] = [
   'signIn',
   'exams',
@@ -86,5 +90,7 @@ export const ipcChannels: readonly IpcChannel[] = [
   'beginExam',
   'record',
   'endExam',
+  'acknowledge',
 ];
 export const statusChannel = 'status';
+export const interventionChannel = 'intervention';

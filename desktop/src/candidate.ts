@@ -1,4 +1,11 @@
-import { ingestGrantOf, type CandidateApi, type CaptureSettings, type SessionGrant } from './api.ts';
+import {
+  ApiError,
+  ingestGrantOf,
+  type CandidateApi,
+  type CandidateIntervention,
+  type CaptureSettings,
+  type SessionGrant,
+} from './api.ts';
 import type { CandidateBridge, ExamStart, MachineCheck } from './bridge.ts';
 import { forbiddenRunning } from './machine/forbidden.ts';
 import type { SessionQueues } from './record-queue.ts';
@@ -17,6 +24,7 @@ export interface CandidateDeps {
   readonly screenPermission: () => MachineCheck['screenPermission'];
   readonly clientVersion: string;
   readonly notify: (status: UploadStatus) => void;
+  readonly notifyIntervention: (intervention: CandidateIntervention) => void;
   readonly onError: (error: unknown) => void;
   /** The exam's lockdown is to be applied (begin) or lifted (end). */
   readonly lockdown: (settings: CaptureSettings['lockdown'] | null) => void;
@@ -24,15 +32,37 @@ export interface CandidateDeps {
 
 /** How often a candidate waiting for a proctor's decision on their identity asks the API. */
 const identityPollMs = 3000;
+/** The longest wait before following the session's interventions again after the stream dropped. */
+const interventionsMaxBackoffMs = 10_000;
+
+/**
+ * Follows a session's interventions, reconnecting after a drop (backing off), until `signal`
+ * aborts: a proctor's message reaches the candidate as soon as the API is reachable again.
+ */
+async function followInterventions(deps: CandidateDeps, sessionId: string, signal: AbortSignal): Promise<void> {
+  for (let attempt = 0; !signal.aborted; attempt += 1) {
+    const started = Date.now();
+    try {
+      await deps.api.followInterventions(sessionId, deps.notifyIntervention, signal);
+    } catch (error) {
+      // Refused for good (the session is gone, or not theirs): nothing more will come.
+      if (error instanceof ApiError && error.status !== null && error.status < 500) return;
+      // Otherwise a dropped connection or a failing server: followed again below.
+    }
+    if (Date.now() - started > 60_000) attempt = 0; // it had been up a while: not a failing server
+    await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, interventionsMaxBackoffMs)));
+  }
+}
 
 /**
  * The candidate's flow, one method per step the renderer takes: sign in, agree, check, verify,
  * begin, record, end. The desktop's main process serves it over IPC (checking every argument);
  * the browser client calls it in the page.
  */
-export function createCandidate(deps: CandidateDeps): Omit<CandidateBridge, 'onStatus'> {
+export function createCandidate(deps: CandidateDeps): Omit<CandidateBridge, 'onStatus' | 'onIntervention'> {
   let current: { grant: SessionGrant; start: ExamStart } | null = null;
   let session: ExamSession | null = null;
+  let interventions: AbortController | null = null;
   const requireStarted = () => {
     if (!current) throw new Error('start an exam first');
     return current;
@@ -134,6 +164,8 @@ export function createCandidate(deps: CandidateDeps): Omit<CandidateBridge, 'onS
         onStatus: deps.notify,
       });
       deps.lockdown(grant.capture.lockdown);
+      interventions = new AbortController();
+      void followInterventions(deps, grant.sessionId, interventions.signal);
     },
 
     // eslint-disable-next-line @typescript-eslint/require-await -- async so that a refused capture rejects the call
@@ -145,9 +177,14 @@ export function createCandidate(deps: CandidateDeps): Omit<CandidateBridge, 'onS
       return running.event(capture.event, capture.detail);
     },
 
+    async acknowledge(interventionId) {
+      await deps.api.acknowledge(requireSession().sessionId, interventionId);
+    },
+
     async endExam() {
       const running = requireSession();
       await deps.queues.markEnded(running.sessionId);
+      interventions?.abort();
       const result = await running.end(deps.drainMs);
       session = null;
       current = null;

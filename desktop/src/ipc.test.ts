@@ -17,6 +17,7 @@ const handlers = createIpcHandlers({
   screenPermission: () => 'not-needed',
   clientVersion: 'test',
   notify: () => undefined,
+  notifyIntervention: () => undefined,
   onError: (error) => assert.fail(String(error)),
   lockdown: () => undefined,
 });
@@ -38,4 +39,6 @@ test('the IPC handlers check what the renderer sends like any untrusted input', 
   await assert.rejects(invoke('systemCheck'), /start an exam first/);
   await assert.rejects(invoke('beginExam'), /start an exam first/);
   await assert.rejects(invoke('endExam'), /the exam has not begun/);
+  await assert.rejects(invoke('acknowledge', 'x'.repeat(501)), /too_big|at most/i);
+  await assert.rejects(invoke('acknowledge', 'intervention-1'), /the exam has not begun/);
 });

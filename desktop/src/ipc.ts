@@ -63,5 +63,6 @@ export function createIpcHandlers(deps: IpcDeps): IpcHandlers {
     beginExam: () => candidate.beginExam(),
     record: (capture) => candidate.record(captureSchema.parse(capture)),
     endExam: () => candidate.endExam(),
+    acknowledge: (interventionId) => candidate.acknowledge(text.parse(interventionId)),
   };
 }

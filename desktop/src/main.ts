@@ -19,7 +19,7 @@ import {
 import { createLogger, runMain } from '@proctoflex/core/client';
 import { CandidateApi, type CaptureSettings } from './api.ts';
 import { loadDesktopConfig } from './config.ts';
-import { ipcChannels, statusChannel } from './bridge.ts';
+import { interventionChannel, ipcChannels, statusChannel } from './bridge.ts';
 import { createIpcHandlers } from './ipc.ts';
 import { machineInspectorFor } from './machine/index.ts';
 
@@ -105,6 +105,7 @@ runMain('desktop', async () => {
         : 'not-needed',
     clientVersion: `proctoflex-desktop/${app.getVersion()}`,
     notify: (status) => window.webContents.send(statusChannel, status),
+    notifyIntervention: (intervention) => window.webContents.send(interventionChannel, intervention),
     onError: (error) => log.error({ err: error }, 'desktop error'),
     lockdown,
   });

@@ -5,16 +5,21 @@ export type LiveState = 'connecting' | 'live' | 'reconnecting';
 export type LiveEvent = ServerSentEvent;
 
 /**
- * `GET /api/live` read with fetch (EventSource cannot send the Authorization header), events
- * handed to `onEvent`; reconnects after a drop, refreshing an expired token. Returns `close`.
+ * `GET /api/live` (of one exam when `examId` is given) read with fetch (EventSource cannot send
+ * the Authorization header), events handed to `onEvent`; reconnects after a drop, refreshing an
+ * expired token. Returns `close`.
  */
-export function connectLive(onEvent: (event: LiveEvent) => void, onState: (state: LiveState) => void): () => void {
+export function connectLive(
+  onEvent: (event: LiveEvent) => void,
+  onState: (state: LiveState) => void,
+  examId?: string,
+): () => void {
   const controller = new AbortController();
   void (async () => {
     for (let attempt = 0; !controller.signal.aborted; attempt += 1) {
       onState(attempt === 0 ? 'connecting' : 'reconnecting');
       try {
-        const response = await fetch('/api/live', {
+        const response = await fetch(examId ? `/api/live?examId=${encodeURIComponent(examId)}` : '/api/live', {
           headers: { authorization: `Bearer ${accessToken()}` },
           signal: controller.signal,
         });
