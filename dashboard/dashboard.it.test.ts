@@ -119,7 +119,9 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
   assert.match(await tile.innerText(), /Sam Candidate/);
   const webcam = tile.getByRole('img', { name: 'Webcam of Sam Candidate' });
   await webcam.waitFor({ timeout: 60_000 });
-  const thumbnailWidth = await webcam.evaluate((image: HTMLImageElement) => image.decode().then(() => image.naturalWidth));
+  const thumbnailWidth = await webcam.evaluate((image: HTMLImageElement) =>
+    image.decode().then(() => image.naturalWidth),
+  );
   assert.ok(thumbnailWidth > 0 && thumbnailWidth <= 160, `a thumbnail ${thumbnailWidth} px wide`);
   await live.screenshot({ path: path.join(screenshots, '3-live-exam.png') });
 
@@ -139,11 +141,43 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
   console.log(
     `dashboard: the alert was in the queue ${Date.now() - inApi} ms after the API had it (polled every 100 ms)`,
   );
+  // Opened once its evidence is all sealed (strip, thumbnail, then the clip): the viewer reads it when opened.
+  await eventually(
+    'the evidence sealed',
+    async () => {
+      const { body } = await call('GET', `/api/alerts?examId=${examId}&rule=forbidden_app`, adminToken);
+      const [first] = body.alerts as { id: string }[];
+      const evidence = first && (await call('GET', `/api/alerts/${first.id}`, adminToken)).body.evidence;
+      return (evidence as unknown[] | undefined)?.length === 3 || undefined;
+    },
+    60_000,
+  );
   await queue
     .getByRole('button', { name: /Forbidden app/ })
     .first()
     .click();
   await queue.getByRole('img', { name: 'Frames around the alert' }).waitFor({ timeout: 60_000 });
+  // The evidence viewer: the strip of frames decodes, the clip plays.
+  const strip = queue.getByRole('img', { name: 'Frames around the alert' });
+  const stripSize = await strip.evaluate((image: HTMLImageElement) =>
+    image.decode().then(() => [image.naturalWidth, image.naturalHeight]),
+  );
+  // Frames 120 px high side by side: here the screen's, one picture every 10 s around the alert.
+  assert.ok(stripSize[1] === 120 && stripSize[0]! >= 200, `a strip of frames: ${stripSize.join('x')}`);
+  const clip = queue.getByLabel('Clip with audio around the alert');
+  await clip.waitFor({ timeout: 60_000 });
+  const played = await clip.evaluate(
+    (video: HTMLVideoElement) =>
+      new Promise<number>((resolve, reject) => {
+        video.muted = true;
+        for (const type of ['timeupdate', 'ended'])
+          video.addEventListener(type, () => video.currentTime > 0 && resolve(video.currentTime));
+        video.addEventListener('error', () => reject(new Error(video.error?.message ?? 'the clip does not play')));
+        setTimeout(() => reject(new Error(`not playing after 20 s: ${video.readyState}`)), 20_000);
+        void video.play().catch(reject);
+      }),
+  );
+  assert.ok(played > 0, `the clip plays (at ${played} s)`);
   await queue.screenshot({ path: path.join(screenshots, '4-alert-queue.png'), fullPage: true });
   const alertId = (
     (await call('GET', `/api/alerts?examId=${examId}&rule=forbidden_app`, adminToken)).body.alerts as {
@@ -335,6 +369,28 @@ test("an instructor creates an exam that forbids an application; a candidate who
     assert.ok(saved.startsWith(start), `the ${format} report`);
     if (format === 'CSV') assert.match(saved, /Kim Candidate/);
   }
+
+  // An admin decides them from the keyboard: e escalates one, d dismisses the other.
+  const reviewer = await newPage();
+  await signIn(reviewer, baseUrl, admin.email, admin.password);
+  await reviewer.goto(`${baseUrl}/#/exams/${exam.id}/alerts`);
+  const queued = reviewer.getByRole('list', { name: 'Alerts to review' }).getByRole('button');
+  await queued.nth(1).waitFor();
+  const decided: string[] = [];
+  for (const key of ['e', 'd']) {
+    await queued.first().click();
+    const title = (await reviewer.getByRole('heading', { level: 2 }).first().innerText()).trim();
+    await reviewer.keyboard.press(key);
+    decided.push(title);
+    await reviewer.getByRole('heading', { level: 2, name: title }).waitFor({ state: 'detached' });
+  }
+  await reviewer.getByText('Nothing to review').waitFor();
+  const { body: reviewed } = await call('GET', `/api/alerts?examId=${exam.id}`, adminToken);
+  assert.deepEqual(
+    (reviewed.alerts as { reviewStatus: string }[]).map(({ reviewStatus }) => reviewStatus).sort(),
+    ['dismissed', 'escalated'],
+    `e and d decided ${decided.join(' and ')}`,
+  );
 });
 
 test("a proctor settles a candidate's identity from the live page: reference and selfie side by side, approved, the exam may begin", async () => {
