@@ -224,8 +224,7 @@ export async function eventStream(api: Api, token: string, path: string) {
       for (;;) {
         const found = events.find(matches);
         if (found) return found;
-        if (Date.now() > deadline)
-          throw new Error(`no matching event in ${timeoutMs} ms: ${JSON.stringify(events)}`);
+        if (Date.now() > deadline) throw new Error(`no matching event in ${timeoutMs} ms: ${JSON.stringify(events)}`);
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
           setTimeout(resolve, 500);
