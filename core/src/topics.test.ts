@@ -4,7 +4,7 @@ import test from 'node:test';
 import { repoPath } from './paths.ts';
 import { parseTopics, pipelineTopics } from './topics.ts';
 
-test("every topic of DESIGN.md, proctors' reviews and session statuses are declared, with a schema file", () => {
+test("every topic of DESIGN.md, proctors' reviews, session statuses and the live wall's thumbnails are declared, with a schema file", () => {
   const names = pipelineTopics()
     .map((topic) => topic.name)
     .sort();
@@ -20,6 +20,7 @@ test("every topic of DESIGN.md, proctors' reviews and session statuses are decla
     'proctor.scores.v1',
     'proctor.session-status.v1',
     'proctor.sessions.v1',
+    'proctor.thumbnails.v1',
   ]);
   for (const topic of pipelineTopics())
     assert.ok(existsSync(repoPath(`schemas/avro/${topic.schema}.avsc`)), topic.schema);
