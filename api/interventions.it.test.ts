@@ -114,4 +114,20 @@ test("a proctor messages, pauses, resumes and ends a candidate's session: the ca
       .reverse(),
     ['message', 'pause', 'resume', 'end'].map((kind) => [proctorA.id, kind]),
   );
+
+  // The candidate's export lists them; erasing the candidate erases them.
+  const exported = async () =>
+    (await call('GET', `/api/users/${studentA.id}/export`, adminToken)).body.interventions as Record<string, unknown>[];
+  assert.deepEqual(
+    (await exported()).map(({ kind, text }) => [kind, text]),
+    [
+      ['message', 'Please turn your camera towards your desk.'],
+      ['pause', 'Your proctor needs to check your room.'],
+      ['resume', ''],
+      ['end', 'You were seen using a phone.'],
+    ],
+  );
+  assert.equal((await call('DELETE', `/api/users/${studentA.id}/data`, adminToken)).status, 200);
+  assert.deepEqual(await exported(), []);
+  assert.equal((await call('GET', path, proctorA.token)).status, 404);
 });

@@ -88,6 +88,11 @@ export async function exportCandidate(deps: ApiDeps, userId: string): Promise<Ro
       `SELECT p.session_id, p.seq, p.capture_time, p.width, p.height, p.byte_size FROM screen_pictures p
        JOIN sessions s ON s.id = p.session_id WHERE s.candidate_id = $1 ORDER BY p.session_id, p.capture_time`,
     ),
+    // What proctors told the candidate during their sessions, and when they acknowledged it.
+    interventions: await query(
+      `SELECT i.session_id, i.kind, i.text, i.sent_at, i.acknowledged_at FROM interventions i
+       JOIN sessions s ON s.id = i.session_id WHERE s.candidate_id = $1 ORDER BY i.sent_at, i.id`,
+    ),
     analytics,
   };
 }
