@@ -432,7 +432,25 @@ test('identity before the exam: a selfie matching the reference photo begins the
     await startExam(first.page, stack.rendererUrl, same.student);
     await takeSelfie(first.page);
     await first.page.getByTestId('connection').getByText('Connected').waitFor();
-    await endExam(first.page);
+    // A proctor ends it with a reason: the app, following the session's interventions, says why and ends the exam.
+    const [running] = (
+      (await call('GET', `/api/exams/${same.examId}/sessions`, stack.accessToken)).body as {
+        sessions: { id: string }[];
+      }
+    ).sessions;
+    const ended = await call('POST', `/api/sessions/${running!.id}/interventions`, stack.accessToken, {
+      kind: 'end',
+      text: 'The exam room closes early today.',
+    });
+    assert.equal(ended.status, 201);
+    await first.page
+      .getByRole('alert', { name: 'Ended by your proctor' })
+      .getByText('The exam room closes early today.')
+      .waitFor({ timeout: 30_000 });
+    await first.page.getByTestId('finished').waitFor({ timeout: 60_000 });
+    const { interventions } = (await call('GET', `/api/sessions/${running!.id}/interventions`, stack.accessToken))
+      .body as { interventions: { acknowledgedAt: string | null }[] };
+    assert.ok(interventions[0]!.acknowledgedAt, 'acknowledged by the app as shown');
   });
   const { sessions } = (await call('GET', `/api/exams/${same.examId}/sessions`, stack.accessToken)).body as {
     sessions: { id: string; verification: string }[];
