@@ -44,10 +44,10 @@ export interface LiveTopics {
 /**
  * The API's live side: alerts changed in PostgreSQL (the alerts sink's NOTIFY), interventions
  * sent or acknowledged (any API process's NOTIFY) and sessions' risk from proctor.risk.v1, fanned
- * out to subscribers of their exam, interventions also to their session's candidate; the latest risk per session is
- * kept for the sessions list; the newest webcam thumbnail per session (proctor.thumbnails.v1) in a
- * bounded cache for the live wall. One PostgreSQL connection and one consumer (a group of its
- * own) per API process.
+ * out to subscribers of their exam, interventions also to their session's candidate; the latest
+ * risk per session is kept for the sessions list, the newest webcam thumbnail per session
+ * (proctor.thumbnails.v1) in a bounded cache for the live wall. One PostgreSQL connection and one
+ * consumer (a group of its own) per API process.
  */
 export class LiveFeed {
   private readonly subscribers = new Set<LiveSubscriber>();
