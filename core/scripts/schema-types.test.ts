@@ -10,7 +10,7 @@ test('core/src/contracts/records.ts matches schemas/avro (run npm run schemas:ty
   assert.equal(readFileSync(repoPath(contractsFile), 'utf8'), renderSchemaTypes());
 });
 
-test("one schema per record type of DESIGN.md, the envelope desktops send them in, proctors' reviews and session statuses", () => {
+test("one schema per record type of DESIGN.md, the envelope desktops send them in, proctors' reviews, session statuses and the live wall's thumbnails", () => {
   assert.deepEqual(schemaNames(), [
     'AlertEvent',
     'AlertReview',
@@ -24,6 +24,7 @@ test("one schema per record type of DESIGN.md, the envelope desktops send them i
     'RiskUpdate',
     'SessionEvent',
     'SessionStatus',
+    'Thumbnail',
   ]);
 });
 

@@ -43,6 +43,7 @@ test('PostgreSQL migrations run twice are applied once, and the tables exist', a
       'audit_log',
       'exam_members',
       'exams',
+      'interventions',
       'reference_photos',
       'refresh_tokens',
       'schema_migrations',
