@@ -37,6 +37,8 @@ export interface CandidateMachine {
  */
 export class ExamSession {
   private readonly timers: ReturnType<typeof setInterval>[] = [];
+  /** The process snapshots, one after the other: the end waits for the one under way (it may close an app and report it). */
+  private snapshots: Promise<void> = Promise.resolve();
   private ended = false;
 
   private constructor(
@@ -61,7 +63,12 @@ export class ExamSession {
     const { machine } = options;
     if (machine) {
       await session.snapshot(machine);
-      session.timers.push(setInterval(() => void session.snapshot(machine), processIntervalMs));
+      session.timers.push(
+        setInterval(
+          () => (session.snapshots = session.snapshots.then(() => session.snapshot(machine))),
+          processIntervalMs,
+        ),
+      );
     }
     return session;
   }
@@ -97,6 +104,7 @@ export class ExamSession {
    */
   async end(drainMs: number): Promise<{ uploaded: boolean }> {
     for (const timer of this.timers) clearInterval(timer);
+    await this.snapshots;
     // Once, even when ending is tried again after the API could not be reached.
     if (!this.ended) this.event('ENDED', null);
     this.ended = true;
