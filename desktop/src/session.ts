@@ -64,10 +64,9 @@ export class ExamSession {
     if (machine) {
       await session.snapshot(machine);
       session.timers.push(
-        setInterval(
-          () => (session.snapshots = session.snapshots.then(() => session.snapshot(machine))),
-          processIntervalMs,
-        ),
+        setInterval(() => {
+          session.snapshots = session.snapshots.then(() => session.snapshot(machine));
+        }, processIntervalMs),
       );
     }
     return session;
