@@ -122,5 +122,11 @@ test('/metrics is served on the operations port only, never on the public one', 
   const api = await apiStarted;
   // The public port answers /metrics as any unknown path: 404, or the dashboard once it is built.
   assert.doesNotMatch(await (await fetch(`http://127.0.0.1:${api.port}/metrics`)).text(), /api_requests_total/);
-  assert.match(await (await fetch(api.metricsUrl)).text(), /^# HELP api_requests_total/m);
+  const metrics = await (await fetch(api.metricsUrl)).text();
+  assert.match(metrics, /^# HELP api_requests_total/m);
+  assert.match(
+    metrics,
+    /^api_thumbnails_cached_bytes\{component="api"\} \d+$/m,
+    'the live wall cache, read when scraped',
+  );
 });

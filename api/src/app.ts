@@ -3,7 +3,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Registry } from 'prom-client';
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { registerAlertRoutes } from './alerts/routes.ts';
 import { registerAnalyticsRoutes } from './analytics/routes.ts';
 import { registerAuditRoutes } from './audit.ts';
@@ -59,6 +59,19 @@ export function createApp(deps: ApiDeps, registry: Registry, ready: () => Promis
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  // The live wall's thumbnail cache, read when scraped: how full it is against API_THUMBNAIL_CACHE_MB.
+  for (const [unit, help] of [
+    ['bytes', 'Bytes of webcam thumbnails kept for the live wall.'],
+    ['sessions', 'Sessions whose newest webcam thumbnail is kept for the live wall.'],
+  ] as const)
+    new Gauge({
+      name: `api_thumbnails_cached_${unit}`,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(deps.live.thumbnails.size[unit]);
+      },
+    });
   const app = new Koa<ApiState>({ proxy: false });
   const router = apiRouter(deps);
   // Errors while a body streams out (the first middleware answers every other): a client that
