@@ -141,6 +141,12 @@ test('a proctor watches a live exam: the session appears, its risk rises, the al
   console.log(
     `dashboard: the alert was in the queue ${Date.now() - inApi} ms after the API had it (polled every 100 ms)`,
   );
+  // The wall narrowed: no candidate has ended; with an open alert, this one needs attention.
+  await live.getByLabel('Show').selectOption('ended');
+  await tile.waitFor({ state: 'detached' });
+  await live.getByText('0 of 1 candidates shown.').waitFor();
+  await live.getByLabel('Show').selectOption('attention');
+  await tile.waitFor();
   // Opened as soon as it is listed: the viewer shows each evidence file as the sink seals it (the clip last).
   await queue
     .getByRole('button', { name: /Forbidden app/ })
