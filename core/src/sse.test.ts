@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { readServerSentEvents, type ServerSentEvent } from './sse.ts';
+import { followServerSentEvents, readServerSentEvents, type ServerSentEvent } from './sse.ts';
 
 function bodyOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   return new ReadableStream({
@@ -23,4 +23,39 @@ test('events split anywhere across chunks, even inside a character, arrive whole
     { type: 'ready', data: { exams: 'all' } },
     { type: 'alert', data: { id: 'é-1' } },
   ]);
+});
+
+test('a followed stream is opened again after a failure and after it ends, until open says stop', async () => {
+  const stream = (text: string) => new Response(new TextEncoder().encode(text));
+  const answers: (() => Response | null)[] = [
+    () => {
+      throw new Error('connection refused');
+    },
+    () => new Response('busy', { status: 503 }),
+    () => stream('event: first\ndata: {"n":1}\n\n'),
+    () => stream('event: second\ndata: {"n":2}\n\n'),
+    () => null,
+  ];
+  const events: ServerSentEvent[] = [];
+  const states: string[] = [];
+  await followServerSentEvents({
+    open: () => Promise.resolve(answers.shift()!()),
+    onEvent: (event) => events.push(event),
+    signal: new AbortController().signal,
+    onState: (state) => states.push(state),
+  });
+  assert.deepEqual(events, [
+    { type: 'first', data: { n: 1 } },
+    { type: 'second', data: { n: 2 } },
+  ]);
+  assert.deepEqual(states, [
+    'connecting',
+    'reconnecting',
+    'reconnecting',
+    'live',
+    'reconnecting',
+    'live',
+    'reconnecting',
+  ]);
+  assert.equal(answers.length, 0, 'stopped at the refusal for good');
 });

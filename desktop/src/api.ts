@@ -1,10 +1,5 @@
 import type { CaptureSettings, RecordingNotice } from '@proctoflex/api';
-import {
-  ProctoFlexError,
-  readServerSentEvents,
-  type SurveillanceLevel,
-  type Verification,
-} from '@proctoflex/core/client';
+import { ProctoFlexError, type SurveillanceLevel, type Verification } from '@proctoflex/core/client';
 import type { IngestGrant } from './uploader.ts';
 
 export type { CaptureSettings, RecordingNotice };
@@ -153,25 +148,12 @@ export class CandidateApi {
   }
 
   /**
-   * Follows the session's interventions until the stream ends or `signal` aborts: the last ones
-   * first, then each as a proctor sends it (one may come twice). Resolves when the stream ends.
+   * The session's interventions as Server-Sent Events (the last ones, then each as a proctor sends
+   * it); null when refused for good (the session is gone or not the candidate's).
    */
-  async followInterventions(
-    sessionId: string,
-    onIntervention: (intervention: CandidateIntervention) => void,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const open = () =>
-      fetch(`${this.baseUrl}/api/sessions/${sessionId}/interventions/stream`, {
-        headers: { authorization: `Bearer ${this.tokens?.accessToken ?? ''}` },
-        signal,
-      });
-    let response = await open();
-    if (response.status === 401 && (await this.refreshAccess())) response = await open();
-    if (!response.ok || !response.body) throw new ApiError(response.status, `interventions: ${response.statusText}`);
-    await readServerSentEvents(response.body, ({ type, data }) => {
-      if (type === 'intervention') onIntervention(data as unknown as CandidateIntervention);
-    });
+  async interventions(sessionId: string, signal: AbortSignal): Promise<Response | null> {
+    const response = await this.send('GET', `/api/sessions/${sessionId}/interventions/stream`, undefined, true, signal);
+    return response.status >= 400 && response.status < 500 ? null : response;
   }
 
   async acknowledge(sessionId: string, interventionId: string): Promise<void> {
@@ -188,6 +170,22 @@ export class CandidateApi {
   }
 
   private async call(method: string, route: string, body?: unknown, signedIn = true): Promise<unknown> {
+    const response = await this.send(method, route, body, signedIn);
+    const text = await response.text();
+    const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : null;
+    if (!response.ok)
+      throw new ApiError(response.status, typeof parsed?.error === 'string' ? parsed.error : response.statusText);
+    return parsed;
+  }
+
+  /** One request, signed in unless told otherwise; an expired access token is refreshed once. */
+  private async send(
+    method: string,
+    route: string,
+    body: unknown,
+    signedIn: boolean,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     const send = () =>
       fetch(`${this.baseUrl}${route}`, {
         method,
@@ -196,17 +194,13 @@ export class CandidateApi {
           ...(body !== undefined && { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
       }).catch((error: unknown) => {
         throw new ApiError(null, `cannot reach the ProctoFlex server at ${this.baseUrl}: ${String(error)}`);
       });
     if (signedIn && !this.tokens) throw new ApiError(401, 'sign in first');
-    let response = await send();
-    if (response.status === 401 && signedIn && (await this.refreshAccess())) response = await send();
-    const text = await response.text();
-    const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : null;
-    if (!response.ok)
-      throw new ApiError(response.status, typeof parsed?.error === 'string' ? parsed.error : response.statusText);
-    return parsed;
+    const response = await send();
+    return response.status === 401 && signedIn && (await this.refreshAccess()) ? send() : response;
   }
 
   private async refreshAccess(): Promise<boolean> {

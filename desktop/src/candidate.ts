@@ -1,5 +1,5 @@
+import { followServerSentEvents } from '@proctoflex/core/client';
 import {
-  ApiError,
   ingestGrantOf,
   type CandidateApi,
   type CandidateIntervention,
@@ -32,28 +32,6 @@ export interface CandidateDeps {
 
 /** How often a candidate waiting for a proctor's decision on their identity asks the API. */
 const identityPollMs = 3000;
-/** The longest wait before following the session's interventions again after the stream dropped. */
-const interventionsMaxBackoffMs = 10_000;
-
-/**
- * Follows a session's interventions, reconnecting after a drop (backing off), until `signal`
- * aborts: a proctor's message reaches the candidate as soon as the API is reachable again.
- */
-async function followInterventions(deps: CandidateDeps, sessionId: string, signal: AbortSignal): Promise<void> {
-  for (let attempt = 0; !signal.aborted; attempt += 1) {
-    const started = Date.now();
-    try {
-      await deps.api.followInterventions(sessionId, deps.notifyIntervention, signal);
-    } catch (error) {
-      // Refused for good (the session is gone, or not theirs): nothing more will come.
-      if (error instanceof ApiError && error.status !== null && error.status < 500) return;
-      // Otherwise a dropped connection or a failing server: followed again below.
-    }
-    if (Date.now() - started > 60_000) attempt = 0; // it had been up a while: not a failing server
-    await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** attempt, interventionsMaxBackoffMs)));
-  }
-}
-
 /**
  * The candidate's flow, one method per step the renderer takes: sign in, agree, check, verify,
  * begin, record, end. The desktop's main process serves it over IPC (checking every argument);
@@ -164,8 +142,15 @@ export function createCandidate(deps: CandidateDeps): Omit<CandidateBridge, 'onS
         onStatus: deps.notify,
       });
       deps.lockdown(grant.capture.lockdown);
+      // What proctors tell the candidate, as soon as the API is reachable (again).
       interventions = new AbortController();
-      void followInterventions(deps, grant.sessionId, interventions.signal);
+      const { signal } = interventions;
+      void followServerSentEvents({
+        open: () => deps.api.interventions(grant.sessionId, signal),
+        onEvent: ({ type, data }) =>
+          type === 'intervention' && deps.notifyIntervention(data as unknown as CandidateIntervention),
+        signal,
+      });
     },
 
     // eslint-disable-next-line @typescript-eslint/require-await -- async so that a refused capture rejects the call

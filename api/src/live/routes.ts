@@ -1,8 +1,9 @@
 import { PassThrough } from 'node:stream';
+import type { ParameterizedContext } from 'koa';
 import { z } from 'zod';
 import { callerOf, currentCaller, signedIn } from '../auth/guard.ts';
 import type { Caller } from '../auth/tokens.ts';
-import type { ApiDeps, ApiRouter } from '../context.ts';
+import type { ApiDeps, ApiRouter, ApiState } from '../context.ts';
 import { examFor, visibleExams } from '../exams/access.ts';
 import { HttpError, parse } from '../http.ts';
 import type { LiveSubscriber } from './feed.ts';
@@ -91,7 +92,7 @@ export interface EventStream {
  * sends `closed` with its message and ends the stream.
  */
 export function openEventStream(
-  ctx: Parameters<Parameters<ApiRouter['get']>[1]>[0],
+  ctx: ParameterizedContext<ApiState>,
   deps: ApiDeps,
   reauthorize: () => Promise<void>,
 ): EventStream {

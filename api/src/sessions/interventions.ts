@@ -155,15 +155,15 @@ export function registerInterventionRoutes(router: ApiRouter, deps: ApiDeps): vo
     signedIn(deps, 'student'),
     async (ctx) => {
       const session = await visibleSession(pool, callerOf(ctx.state), ctx.params.sessionId!);
+      const { rowCount } = await pool.query(
+        'UPDATE interventions SET acknowledged_at = now() WHERE id = $1 AND session_id = $2 AND acknowledged_at IS NULL',
+        [ctx.params.interventionId, session.id],
+      );
       const intervention = await readIntervention(pool, ctx.params.interventionId!);
       if (!intervention || intervention.sessionId !== session.id) throw notFound('intervention');
-      const { rowCount } = await pool.query(
-        'UPDATE interventions SET acknowledged_at = now() WHERE id = $1 AND acknowledged_at IS NULL',
-        [intervention.id],
-      );
       // Acknowledging twice changes nothing.
       if (rowCount) await notify(pool, intervention.id);
-      ctx.body = forCandidate((await readIntervention(pool, intervention.id))!);
+      ctx.body = forCandidate(intervention);
     },
   );
 }

@@ -1,13 +1,13 @@
-import { readServerSentEvents, type ServerSentEvent } from '@proctoflex/core/client';
+import { followServerSentEvents, type ServerSentEvent, type StreamState } from '@proctoflex/core/client';
 import { accessToken, refreshTokens } from './api.ts';
 
-export type LiveState = 'connecting' | 'live' | 'reconnecting';
+export type LiveState = StreamState;
 export type LiveEvent = ServerSentEvent;
 
 /**
  * `GET /api/live` (of one exam when `examId` is given) read with fetch (EventSource cannot send
- * the Authorization header), events handed to `onEvent`; reconnects after a drop, refreshing an
- * expired token. Returns `close`.
+ * the Authorization header), events handed to `onEvent`; followed again after a drop, with a
+ * refreshed token once it expired. Returns `close`.
  */
 export function connectLive(
   onEvent: (event: LiveEvent) => void,
@@ -15,26 +15,19 @@ export function connectLive(
   examId?: string,
 ): () => void {
   const controller = new AbortController();
-  void (async () => {
-    for (let attempt = 0; !controller.signal.aborted; attempt += 1) {
-      onState(attempt === 0 ? 'connecting' : 'reconnecting');
-      try {
-        const response = await fetch(examId ? `/api/live?examId=${encodeURIComponent(examId)}` : '/api/live', {
-          headers: { authorization: `Bearer ${accessToken()}` },
-          signal: controller.signal,
-        });
-        if (response.status === 401) await refreshTokens();
-        if (response.ok && response.body) {
-          onState('live');
-          attempt = 0;
-          await readServerSentEvents(response.body, onEvent);
-        }
-      } catch {
-        // A dropped connection: tried again below.
-      }
-      if (!controller.signal.aborted)
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1000 * 2 ** attempt, 15_000)));
-    }
-  })();
+  const url = examId ? `/api/live?examId=${encodeURIComponent(examId)}` : '/api/live';
+  void followServerSentEvents({
+    open: async () => {
+      const response = await fetch(url, {
+        headers: { authorization: `Bearer ${accessToken()}` },
+        signal: controller.signal,
+      });
+      if (response.status === 401) await refreshTokens();
+      return response;
+    },
+    onEvent,
+    onState,
+    signal: controller.signal,
+  });
   return () => controller.abort();
 }
